@@ -1,0 +1,69 @@
+//! Command-line types (clap derive). No logic lives here.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// tally: patient-survey CSVs in, reproducible reports with confidence intervals out.
+#[derive(Debug, Parser)]
+#[command(name = "tally", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run pipelines and write their report directories.
+    Run(RunArgs),
+    /// Check pipeline files and their inputs' headers; writes nothing.
+    Check(CheckArgs),
+    /// Confidence interval for x successes out of n trials.
+    Ci(CiArgs),
+    /// List the confidence-interval methods.
+    Methods,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Pipeline files (TOML).
+    #[arg(required = true, value_name = "PIPELINE")]
+    pub pipelines: Vec<PathBuf>,
+    /// Root directory for reports; each goes to <DIR>/<report.dir or pipeline name>.
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    pub reports_dir: PathBuf,
+    /// Fail the job if any input row is rejected.
+    #[arg(long)]
+    pub strict: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Pipeline files (TOML).
+    #[arg(required = true, value_name = "PIPELINE")]
+    pub pipelines: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(allow_negative_numbers = true)]
+pub struct CiArgs {
+    /// Number of successes (respondents giving the answer).
+    #[arg(required_unless_present = "input", conflicts_with = "input")]
+    pub x: Option<String>,
+    /// Number of trials (the denominator).
+    #[arg(required_unless_present = "input", conflicts_with = "input")]
+    pub n: Option<String>,
+    /// Interval method (`tally methods` lists them), or `all`.
+    #[arg(long, short, default_value = "wilson")]
+    pub method: String,
+    /// Confidence level, strictly between 0 and 1.
+    #[arg(long, short, default_value_t = 0.95)]
+    pub level: f64,
+    /// CSV with columns x,n (and optionally level); writes CSV
+    /// x,n,level,method,estimate,lower,upper to stdout.
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+}

@@ -1,0 +1,176 @@
+//! `tally ci`: an interval for one (x, n), or for every row of a CSV (`--input`).
+
+use std::io::{self, Write};
+
+use super::{print_error, Outcome};
+use crate::cli::CiArgs;
+use crate::estimate::ci::{self, Method, METHODS};
+use crate::ingest::{without_bom, CsvReader, RawRecord};
+
+pub fn run(args: &CiArgs) -> Outcome {
+    let methods = match parse_methods(&args.method) {
+        Ok(m) => m,
+        Err(e) => {
+            print_error(&e);
+            return Outcome::Usage;
+        }
+    };
+    if let Err(e) = ci::check_level(args.level) {
+        print_error(&format!("--level: {e}"));
+        return Outcome::Usage;
+    }
+    match &args.input {
+        Some(path) => bulk(path, &methods, args.level),
+        None => single(args, &methods),
+    }
+}
+
+fn parse_methods(name: &str) -> Result<Vec<Method>, String> {
+    if name == "all" {
+        return Ok(METHODS.iter().map(|m| m.method).collect());
+    }
+    Method::from_name(name)
+        .map(|m| vec![m])
+        .map_err(|e| format!("--method: {e}\nhint: `tally methods` lists the methods; `--method all` runs every one"))
+}
+
+/// Parses a count: a whole number >= 0.
+fn parse_count(what: &str, s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    t.parse::<u64>().map_err(|_| match t.parse::<f64>() {
+        Ok(v) if v < 0.0 => format!("{what} = {t} is negative; counts are whole numbers >= 0"),
+        Ok(_) => format!("{what} = {t} is not a whole number"),
+        Err(_) => format!("{what} = `{t}` is not a number"),
+    })
+}
+
+fn single(args: &CiArgs, methods: &[Method]) -> Outcome {
+    let parsed = parse_count("x", args.x.as_deref().unwrap_or_default())
+        .and_then(|x| parse_count("n", args.n.as_deref().unwrap_or_default()).map(|n| (x, n)))
+        .and_then(|(x, n)| ci::check_inputs(x, n, args.level).map(|()| (x, n)));
+    let (x, n) = match parsed {
+        Ok(v) => v,
+        Err(e) => {
+            print_error(&e);
+            return Outcome::Usage;
+        }
+    };
+    let width = methods.iter().map(|m| m.name().len()).max().unwrap_or(0);
+    let mut out = io::stdout().lock();
+    for m in methods {
+        let line = match m.interval(x, n, args.level) {
+            Some(i) => format!(
+                "{:width$}  {x}/{n}  estimate {:.6}  {} CI {:.6} to {:.6}",
+                m.name(),
+                i.estimate,
+                crate::render::level_pct(args.level),
+                i.lower,
+                i.upper
+            ),
+            None => format!("{:width$}  {x}/{n}  no estimate: n = 0 (there is no one to count)", m.name()),
+        };
+        if writeln!(out, "{line}").is_err() {
+            return Outcome::Failed;
+        }
+    }
+    Outcome::Success
+}
+
+fn bulk(path: &std::path::Path, methods: &[Method], default_level: f64) -> Outcome {
+    let shown = path.display();
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            print_error(&format!("cannot open {shown}: {e}"));
+            return Outcome::Failed;
+        }
+    };
+    let file = match without_bom(file) {
+        Ok(f) => f,
+        Err(e) => {
+            print_error(&format!("cannot read {shown}: {e}"));
+            return Outcome::Failed;
+        }
+    };
+    let mut rdr = CsvReader::new(io::BufReader::with_capacity(1 << 18, file), b',');
+    let mut record = RawRecord::default();
+    let header: Vec<String> = match rdr.read_record(&mut record) {
+        Ok(true) => record.fields().map(|f| String::from_utf8_lossy(f).trim().to_string()).collect(),
+        Ok(false) => {
+            print_error(&format!("{shown} is empty: expected a header row with columns x,n (and optionally level)"));
+            return Outcome::Usage;
+        }
+        Err(e) => {
+            print_error(&format!("cannot read {shown}: {e}"));
+            return Outcome::Failed;
+        }
+    };
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let (Some(xi), Some(ni)) = (col("x"), col("n")) else {
+        print_error(&format!(
+            "{shown}: expected columns `x` and `n` (and optionally `level`); found: {}",
+            header.join(", ")
+        ));
+        return Outcome::Usage;
+    };
+    let li = col("level");
+    let stdout = io::stdout();
+    let mut w = csv::Writer::from_writer(io::BufWriter::new(stdout.lock()));
+    if w.write_record(["x", "n", "level", "method", "estimate", "lower", "upper"]).is_err() {
+        return Outcome::Failed;
+    }
+    let mut bad = 0u64;
+    loop {
+        match rdr.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                print_error(&format!("cannot read {shown}: {e}"));
+                return Outcome::Failed;
+            }
+        }
+        let line = record.line;
+        let get = |i: usize| if i < record.len() { String::from_utf8_lossy(record.field(i)).into_owned() } else { String::new() };
+        let row = (|| {
+            let x = parse_count("x", &get(xi))?;
+            let n = parse_count("n", &get(ni))?;
+            let level = match li.map(get) {
+                None => default_level,
+                Some(s) if s.trim().is_empty() => default_level,
+                Some(s) => s.trim().parse::<f64>().map_err(|_| format!("level = `{}` is not a number", s.trim()))?,
+            };
+            ci::check_inputs(x, n, level)?;
+            Ok::<_, String>((x, n, level))
+        })();
+        let (x, n, level) = match row {
+            Ok(v) => v,
+            Err(e) => {
+                print_error(&format!("{shown}, line {line}: {e}"));
+                bad += 1;
+                continue;
+            }
+        };
+        if n == 0 {
+            eprintln!("note: {shown}, line {line}: n = 0, no estimate (empty fields)");
+        }
+        for m in methods {
+            let (xs, ns, ls) = (x.to_string(), n.to_string(), level.to_string());
+            let result = match m.interval(x, n, level) {
+                Some(i) => w.write_record([xs, ns, ls, m.name().to_string(), i.estimate.to_string(), i.lower.to_string(), i.upper.to_string()]),
+                None => w.write_record([xs, ns, ls, m.name().to_string(), String::new(), String::new(), String::new()]),
+            };
+            if result.is_err() {
+                return Outcome::Failed;
+            }
+        }
+    }
+    if w.flush().is_err() {
+        return Outcome::Failed;
+    }
+    if bad > 0 {
+        print_error(&format!("{shown}: {bad} row(s) could not be used (each reported above)"));
+        Outcome::Failed
+    } else {
+        Outcome::Success
+    }
+}

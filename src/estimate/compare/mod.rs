@@ -1,0 +1,190 @@
+//! Comparing two independent proportions (group 1: `x1` of `n1`; group 2: `x2` of `n2`):
+//! one file per interval method, one line per method in [`COMPARE_METHODS`], plus the
+//! 2 x 2 tests in [`tests2x2`].
+//!
+//! Measures: the difference `p1 - p2`, the ratio `p1 / p2` and the odds ratio
+//! `(x1 (n2 - x2)) / (x2 (n1 - x1))`. Like `ci`, this module does no I/O and knows no polars.
+
+mod agresti_caffo;
+mod exact_or;
+mod katz;
+mod koopman;
+mod miettinen_nurminen;
+mod newcombe;
+pub mod tests2x2;
+mod wald_diff;
+mod woolf;
+
+use std::fmt;
+
+/// What is compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Measure {
+    Diff,
+    Ratio,
+    OddsRatio,
+}
+
+impl Measure {
+    pub fn name(self) -> &'static str {
+        match self {
+            Measure::Diff => "diff",
+            Measure::Ratio => "ratio",
+            Measure::OddsRatio => "odds-ratio",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Result<Measure, String> {
+        match s {
+            "diff" | "difference" => Ok(Measure::Diff),
+            "ratio" | "risk-ratio" => Ok(Measure::Ratio),
+            "odds-ratio" | "or" => Ok(Measure::OddsRatio),
+            _ => Err(format!(
+                "unknown measure `{s}`; expected `diff`, `ratio` or `odds-ratio`{}",
+                crate::suggest::did_you_mean(s, ["diff", "ratio", "odds-ratio"])
+                    .map(|m| format!(" (did you mean `{m}`?)"))
+                    .unwrap_or_default()
+            )),
+        }
+    }
+
+    /// The method used when none is named.
+    pub fn default_method(self) -> CompareMethod {
+        match self {
+            Measure::Diff => CompareMethod::Newcombe,
+            Measure::Ratio => CompareMethod::Koopman,
+            Measure::OddsRatio => CompareMethod::Woolf,
+        }
+    }
+
+    /// The value meaning "no difference" (0 for a difference, 1 for ratios).
+    pub fn null_value(self) -> f64 {
+        match self {
+            Measure::Diff => 0.0,
+            _ => 1.0,
+        }
+    }
+}
+
+/// Interval methods for comparisons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CompareMethod {
+    Newcombe,
+    WaldDiff,
+    AgrestiCaffo,
+    MiettinenNurminen,
+    Koopman,
+    Katz,
+    Woolf,
+    ExactOr,
+}
+
+pub struct CompareInfo {
+    pub method: CompareMethod,
+    pub measure: Measure,
+    pub name: &'static str,
+    pub title: &'static str,
+    pub summary: &'static str,
+}
+
+pub const COMPARE_METHODS: &[CompareInfo] = &[
+    CompareInfo { method: CompareMethod::Newcombe, measure: Measure::Diff, name: "newcombe", title: "Newcombe hybrid score", summary: "Newcombe (1998) method 10, from the two Wilson intervals (default for differences)" },
+    CompareInfo { method: CompareMethod::WaldDiff, measure: Measure::Diff, name: "wald", title: "Wald", summary: "Wald interval for a difference, clipped to [-1, 1]" },
+    CompareInfo { method: CompareMethod::AgrestiCaffo, measure: Measure::Diff, name: "agresti-caffo", title: "Agresti-Caffo", summary: "Wald after adding one success and one failure to each group (Agresti & Caffo 2000)" },
+    CompareInfo { method: CompareMethod::MiettinenNurminen, measure: Measure::Diff, name: "miettinen-nurminen", title: "Miettinen-Nurminen score", summary: "score interval with the N/(N-1) variance correction (Miettinen & Nurminen 1985)" },
+    CompareInfo { method: CompareMethod::Koopman, measure: Measure::Ratio, name: "koopman", title: "Koopman score", summary: "score interval for a ratio (Koopman 1984) (default for ratios)" },
+    CompareInfo { method: CompareMethod::Katz, measure: Measure::Ratio, name: "katz", title: "Katz log", summary: "log interval for a ratio (Katz et al. 1978); 0.5 added to counts and totals when a count is 0" },
+    CompareInfo { method: CompareMethod::Woolf, measure: Measure::OddsRatio, name: "woolf", title: "Woolf logit", summary: "Woolf logit interval; 0.5 added to every cell when one is 0 (default for odds ratios)" },
+    CompareInfo { method: CompareMethod::ExactOr, measure: Measure::OddsRatio, name: "exact", title: "exact conditional", summary: "conditional MLE and exact conditional interval, as R's fisher.test" },
+];
+
+impl CompareMethod {
+    fn info(self) -> &'static CompareInfo {
+        COMPARE_METHODS.iter().find(|m| m.method == self).expect("every method has a registry row")
+    }
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+    pub fn title(self) -> &'static str {
+        self.info().title
+    }
+    pub fn measure(self) -> Measure {
+        self.info().measure
+    }
+
+    /// Looks a method up by name within a measure (names such as `wald` are per measure).
+    pub fn from_name(measure: Measure, name: &str) -> Result<CompareMethod, String> {
+        let known = COMPARE_METHODS.iter().filter(|m| m.measure == measure);
+        if let Some(m) = known.clone().find(|m| m.name == name) {
+            return Ok(m.method);
+        }
+        let names: Vec<&str> = known.map(|m| m.name).collect();
+        Err(format!(
+            "unknown {} method `{name}`; known: {}{}",
+            measure.name(),
+            names.join(", "),
+            crate::suggest::did_you_mean(name, names.iter().copied()).map(|m| format!(" (did you mean `{m}`?)")).unwrap_or_default()
+        ))
+    }
+}
+
+impl fmt::Display for CompareMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Two groups' counts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pair {
+    pub x1: u64,
+    pub n1: u64,
+    pub x2: u64,
+    pub n2: u64,
+}
+
+impl Pair {
+    pub fn p1(&self) -> f64 {
+        self.x1 as f64 / self.n1 as f64
+    }
+    pub fn p2(&self) -> f64 {
+        self.x2 as f64 / self.n2 as f64
+    }
+}
+
+/// An estimate with its interval, on the measure's scale. `upper` may be `+inf` for ratios.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Comparison {
+    pub estimate: f64,
+    pub lower: f64,
+    pub upper: f64,
+}
+
+/// Checks counts for a comparison; the message names what is wrong.
+pub fn check_pair(p: &Pair) -> Result<(), String> {
+    if p.x1 > p.n1 {
+        return Err(format!("x1 = {} is larger than n1 = {}", p.x1, p.n1));
+    }
+    if p.x2 > p.n2 {
+        return Err(format!("x2 = {} is larger than n2 = {}", p.x2, p.n2));
+    }
+    Ok(())
+}
+
+/// The interval for a pair at `level`; `None` when a group is empty or the measure is
+/// undefined for these counts (e.g. a ratio of 0 to 0).
+pub fn compare(method: CompareMethod, pair: Pair, level: f64) -> Option<Comparison> {
+    if pair.n1 == 0 || pair.n2 == 0 {
+        return None;
+    }
+    match method {
+        CompareMethod::Newcombe => Some(newcombe::interval(pair, level)),
+        CompareMethod::WaldDiff => Some(wald_diff::interval(pair, level)),
+        CompareMethod::AgrestiCaffo => Some(agresti_caffo::interval(pair, level)),
+        CompareMethod::MiettinenNurminen => Some(miettinen_nurminen::interval(pair, level)),
+        CompareMethod::Koopman => koopman::interval(pair, level),
+        CompareMethod::Katz => katz::interval(pair, level),
+        CompareMethod::Woolf => Some(woolf::interval(pair, level)),
+        CompareMethod::ExactOr => exact_or::interval(pair, level),
+    }
+}

@@ -1,0 +1,422 @@
+//! The one home of distribution functions: normal and chi-square quantiles (through statrs)
+//! and an accurate regularized incomplete beta function with its inverse (our own).
+//!
+//! # Why not statrs for the beta quantile
+//!
+//! `statrs::function::beta::inv_beta_reg` (AS 64 / AS 109) evaluates the incomplete beta
+//! with a continued fraction capped at 140 terms and a prefactor built from differences of
+//! `ln_gamma` values. For the shapes an exact interval needs at n = 10^7 (e.g. `a = 1,
+//! b = 10^7`, or `a = b = 5 * 10^6`) both lose many digits: `ln_gamma(10^7)` is about
+//! 1.5e8, so a difference of two such values carries an absolute error near 1e-8.
+//!
+//! Here the prefactor `x^a (1-x)^b / B(a, b)` is computed in the saddle-point form of
+//! Loader (2000), "Fast and accurate computation of binomial probabilities", with the
+//! deviance term `bd0` and the Stirling correction `lgammacor`, so no large terms cancel;
+//! the continued fraction is the modified Lentz evaluation of the classical expansion
+//! (DiDonato & Morris 1992, eq. 2.5; Numerical Recipes 6.4) with enough terms for n = 10^7.
+//! The inverse is a safeguarded Newton iteration (bracket kept, bisection when a step
+//! leaves it) on whichever tail is smaller, to a relative step of 4 ulp.
+
+use statrs::distribution::{ChiSquared, ContinuousCDF, Normal};
+use statrs::function::gamma::ln_gamma;
+
+/// The standard normal quantile `Phi^-1(p)`, for `p` in (0, 1).
+pub fn normal_quantile(p: f64) -> f64 {
+    // statrs evaluates this through erf_inv (Boost's rational approximations, ~1 ulp).
+    Normal::standard().inverse_cdf(p)
+}
+
+/// The two-sided critical value `z = Phi^-1(1 - alpha/2) = -Phi^-1(alpha/2)` for a
+/// confidence `level`. Taken in the lower tail: `(1 - level)/2` is exact in binary64 for
+/// levels in [0.5, 1) (Sterbenz), whereas `1 - alpha/2` rounds, and one ulp there moves z by
+/// 6e-14 at 99.9%, enough to show in ill-conditioned formulas (arcsine near the edges).
+pub fn z_two_sided(level: f64) -> f64 {
+    -normal_quantile((1.0 - level) / 2.0)
+}
+
+/// Upper quantile of the chi-square distribution with `df` degrees of freedom.
+pub fn chi_square_quantile(p: f64, df: f64) -> f64 {
+    match ChiSquared::new(df) {
+        Ok(d) => d.inverse_cdf(p),
+        Err(_) => f64::NAN,
+    }
+}
+
+/// Upper tail `P(X > x)` of the chi-square distribution with `df` degrees of freedom,
+/// through the regularized upper incomplete gamma function (so small p-values keep their
+/// relative precision).
+pub fn chi_square_sf(x: f64, df: f64) -> f64 {
+    if x <= 0.0 {
+        return 1.0;
+    }
+    if df == 1.0 {
+        // Exactly erfc(sqrt(x/2)), the two-sided normal tail.
+        return statrs::function::erf::erfc((x / 2.0).sqrt());
+    }
+    statrs::function::gamma::gamma_ur(df / 2.0, x / 2.0)
+}
+
+const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
+
+/// Stirling's correction `ln Gamma(x) - ((x - 1/2) ln x - x + ln sqrt(2 pi))` for `x >= 10`,
+/// by its asymptotic series (the terms left out are below 1e-17 at x = 10).
+fn lgammacor(x: f64) -> f64 {
+    debug_assert!(x >= 10.0);
+    let x2 = 1.0 / (x * x);
+    // Coefficients B_{2k} / (2k (2k - 1)).
+    const C: [f64; 8] = [
+        1.0 / 12.0,
+        -1.0 / 360.0,
+        1.0 / 1260.0,
+        -1.0 / 1680.0,
+        1.0 / 1188.0,
+        -691.0 / 360_360.0,
+        1.0 / 156.0,
+        -3617.0 / 122_400.0,
+    ];
+    let mut sum = 0.0;
+    for c in C.iter().rev() {
+        sum = sum * x2 + c;
+    }
+    sum / x
+}
+
+/// `ln Gamma(x)`, with the large-argument branch written so that callers can cancel terms.
+fn ln_gamma_any(x: f64) -> f64 {
+    if x >= 10.0 {
+        (x - 0.5) * x.ln() - x + LN_SQRT_2PI + lgammacor(x)
+    } else {
+        ln_gamma(x)
+    }
+}
+
+/// Loader's deviance term `bd0(x, m) = x ln(x / m) + m - x`, accurate when `x` is near `m`.
+pub fn bd0(x: f64, m: f64) -> f64 {
+    if (x - m).abs() < 0.1 * (x + m) {
+        let v = (x - m) / (x + m);
+        let mut s = (x - m) * v;
+        let mut ej = 2.0 * x * v;
+        let v2 = v * v;
+        let mut j = 1.0;
+        loop {
+            ej *= v2;
+            let s1 = s + ej / (2.0 * j + 1.0);
+            if s1 == s {
+                return s1;
+            }
+            s = s1;
+            j += 1.0;
+        }
+    }
+    x * (x / m).ln() + m - x
+}
+
+/// `ln B(a, b)` without cancelling large terms (the branches of R's `lbeta`).
+pub fn ln_beta(a: f64, b: f64) -> f64 {
+    let (p, q) = if a < b { (a, b) } else { (b, a) };
+    if p >= 10.0 {
+        let corr = lgammacor(p) + lgammacor(q) - lgammacor(p + q);
+        -0.5 * q.ln() + LN_SQRT_2PI + corr + (p - 0.5) * (p / (p + q)).ln()
+            + q * (-p / (p + q)).ln_1p()
+    } else if q >= 10.0 {
+        let corr = lgammacor(q) - lgammacor(p + q);
+        ln_gamma(p) + corr + p - p * (p + q).ln() + (q - 0.5) * (-p / (p + q)).ln_1p()
+    } else {
+        ln_gamma_any(p) + ln_gamma_any(q) - ln_gamma_any(p + q)
+    }
+}
+
+/// `ln [ x^a y^b / B(a, b) ]` with `y = 1 - x`, the prefactor of the continued fraction.
+/// Both `x` and `y` are passed so that whichever is near 1 has its logarithm taken through
+/// the other (`ln x = ln1p(-y)`), keeping full relative precision at n = 10^7.
+fn ln_prefactor(a: f64, b: f64, x: f64, y: f64) -> f64 {
+    if a >= 10.0 && b >= 10.0 {
+        let s = a + b;
+        let corr = lgammacor(a) + lgammacor(b) - lgammacor(s);
+        -bd0(a, s * x) - bd0(b, s * y) + 0.5 * (a * b / (s * 2.0 * std::f64::consts::PI)).ln() - corr
+    } else {
+        a * ln_of(x, y) + b * ln_of(y, x) - ln_beta(a, b)
+    }
+}
+
+/// `ln v` where `w = 1 - v` is known exactly.
+fn ln_of(v: f64, w: f64) -> f64 {
+    if v < 0.5 {
+        v.ln()
+    } else {
+        (-w).ln_1p()
+    }
+}
+
+/// The continued fraction `BFRAC` of DiDonato & Morris (1992, TOMS 708): with the
+/// prefactor it gives `I_x(a, b)`. It takes both `x` and `y = 1 - x`, and
+/// `lambda = a - (a + b) x` computed by the caller from whichever of `x`, `y` is exact, so
+/// that no term cancels when `x` or `y` is tiny (the classical Lentz evaluation loses
+/// `eps / min(x, y)` relative there: 3e-10 at n = 10^7).
+fn bfrac(a: f64, b: f64, x: f64, y: f64, lambda: f64) -> f64 {
+    let c = lambda + 1.0;
+    let c0 = b / a;
+    let c1 = 1.0 / a + 1.0;
+    let yp1 = y + 1.0;
+    let (mut n, mut p, mut s) = (0.0f64, 1.0f64, a + 1.0);
+    let (mut an, mut bn, mut anp1, mut bnp1) = (0.0f64, 1.0f64, 1.0f64, c / c1);
+    let mut r = c1 / c;
+    for _ in 0..100_000 {
+        n += 1.0;
+        let t = n / a;
+        let w = n * (b - n) * x;
+        let e = a / s;
+        let alpha = p * (p + c0) * e * e * (w * x);
+        let e = (t + 1.0) / (c1 + t + t);
+        let beta = n + w / s + e * (c + n * yp1);
+        p = t + 1.0;
+        s += 2.0;
+        let t = alpha * an + beta * anp1;
+        an = anp1;
+        anp1 = t;
+        let t = alpha * bn + beta * bnp1;
+        bn = bnp1;
+        bnp1 = t;
+        let r0 = r;
+        r = anp1 / bnp1;
+        if (r - r0).abs() <= f64::EPSILON * r {
+            break;
+        }
+        an /= bnp1;
+        bn /= bnp1;
+        anp1 = r;
+        bnp1 = 1.0;
+    }
+    r
+}
+
+/// The regularized incomplete beta `I_x(a, b)` and its complement `1 - I_x(a, b)`, the
+/// one on the near side of the mean computed directly, the other by subtraction.
+pub fn beta_cdf_pair(a: f64, b: f64, x: f64) -> (f64, f64) {
+    if x <= 0.0 {
+        return (0.0, 1.0);
+    }
+    if x >= 1.0 {
+        return (1.0, 0.0);
+    }
+    let y = 1.0 - x;
+    let lambda = a - (a + b) * x;
+    if lambda >= 0.0 {
+        let lower = (ln_prefactor(a, b, x, y).exp() * bfrac(a, b, x, y, lambda)).clamp(0.0, 1.0);
+        (lower, 1.0 - lower)
+    } else {
+        let upper = (ln_prefactor(b, a, y, x).exp() * bfrac(b, a, y, x, -lambda)).clamp(0.0, 1.0);
+        (1.0 - upper, upper)
+    }
+}
+
+/// The Beta(a, b) density at `x` in (0, 1).
+pub fn beta_density(a: f64, b: f64, x: f64) -> f64 {
+    (ln_prefactor(a, b, x, 1.0 - x) - x.ln() - (-x).ln_1p()).exp()
+}
+
+/// The quantile of Beta(a, b) at lower-tail probability `p` (`a, b > 0`, `p` in [0, 1]).
+pub fn beta_quantile(a: f64, b: f64, p: f64) -> f64 {
+    if p <= 0.0 {
+        return 0.0;
+    }
+    if p >= 1.0 {
+        return 1.0;
+    }
+    // Solve on the smaller tail so that the target keeps its relative precision.
+    let lower_tail = p <= 0.5;
+    let target = if lower_tail { p } else { 1.0 - p };
+    let resid = |x: f64| {
+        let (lo, up) = beta_cdf_pair(a, b, x);
+        if lower_tail {
+            lo - target
+        } else {
+            target - up
+        }
+    };
+    // Starting point: the normal approximation on the logit scale, kept inside (0, 1).
+    let mean = a / (a + b);
+    let sd = (a * b / ((a + b) * (a + b) * (a + b + 1.0))).sqrt();
+    let z = normal_quantile(p);
+    let mut x = (mean + z * sd).clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON);
+    if !(x > 0.0 && x < 1.0) {
+        x = mean;
+    }
+    let (mut lo, mut hi) = (0.0_f64, 1.0_f64);
+    for _ in 0..400 {
+        let r = resid(x);
+        if r == 0.0 {
+            return x;
+        }
+        if r < 0.0 {
+            lo = x;
+        } else {
+            hi = x;
+        }
+        let f = beta_density(a, b, x);
+        let mut next = x - r / f;
+        if !(next > lo && next < hi) || !next.is_finite() {
+            // Bisect, geometrically when the bracket spans orders of magnitude.
+            next = if lo > 0.0 && hi / lo > 4.0 {
+                (lo * hi).sqrt()
+            } else if lo == 0.0 && hi < 0.25 {
+                hi / 16.0
+            } else {
+                0.5 * (lo + hi)
+            };
+        }
+        if (next - x).abs() <= 4.0 * f64::EPSILON * x.abs() || hi - lo <= 4.0 * f64::EPSILON * hi {
+            return next;
+        }
+        x = next;
+    }
+    x
+}
+
+/// Binomial tail probabilities at `p`: `(P(X < x), P(X = x), P(X > x))` for X ~ Bin(n, p),
+/// each computed directly (through the incomplete beta), not by subtraction.
+pub fn binomial_tails(x: u64, n: u64, p: f64) -> (f64, f64, f64) {
+    let (xf, nf) = (x as f64, n as f64);
+    if p <= 0.0 {
+        return if x == 0 { (0.0, 1.0, 0.0) } else { (1.0, 0.0, 0.0) };
+    }
+    if p >= 1.0 {
+        return if x == n { (0.0, 1.0, 0.0) } else { (0.0, 0.0, 1.0) };
+    }
+    // P(X > x) = I_p(x + 1, n - x); P(X < x) = 1 - I_p(x, n - x + 1).
+    let above = if x == n { 0.0 } else { beta_cdf_pair(xf + 1.0, nf - xf, p).0 };
+    let below = if x == 0 { 0.0 } else { beta_cdf_pair(xf, nf - xf + 1.0, p).1 };
+    // P(X = x) = Beta(x + 1, n - x + 1) density at p, divided by n + 1.
+    let at = beta_density(xf + 1.0, nf - xf + 1.0, p) / (nf + 1.0);
+    (below, at, above)
+}
+
+/// A root of `f` in `[a, b]`, where `f(a)` and `f(b)` differ in sign (Brent 1973, "zeroin"),
+/// to a relative tolerance of a few ulp. Returns the endpoint when `f` vanishes there.
+pub fn find_root(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
+    let (mut a, mut b) = (a, b);
+    let (mut fa, mut fb) = (f(a), f(b));
+    if fa == 0.0 {
+        return a;
+    }
+    if fb == 0.0 {
+        return b;
+    }
+    let (mut c, mut fc) = (a, fa);
+    let mut d = b - a;
+    let mut e = d;
+    for _ in 0..500 {
+        if (fb > 0.0) == (fc > 0.0) {
+            c = a;
+            fc = fa;
+            d = b - a;
+            e = d;
+        }
+        if fc.abs() < fb.abs() {
+            a = b;
+            b = c;
+            c = a;
+            fa = fb;
+            fb = fc;
+            fc = fa;
+        }
+        let tol = 2.0 * f64::EPSILON * b.abs() + f64::MIN_POSITIVE;
+        let m = 0.5 * (c - b);
+        if m.abs() <= tol || fb == 0.0 {
+            return b;
+        }
+        if e.abs() >= tol && fa.abs() > fb.abs() {
+            let s = fb / fa;
+            let (mut p, mut q);
+            if a == c {
+                p = 2.0 * m * s;
+                q = 1.0 - s;
+            } else {
+                let qq = fa / fc;
+                let r = fb / fc;
+                p = s * (2.0 * m * qq * (qq - r) - (b - a) * (r - 1.0));
+                q = (qq - 1.0) * (r - 1.0) * (s - 1.0);
+            }
+            if p > 0.0 {
+                q = -q;
+            } else {
+                p = -p;
+            }
+            if 2.0 * p < (3.0 * m * q - (tol * q).abs()).min((e * q).abs()) {
+                e = d;
+                d = p / q;
+            } else {
+                d = m;
+                e = m;
+            }
+        } else {
+            d = m;
+            e = m;
+        }
+        a = b;
+        fa = fb;
+        b += if d.abs() > tol { d } else { tol.copysign(m) };
+        fb = f(b);
+    }
+    b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rel(a: f64, b: f64) -> f64 {
+        ((a - b) / b).abs()
+    }
+
+    #[test]
+    fn beta_quantile_closed_forms() {
+        // Beta(1, b): F(x) = 1 - (1 - x)^b, so q = 1 - (1 - p)^(1/b) = -expm1(ln1p(-p) / b).
+        for &b in &[1.0, 2.0, 17.0, 1e4, 1e7] {
+            for &p in &[1e-5, 0.025, 0.5, 0.975] {
+                let exact = -((-p as f64).ln_1p() / b).exp_m1();
+                assert!(rel(beta_quantile(1.0, b, p), exact) < 1e-13, "b={b} p={p}");
+            }
+        }
+        // Beta(a, 1): F(x) = x^a.
+        for &a in &[0.5, 3.0, 1e6] {
+            let exact = 0.025f64.powf(1.0 / a);
+            assert!(rel(beta_quantile(a, 1.0, 0.025), exact) < 1e-13);
+        }
+    }
+
+    #[test]
+    fn ln_beta_matches_ln_gamma_for_small_shapes() {
+        let direct = ln_gamma(3.5) + ln_gamma(4.0) - ln_gamma(7.5);
+        assert!((ln_beta(3.5, 4.0) - direct).abs() < 1e-14);
+        let direct = ln_gamma(12.0) + ln_gamma(30.0) - ln_gamma(42.0);
+        assert!((ln_beta(12.0, 30.0) - direct).abs() < 1e-12);
+    }
+
+    #[test]
+    fn binomial_tails_add_up() {
+        for &(x, n, p) in &[(0u64, 5u64, 0.3), (3, 10, 0.25), (10, 10, 0.9), (500, 1000, 0.5)] {
+            let (b, at, a) = binomial_tails(x, n, p);
+            assert!((b + at + a - 1.0).abs() < 1e-13, "{x} {n} {p}");
+        }
+        // P(X = 3) for Bin(10, 0.25) = 120 * 0.25^3 * 0.75^7.
+        let exact = 120.0 * 0.25f64.powi(3) * 0.75f64.powi(7);
+        assert!(((binomial_tails(3, 10, 0.25).1 - exact) / exact).abs() < 1e-13);
+    }
+
+    #[test]
+    fn find_root_is_precise() {
+        let r = find_root(|x| x * x - 2.0, 0.0, 2.0);
+        assert!((r - std::f64::consts::SQRT_2).abs() < 4e-16);
+        let r = find_root(|x| x - 1e-12, 0.0, 1.0);
+        assert!(((r - 1e-12) / 1e-12).abs() < 1e-14);
+    }
+
+    #[test]
+    fn cdf_pair_sums_to_one() {
+        for &(a, b, x) in &[(2.0, 3.0, 0.3), (50.0, 60.0, 0.6), (5e6, 5e6, 0.5002)] {
+            let (l, u) = beta_cdf_pair(a, b, x);
+            assert!((l + u - 1.0).abs() < 1e-14);
+        }
+    }
+}

@@ -1,0 +1,252 @@
+//! A CSV record reader (RFC 4180 plus the variants exports produce) that knows exactly
+//! which line each record starts on, counts blank lines, and says when a quoted field runs
+//! to the end of the file. Accepts LF, CRLF and lone CR line ends, a UTF-8 byte-order
+//! mark, and quoted fields with delimiters, doubled quotes and newlines inside.
+//!
+//! Lenient where exports are sloppy: text after a closing quote (`"a"b`) is kept and the
+//! record is marked, so the caller decides.
+
+use std::io::{self, BufRead, Read};
+
+/// The input with a leading UTF-8 byte-order mark removed. Reads up to three bytes ahead
+/// (looping over short reads, so it works on pipes and tiny buffers) and chains back any
+/// that are not a mark.
+pub fn without_bom<R: Read>(mut r: R) -> io::Result<io::Chain<io::Cursor<Vec<u8>>, R>> {
+    let mut head = Vec::with_capacity(3);
+    let mut byte = [0u8; 1];
+    while head.len() < 3 {
+        match r.read(&mut byte) {
+            Ok(0) => break,
+            Ok(_) => {
+                head.push(byte[0]);
+                if !b"\xef\xbb\xbf".starts_with(&head) {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if head == b"\xef\xbb\xbf" {
+        head.clear();
+    }
+    Ok(io::Cursor::new(head).chain(r))
+}
+
+/// One record: its fields' bytes back to back, and where each field ends.
+#[derive(Debug, Default, Clone)]
+pub struct RawRecord {
+    buf: Vec<u8>,
+    ends: Vec<usize>,
+    /// The line the record starts on (1-based).
+    pub line: u64,
+    /// A quoted field was still open at the end of the file.
+    pub unterminated_quote: bool,
+    /// Text followed a closing quote inside a field.
+    pub stray_quote: bool,
+}
+
+impl RawRecord {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    pub fn field(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.buf[start..self.ends[i]]
+    }
+
+    pub fn fields(&self) -> impl Iterator<Item = &[u8]> {
+        (0..self.len()).map(move |i| self.field(i))
+    }
+
+    fn clear(&mut self) {
+        self.buf.clear();
+        self.ends.clear();
+        self.unterminated_quote = false;
+        self.stray_quote = false;
+    }
+
+    fn end_field(&mut self) {
+        self.ends.push(self.buf.len());
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum State {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    QuoteInQuoted,
+}
+
+pub struct CsvReader<R> {
+    inner: R,
+    delimiter: u8,
+    /// The line the reader is on (1-based).
+    line: u64,
+    /// A record ended with CR: a LF right after it belongs to the same line end.
+    skip_lf: bool,
+    /// Blank lines skipped so far (they are not records).
+    pub blank_lines: u64,
+}
+
+impl<R: BufRead> CsvReader<R> {
+    pub fn new(inner: R, delimiter: u8) -> CsvReader<R> {
+        CsvReader { inner, delimiter, line: 1, skip_lf: false, blank_lines: 0 }
+    }
+
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+
+    /// Reads the next record into `rec`; `false` at the end of the input.
+    pub fn read_record(&mut self, rec: &mut RawRecord) -> io::Result<bool> {
+        rec.clear();
+        if !self.skip_to_record()? {
+            return Ok(false);
+        }
+        rec.line = self.line;
+        let mut state = State::FieldStart;
+        loop {
+            let buf = self.inner.fill_buf()?;
+            if buf.is_empty() {
+                if state == State::Quoted {
+                    rec.unterminated_quote = true;
+                }
+                rec.end_field();
+                return Ok(true);
+            }
+            let mut i = 0;
+            while i < buf.len() {
+                let b = buf[i];
+                match state {
+                    State::FieldStart => {
+                        if b == b'"' {
+                            state = State::Quoted;
+                            i += 1;
+                        } else {
+                            state = State::Unquoted;
+                        }
+                    }
+                    State::Unquoted => {
+                        if b == self.delimiter {
+                            rec.end_field();
+                            state = State::FieldStart;
+                            i += 1;
+                        } else if b == b'\n' || b == b'\r' {
+                            rec.end_field();
+                            self.line += 1;
+                            self.skip_lf = b == b'\r';
+                            self.inner.consume(i + 1);
+                            return Ok(true);
+                        } else {
+                            // Copy the run of ordinary bytes at once.
+                            let run = buf[i..]
+                                .iter()
+                                .position(|&c| c == self.delimiter || c == b'\n' || c == b'\r')
+                                .unwrap_or(buf.len() - i);
+                            rec.buf.extend_from_slice(&buf[i..i + run]);
+                            i += run;
+                        }
+                    }
+                    State::Quoted => {
+                        let run = buf[i..].iter().position(|&c| c == b'"').unwrap_or(buf.len() - i);
+                        let chunk = &buf[i..i + run];
+                        self.line += chunk.iter().filter(|&&c| c == b'\n').count() as u64;
+                        rec.buf.extend_from_slice(chunk);
+                        i += run;
+                        if i < buf.len() {
+                            state = State::QuoteInQuoted;
+                            i += 1;
+                        }
+                    }
+                    State::QuoteInQuoted => {
+                        if b == b'"' {
+                            rec.buf.push(b'"');
+                            state = State::Quoted;
+                            i += 1;
+                        } else {
+                            if b != self.delimiter && b != b'\n' && b != b'\r' {
+                                rec.stray_quote = true;
+                            }
+                            state = State::Unquoted;
+                        }
+                    }
+                }
+            }
+            let n = buf.len();
+            self.inner.consume(n);
+        }
+    }
+
+    /// Skips the LF of a CRLF and blank lines; `false` at the end. (A byte-order mark is
+    /// removed before, by [`without_bom`].)
+    fn skip_to_record(&mut self) -> io::Result<bool> {
+        loop {
+            let buf = self.inner.fill_buf()?;
+            if buf.is_empty() {
+                return Ok(false);
+            }
+            if self.skip_lf {
+                self.skip_lf = false;
+                if buf[0] == b'\n' {
+                    self.inner.consume(1);
+                    continue;
+                }
+            }
+            match buf[0] {
+                b'\n' | b'\r' => {
+                    self.skip_lf = buf[0] == b'\r';
+                    self.inner.consume(1);
+                    self.line += 1;
+                    self.blank_lines += 1;
+                }
+                _ => return Ok(true),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn records(data: &[u8], cap: usize) -> (Vec<(u64, Vec<String>, bool)>, u64) {
+        let mut r = CsvReader::new(io::BufReader::with_capacity(cap, without_bom(data).unwrap()), b',');
+        let mut rec = RawRecord::default();
+        let mut out = Vec::new();
+        while r.read_record(&mut rec).unwrap() {
+            out.push((rec.line, rec.fields().map(|f| String::from_utf8_lossy(f).into_owned()).collect(), rec.unterminated_quote));
+        }
+        (out, r.blank_lines)
+    }
+
+    #[test]
+    fn lines_fields_and_line_ends() {
+        let data = b"\xef\xbb\xbfa,b\r\n1,\"x,\"\"y\"\"\r\nz\"\r\n\r\n\n2,\n3\r4,5\n\"open,6";
+        for cap in [1, 2, 3, 7, 64] {
+            let (recs, blank) = records(data, cap);
+            let want: Vec<(u64, Vec<String>, bool)> = vec![
+                (1, vec!["a".into(), "b".into()], false),
+                (2, vec!["1".into(), "x,\"y\"\r\nz".into()], false),
+                (6, vec!["2".into(), "".into()], false),
+                (7, vec!["3".into()], false),
+                (8, vec!["4".into(), "5".into()], false),
+                (9, vec!["open,6".into()], true),
+            ];
+            assert_eq!(recs, want, "buffer capacity {cap}");
+            assert_eq!(blank, 2);
+        }
+        // Bytes that only begin like a mark are kept.
+        let data: &[u8] = b"\xef\xbbx,y\n";
+        let mut r = CsvReader::new(io::BufReader::with_capacity(1, without_bom(data).unwrap()), b',');
+        let mut rec = RawRecord::default();
+        assert!(r.read_record(&mut rec).unwrap());
+        assert_eq!(rec.field(0), b"\xef\xbbx");
+    }
+}

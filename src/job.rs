@@ -1,0 +1,232 @@
+//! The spine of one pipeline run, in the order it happens:
+//! ingest (I/O) -> validate/recode -> estimate -> render (pure) -> write (I/O).
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use crate::ingest::{self, IngestError, Table};
+use crate::plan::Plan;
+use crate::render::{self, Artifact, ReportInput};
+use crate::{estimate, output, validate};
+
+/// Options that come from the command line, not the pipeline file.
+#[derive(Debug, Clone)]
+pub struct JobOptions {
+    /// Reports are written to `<reports_root>/<report.dir>`.
+    pub reports_root: PathBuf,
+    /// Any rejected row makes the job fail.
+    pub strict: bool,
+}
+
+/// What a finished job reports back to the command.
+#[derive(Debug, Clone)]
+pub struct JobSummary {
+    pub name: String,
+    pub report_dir: PathBuf,
+    pub records_read: u64,
+    pub records_kept: u64,
+    pub rejected: u64,
+    pub unmapped_values: usize,
+    pub analyses: usize,
+    pub timings: Vec<(&'static str, Duration)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    #[error("{path}: {count} row(s) rejected and --strict is set; first: line {line}: {detail}\nhint: see the reasons with `tally run` without --strict, in <report>/rejected.csv")]
+    Strict { path: String, count: usize, line: u64, detail: String },
+    #[error("{0}")]
+    Estimate(String),
+    #[error("rendering the report: {0}")]
+    Render(String),
+    #[error("cannot read pipeline file {path}: {source}")]
+    Pipeline { path: String, source: std::io::Error },
+    #[error("cannot write report to {path}: {source}")]
+    Write { path: String, source: std::io::Error },
+}
+
+/// Runs one planned pipeline end to end. `pipeline_written` is the path as the user gave it.
+pub fn run(plan: &Plan, pipeline_written: &str, opts: &JobOptions) -> Result<JobSummary, JobError> {
+    let started = SystemTime::now();
+    let mut timings = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, Duration)>| {
+        timings.push((name, clock.elapsed()));
+        clock = Instant::now();
+    };
+
+    let pipeline_sha256 = ingest::sha256_file(&plan.pipeline_path).map_err(|e| JobError::Pipeline {
+        path: pipeline_written.to_string(),
+        source: e,
+    })?;
+    let columns = plan.columns_needed();
+    let table = ingest::read(&plan.input, &columns, &|header| {
+        let problems = plan.check_header(header);
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.iter().map(|p| p.message.clone()).collect::<Vec<_>>().join("\n"))
+        }
+    })?;
+    if opts.strict {
+        if let Some(first) = table.rejected.first() {
+            return Err(JobError::Strict {
+                path: table.source.written.clone(),
+                count: table.rejected.len(),
+                line: first.line,
+                detail: first.detail.clone(),
+            });
+        }
+    }
+    lap("ingest", &mut timings);
+
+    let (data, unmapped) = validate::prepare(plan, &table);
+    lap("validate", &mut timings);
+
+    let results = estimate::estimate(plan, data).map_err(JobError::Estimate)?;
+    lap("estimate", &mut timings);
+
+    let input = ReportInput {
+        plan,
+        pipeline_written: pipeline_written.to_string(),
+        pipeline_sha256: pipeline_sha256.clone(),
+        table: &table,
+        unmapped: &unmapped,
+        results: &results,
+    };
+    let mut artifacts = render::render(&input).map_err(JobError::Render)?;
+    lap("render", &mut timings);
+
+    artifacts.push(manifest(pipeline_written, &pipeline_sha256, &table, &artifacts, &timings, started));
+    let report_dir = opts.reports_root.join(&plan.report.dir);
+    output::write_report(&report_dir, &artifacts).map_err(|e| JobError::Write {
+        path: report_dir.display().to_string(),
+        source: e,
+    })?;
+    lap("write", &mut timings);
+
+    Ok(JobSummary {
+        name: plan.name.clone(),
+        report_dir,
+        records_read: table.records_read,
+        records_kept: table.records_kept,
+        rejected: table.rejected.len() as u64,
+        unmapped_values: unmapped.len(),
+        analyses: results.len(),
+        timings,
+    })
+}
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    tool: &'static str,
+    version: &'static str,
+    /// The only time-dependent fields: when the run started and how long stages took.
+    started_at: String,
+    pipeline: FileEntry<'a>,
+    inputs: Vec<FileEntry<'a>>,
+    rows: Rows,
+    stage_seconds: indexmap::IndexMap<&'static str, f64>,
+    artifacts: Vec<ArtifactEntry>,
+}
+
+#[derive(Serialize)]
+struct FileEntry<'a> {
+    path: &'a str,
+    sha256: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bytes: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct Rows {
+    read: u64,
+    used: u64,
+    rejected: u64,
+    rejected_by_reason: indexmap::IndexMap<&'static str, u64>,
+    respondents_in_used_rows: u64,
+}
+
+#[derive(Serialize)]
+struct ArtifactEntry {
+    path: String,
+    sha256: String,
+}
+
+fn manifest(
+    pipeline_written: &str,
+    pipeline_sha256: &str,
+    table: &Table,
+    artifacts: &[Artifact],
+    timings: &[(&'static str, Duration)],
+    started: SystemTime,
+) -> Artifact {
+    let m = Manifest {
+        tool: "tally",
+        version: env!("CARGO_PKG_VERSION"),
+        started_at: rfc3339(started),
+        pipeline: FileEntry { path: pipeline_written, sha256: pipeline_sha256, bytes: None },
+        inputs: vec![FileEntry {
+            path: &table.source.written,
+            sha256: &table.source.sha256,
+            bytes: Some(table.source.bytes),
+        }],
+        rows: Rows {
+            read: table.records_read,
+            used: table.records_kept,
+            rejected: table.rejected.len() as u64,
+            rejected_by_reason: table.rejected_by_reason(),
+            respondents_in_used_rows: table.respondents,
+        },
+        stage_seconds: timings.iter().map(|(k, d)| (*k, d.as_secs_f64())).collect(),
+        artifacts: artifacts
+            .iter()
+            .map(|a| ArtifactEntry { path: a.path.clone(), sha256: ingest::sha256_hex(&a.bytes) })
+            .collect(),
+    };
+    let mut bytes = serde_json::to_vec_pretty(&m).unwrap_or_default();
+    bytes.push(b'\n');
+    Artifact { path: "manifest.json".into(), bytes }
+}
+
+/// UTC time as RFC 3339; honours `SOURCE_DATE_EPOCH` for reproducible builds of reports.
+fn rfc3339(t: SystemTime) -> String {
+    let secs = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or_else(|| t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64));
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// The path of a report for a plan (for messages and for clash checks in batches).
+pub fn report_dir(plan: &Plan, opts: &JobOptions) -> PathBuf {
+    opts.reports_root.join(&plan.report.dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rfc3339;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn formats_utc_dates() {
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(UNIX_EPOCH + Duration::from_secs(1_795_000_000)), "2026-11-18T11:06:40Z");
+    }
+}

@@ -1,0 +1,59 @@
+//! # tally
+//!
+//! Patient-survey CSVs in, reproducible reports with confidence intervals out.
+//!
+//! ## The spine
+//!
+//! One job is five stages; only the two ends touch the file system:
+//!
+//! ```text
+//! ingest   (I/O)  data file -> Table: distinct tuples of needed columns + counts, rejects
+//! validate (pure) Table + Plan -> per-analysis cells + exclusions by reason, unmapped values
+//! estimate (pure) cells -> grouped counts (polars) -> proportions + intervals
+//! render   (pure) estimates -> artifacts (named byte buffers: CSV, JSON, HTML, MD, SVG, PNG)
+//! write    (I/O)  artifacts -> report directory, atomically
+//! ```
+//!
+//! Before the spine runs, the pipeline file is read twice: as written ([`spec`], a serde
+//! mirror of the TOML with unknown keys reported by path) and as meant ([`plan`]: paths
+//! resolved, defaults filled, every problem collected at once).
+//!
+//! ## Codemap
+//!
+//! - [`cli`]: clap types only. [`cmd`]: one file per subcommand.
+//! - [`spec`], [`plan`]: the pipeline file. [`job`]: the spine in a few lines.
+//! - [`ingest`]: the only reader of data files. [`validate`]: recoding and row accounting.
+//! - [`estimate`]: `grouping` (the only polars code), `ci` (one file per method), `dist`
+//!   (the one home of statrs and of our incomplete beta).
+//! - [`render`]: tables, HTML, Markdown, `plots` (the only plotters code).
+//! - [`output`]: the only writer.
+//!
+//! ## Invariants
+//!
+//! - Every data record is used or rejected with a counted reason; for every analysis,
+//!   respondents available = in the denominator + excluded by reason.
+//! - `estimate::ci` and `estimate::dist` never import polars and do no I/O.
+//! - Same inputs, same bytes: artifacts hold no timestamps or absolute paths; the run date
+//!   and timings live only in `manifest.json`.
+
+pub mod cli;
+pub mod cmd;
+pub mod estimate;
+pub mod ingest;
+pub mod job;
+pub mod output;
+pub mod plan;
+pub mod render;
+pub mod spec;
+pub mod suggest;
+pub mod validate;
+
+/// Runs a parsed command.
+pub fn dispatch(command: &cli::Command) -> cmd::Outcome {
+    match command {
+        cli::Command::Run(a) => cmd::run::run(a),
+        cli::Command::Check(a) => cmd::check::run(a),
+        cli::Command::Ci(a) => cmd::ci::run(a),
+        cli::Command::Methods => cmd::methods::run(),
+    }
+}

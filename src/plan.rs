@@ -1,0 +1,539 @@
+//! The pipeline as meant: paths resolved, defaults filled, names checked. Every problem in a
+//! pipeline file is collected and reported at once, each with its TOML key path.
+
+use std::fmt;
+use std::path::{Component, Path, PathBuf};
+
+use crate::estimate::ci::{self, Method, DEFAULT_METHOD};
+use crate::spec::{self, AnalysisSpec, PipelineSpec};
+use crate::suggest::did_you_mean;
+
+/// How the input file is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// One row per respondent.
+    Respondents,
+    /// Pre-aggregated: category columns plus a count column.
+    Counts,
+}
+
+impl InputKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            InputKind::Respondents => "respondents",
+            InputKind::Counts => "counts",
+        }
+    }
+}
+
+/// What to do with a missing outcome or subgroup answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MissingPolicy {
+    /// Leave the respondent out of that analysis (complete cases), counted as an exclusion.
+    Exclude,
+    /// Keep the respondent, as a `missing` category.
+    Level,
+}
+
+/// The label used for a missing answer under [`MissingPolicy::Level`].
+pub const MISSING_LABEL: &str = "missing";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlotKind {
+    Bars,
+    Diverging,
+}
+
+pub const PLOT_KINDS: &[(&str, PlotKind)] = &[("bars", PlotKind::Bars), ("diverging", PlotKind::Diverging)];
+
+#[derive(Debug, Clone)]
+pub struct InputPlan {
+    /// Resolved path (pipeline directory joined with the written path).
+    pub path: PathBuf,
+    /// The path as written in the pipeline, for reports (no absolute paths in artifacts).
+    pub written: String,
+    pub kind: InputKind,
+    pub delimiter: u8,
+    pub missing: Vec<String>,
+    pub id_column: Option<String>,
+    pub count_column: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AnalysisPlan {
+    pub name: String,
+    pub title: String,
+    pub question: Option<String>,
+    pub outcome: String,
+    /// Outcome categories in display order (with `missing` last under `MissingPolicy::Level`).
+    pub levels: Vec<String>,
+    pub by: Vec<String>,
+    pub filter: Vec<(String, Vec<String>)>,
+    pub denominator: String,
+    pub missing: MissingPolicy,
+    pub method: Method,
+    pub level: f64,
+    pub negative: Vec<String>,
+    pub neutral: Vec<String>,
+    pub positive: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReportPlan {
+    pub title: String,
+    pub description: Option<String>,
+    pub caveats: Vec<String>,
+    /// Relative to the reports root; never absolute, never with `..`.
+    pub dir: PathBuf,
+    pub plots: Vec<PlotKind>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub name: String,
+    pub pipeline_path: PathBuf,
+    pub input: InputPlan,
+    pub recode: indexmap::IndexMap<String, indexmap::IndexMap<String, String>>,
+    pub analyses: Vec<AnalysisPlan>,
+    pub report: ReportPlan,
+}
+
+/// One problem in a pipeline file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub file: PathBuf,
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.key.is_empty() {
+            write!(f, "{}: {}", self.file.display(), self.message)
+        } else {
+            write!(f, "{}: key `{}`: {}", self.file.display(), self.key, self.message)
+        }
+    }
+}
+
+impl Plan {
+    /// Every column the pipeline reads, in a stable order, each once.
+    pub fn columns_needed(&self) -> Vec<String> {
+        let mut cols: Vec<String> = Vec::new();
+        let mut push = |c: &str| {
+            if !cols.iter().any(|x| x == c) {
+                cols.push(c.to_string());
+            }
+        };
+        if let Some(id) = &self.input.id_column {
+            push(id);
+        }
+        for a in &self.analyses {
+            push(&a.outcome);
+            for b in &a.by {
+                push(b);
+            }
+            for (c, _) in &a.filter {
+                push(c);
+            }
+        }
+        cols
+    }
+
+    /// Where each needed column is named in the pipeline (for messages).
+    pub fn column_key(&self, column: &str) -> String {
+        if self.input.id_column.as_deref() == Some(column) {
+            return "input.id_column".into();
+        }
+        for (i, a) in self.analyses.iter().enumerate() {
+            if a.outcome == column {
+                return format!("analysis[{i}].outcome");
+            }
+            if a.by.iter().any(|b| b == column) {
+                return format!("analysis[{i}].by");
+            }
+            if a.filter.iter().any(|(c, _)| c == column) {
+                return format!("analysis[{i}].filter.{column}");
+            }
+        }
+        String::new()
+    }
+
+    /// Checks a data file's header against the columns the pipeline needs.
+    pub fn check_header(&self, header: &[String]) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let mut needed = self.columns_needed();
+        if let Some(c) = &self.input.count_column {
+            needed.push(c.clone());
+        }
+        for col in needed {
+            if !header.iter().any(|h| h == &col) {
+                let mut message = format!(
+                    "column `{col}` is not in {} (its columns: {})",
+                    self.input.written,
+                    header.join(", ")
+                );
+                if let Some(s) = did_you_mean(&col, header.iter().map(String::as_str)) {
+                    message.push_str(&format!("\nhint: did you mean `{s}`?"));
+                }
+                let key = if self.input.count_column.as_deref() == Some(col.as_str()) {
+                    "input.count_column".to_string()
+                } else {
+                    self.column_key(&col)
+                };
+                problems.push(Problem {
+                    file: self.pipeline_path.clone(),
+                    key,
+                    message,
+                });
+            }
+        }
+        problems
+    }
+}
+
+/// Reads and plans a pipeline file; every problem is returned at once.
+pub fn load(path: &Path) -> Result<Plan, Vec<Problem>> {
+    let problem = |key: &str, message: String| Problem {
+        file: path.to_path_buf(),
+        key: key.to_string(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::NotFound {
+            "\nhint: pipeline files live in pipelines/; `ls pipelines` lists them"
+        } else {
+            ""
+        };
+        vec![problem("", format!("cannot read pipeline file: {e}{hint}"))]
+    })?;
+    let spec = spec::parse(&text).map_err(|ps| {
+        ps.into_iter()
+            .map(|p| problem(&p.key, p.message))
+            .collect::<Vec<_>>()
+    })?;
+    from_spec(spec, path)
+}
+
+/// Turns a parsed spec into a plan (pure; `path` is used only to resolve and to name).
+pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut add = |key: &str, message: String| {
+        problems.push(Problem {
+            file: path.to_path_buf(),
+            key: key.to_string(),
+            message,
+        })
+    };
+
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "pipeline".into());
+    let name = spec.name.clone().unwrap_or(stem);
+    if !is_machine_name(&name) {
+        add(
+            "name",
+            format!("pipeline name `{name}` may use only letters, digits, `-` and `_`"),
+        );
+    }
+
+    // [input]
+    let kind = match spec.input.kind.as_deref() {
+        None | Some("respondents") => InputKind::Respondents,
+        Some("counts") => InputKind::Counts,
+        Some(other) => {
+            add(
+                "input.kind",
+                format!(
+                    "unknown input kind `{other}`; expected `respondents` or `counts`{}",
+                    hint_for(other, &["respondents", "counts"])
+                ),
+            );
+            InputKind::Respondents
+        }
+    };
+    let delimiter = match spec.input.delimiter.as_deref() {
+        None => b',',
+        Some("\\t") | Some("tab") => b'\t',
+        Some(d) if d.len() == 1 && d.is_ascii() => d.as_bytes()[0],
+        Some(d) => {
+            add(
+                "input.delimiter",
+                format!("delimiter must be one ASCII character (or `tab`), got `{d}`"),
+            );
+            b','
+        }
+    };
+    let count_column = match kind {
+        InputKind::Counts => Some(spec.input.count_column.clone().unwrap_or_else(|| "count".into())),
+        InputKind::Respondents => {
+            if spec.input.count_column.is_some() {
+                add(
+                    "input.count_column",
+                    "count_column applies only to kind = \"counts\"".into(),
+                );
+            }
+            None
+        }
+    };
+    if kind == InputKind::Counts && spec.input.id_column.is_some() {
+        add(
+            "input.id_column",
+            "id_column applies only to kind = \"respondents\" (a counts table has no respondents)".into(),
+        );
+    }
+    let base = path.parent().unwrap_or(Path::new(""));
+    let input = InputPlan {
+        path: base.join(&spec.input.path),
+        written: spec.input.path.clone(),
+        kind,
+        delimiter,
+        missing: spec
+            .input
+            .missing
+            .clone()
+            .unwrap_or_else(|| vec![String::new(), "NA".into()]),
+        id_column: spec.input.id_column.clone(),
+        count_column,
+    };
+
+    // [ci] defaults
+    let default_method = resolve_method(spec.ci.method.as_deref(), "ci.method", &mut add)
+        .unwrap_or(DEFAULT_METHOD);
+    let default_level = resolve_level(spec.ci.level, "ci.level", &mut add).unwrap_or(0.95);
+
+    // [[analysis]]
+    if spec.analyses.is_empty() {
+        add(
+            "analysis",
+            "the pipeline has no analyses\nhint: add an [[analysis]] table with name, outcome and levels".into(),
+        );
+    }
+    let mut analyses = Vec::new();
+    for (i, a) in spec.analyses.iter().enumerate() {
+        let key = |k: &str| format!("analysis[{i}].{k}");
+        if !is_machine_name(&a.name) {
+            add(&key("name"), format!("analysis name `{}` may use only letters, digits, `-` and `_`", a.name));
+        }
+        if spec.analyses[..i].iter().any(|b| b.name == a.name) {
+            add(&key("name"), format!("analysis name `{}` is used twice", a.name));
+        }
+        analyses.push(plan_analysis(a, &key, default_method, default_level, &mut add));
+    }
+
+    // [report]
+    let dir_written = spec.report.dir.clone().unwrap_or_else(|| name.clone());
+    if !is_safe_relative(&dir_written) {
+        add(
+            "report.dir",
+            format!("report directory `{dir_written}` must be a relative path inside the reports root (no `..`, not absolute)"),
+        );
+    }
+    let plots = match &spec.report.plots {
+        None => PLOT_KINDS.iter().map(|(_, k)| *k).collect(),
+        Some(names) => names
+            .iter()
+            .filter_map(|n| match PLOT_KINDS.iter().find(|(k, _)| k == n) {
+                Some((_, k)) => Some(*k),
+                None => {
+                    let known: Vec<&str> = PLOT_KINDS.iter().map(|(k, _)| *k).collect();
+                    add("report.plots", format!("unknown plot kind `{n}`{}", hint_for(n, &known)));
+                    None
+                }
+            })
+            .collect(),
+    };
+    let report = spec::ReportSpec { ..spec.report.clone() };
+
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(Plan {
+        report: ReportPlan {
+            title: report.title.unwrap_or_else(|| name.clone()),
+            description: report.description,
+            caveats: report.caveats,
+            dir: PathBuf::from(dir_written),
+            plots,
+        },
+        name,
+        pipeline_path: path.to_path_buf(),
+        input,
+        recode: spec.recode,
+        analyses,
+    })
+}
+
+fn plan_analysis(
+    a: &AnalysisSpec,
+    key: &dyn Fn(&str) -> String,
+    default_method: Method,
+    default_level: f64,
+    add: &mut dyn FnMut(&str, String),
+) -> AnalysisPlan {
+    let missing = match a.missing.as_deref() {
+        None | Some("exclude") => MissingPolicy::Exclude,
+        Some("level") => MissingPolicy::Level,
+        Some(other) => {
+            add(
+                &key("missing"),
+                format!("unknown missing-answer policy `{other}`; expected `exclude` or `level`{}", hint_for(other, &["exclude", "level"])),
+            );
+            MissingPolicy::Exclude
+        }
+    };
+    let mut levels = a.levels.clone();
+    if levels.is_empty() {
+        add(&key("levels"), "an analysis needs at least one outcome level".into());
+    }
+    for (j, l) in levels.iter().enumerate() {
+        if levels[..j].contains(l) {
+            add(&key("levels"), format!("level `{l}` is listed twice"));
+        }
+    }
+    if missing == MissingPolicy::Level && !levels.iter().any(|l| l == MISSING_LABEL) {
+        levels.push(MISSING_LABEL.into());
+    }
+    if a.by.iter().any(|b| b == &a.outcome) {
+        add(&key("by"), format!("`{}` is the outcome; it cannot also be a subgroup column", a.outcome));
+    }
+    if a.by.len() > 4 {
+        add(&key("by"), format!("at most 4 subgroup columns can be crossed, got {}", a.by.len()));
+    }
+    let ci = a.ci.clone().unwrap_or_default();
+    let method = resolve_method(ci.method.as_deref(), &key("ci.method"), add).unwrap_or(default_method);
+    let level = resolve_level(ci.level, &key("ci.level"), add).unwrap_or(default_level);
+
+    let (negative, neutral, positive) = match &a.diverging {
+        Some(d) => {
+            for l in d.negative.iter().chain(&d.neutral).chain(&d.positive) {
+                if !levels.contains(l) {
+                    add(
+                        &key("diverging"),
+                        format!("`{l}` is not one of the levels ({}){}", levels.join(", "), hint_for(l, &levels.iter().map(String::as_str).collect::<Vec<_>>())),
+                    );
+                }
+            }
+            (d.negative.clone(), d.neutral.clone(), d.positive.clone())
+        }
+        None => {
+            // Levels read from worst to best: lower half negative, middle neutral.
+            let k = a.levels.len();
+            let half = k / 2;
+            (
+                a.levels[..half].to_vec(),
+                a.levels[half..k - half].to_vec(),
+                a.levels[k - half..].to_vec(),
+            )
+        }
+    };
+    let filter: Vec<(String, Vec<String>)> = a.filter.iter().map(|(c, v)| (c.clone(), v.clone())).collect();
+    for (c, v) in &filter {
+        if v.is_empty() {
+            add(&key(&format!("filter.{c}")), "a filter needs at least one value to keep".into());
+        }
+    }
+    let denominator = a.denominator.clone().unwrap_or_else(|| {
+        if filter.is_empty() {
+            "all respondents with an answer".into()
+        } else {
+            let parts: Vec<String> = filter.iter().map(|(c, v)| format!("{c} in {{{}}}", v.join(", "))).collect();
+            format!("respondents with {}", parts.join(" and "))
+        }
+    });
+    AnalysisPlan {
+        name: a.name.clone(),
+        title: a.title.clone().unwrap_or_else(|| a.name.clone()),
+        question: a.question.clone(),
+        outcome: a.outcome.clone(),
+        levels,
+        by: a.by.clone(),
+        filter,
+        denominator,
+        missing,
+        method,
+        level,
+        negative,
+        neutral,
+        positive,
+    }
+}
+
+fn resolve_method(name: Option<&str>, key: &str, add: &mut dyn FnMut(&str, String)) -> Option<Method> {
+    let name = name?;
+    match Method::from_name(name) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            add(key, format!("{e}\nhint: `tally methods` lists the methods"));
+            None
+        }
+    }
+}
+
+fn resolve_level(level: Option<f64>, key: &str, add: &mut dyn FnMut(&str, String)) -> Option<f64> {
+    let level = level?;
+    match ci::check_level(level) {
+        Ok(()) => Some(level),
+        Err(e) => {
+            add(key, e);
+            None
+        }
+    }
+}
+
+fn hint_for(given: &str, known: &[&str]) -> String {
+    did_you_mean(given, known.iter().copied())
+        .map(|s| format!("\nhint: did you mean `{s}`?"))
+        .unwrap_or_default()
+}
+
+fn is_machine_name(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// A relative path that stays inside its root: no root, no prefix, no `..`.
+pub fn is_safe_relative(p: &str) -> bool {
+    let path = Path::new(p);
+    !p.is_empty() && path.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan_of(text: &str) -> Result<Plan, Vec<Problem>> {
+        from_spec(spec::parse(text).unwrap(), Path::new("pipelines/t.toml"))
+    }
+
+    const BASE: &str = "[input]\npath = \"../data/x.csv\"\n[[analysis]]\nname = \"a\"\noutcome = \"o\"\nlevels = [\"bad\", \"same\", \"good\"]\n";
+
+    #[test]
+    fn defaults_are_filled() {
+        let plan = plan_of(BASE).unwrap();
+        assert_eq!(plan.name, "t");
+        assert_eq!(plan.input.path, Path::new("pipelines/../data/x.csv"));
+        assert_eq!(plan.report.dir, Path::new("t"));
+        let a = &plan.analyses[0];
+        assert_eq!((a.method, a.level), (Method::Wilson, 0.95));
+        assert_eq!((a.negative.clone(), a.neutral.clone(), a.positive.clone()), (vec!["bad".into()], vec!["same".into()], vec!["good".into()]));
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let text = BASE.replace("[input]", "[ci]\nmethod = \"wilsen\"\nlevel = 95\n[report]\ndir = \"../../etc\"\n[input]\nkind = \"count\"");
+        let problems = plan_of(&text).unwrap_err();
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["input.kind", "ci.method", "ci.level", "report.dir"]);
+        assert!(problems[0].message.contains("did you mean `counts`"));
+        assert!(problems[1].message.contains("did you mean `wilson`"));
+    }
+
+    #[test]
+    fn unsafe_report_dirs_are_refused() {
+        assert!(is_safe_relative("ame/2019"));
+        assert!(!is_safe_relative("../x"));
+        assert!(!is_safe_relative("/tmp/x"));
+        assert!(!is_safe_relative(""));
+    }
+}

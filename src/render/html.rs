@@ -1,0 +1,220 @@
+//! `index.html`: one self-contained page (inline CSS and SVG, no script, nothing fetched).
+//! Every piece of text from the data or the pipeline passes through [`escape`].
+
+use std::fmt::Write;
+
+use super::plots::bars::thousands;
+use super::{ci_phrase, exclusion_sentence, level_pct, methods_paragraph, PlotFile, ReportInput};
+use crate::estimate::AnalysisResult;
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// "38.1%".
+pub fn pct(p: f64) -> String {
+    format!("{:.1}%", p * 100.0)
+}
+
+const CSS: &str = "
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif;color:#1a1a1a;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
+h1{font-size:1.8rem;margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:2px solid #ddd}h3{margin-top:1.6rem}
+table{border-collapse:collapse;margin:1rem 0;font-variant-numeric:tabular-nums}
+th,td{border:1px solid #bbb;padding:.3rem .55rem;text-align:left;vertical-align:top}
+th{background:#f0f0f0}td.num{text-align:right}
+.ci{color:#444;font-size:.85em;white-space:nowrap}
+.note{background:#fff8e1;border-left:4px solid #e6a700;padding:.5rem .8rem}
+figure{margin:1rem 0}figure svg{max-width:100%;height:auto}figcaption{font-size:.85em;color:#444}
+.muted{color:#555}code{background:#f4f4f4;padding:0 .2em}
+@media print{body{max-width:none;margin:0}h2{break-before:auto}figure,table{break-inside:avoid}}
+";
+
+/// Renders the page.
+pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
+    let plan = input.plan;
+    let t = input.table;
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{}{}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n",
+        escape(&plan.report.title),
+        CSS,
+        super::plots::font_face_css(),
+        escape(&plan.report.title)
+    );
+    if let Some(d) = &plan.report.description {
+        let _ = writeln!(h, "<p>{}</p>", escape(d));
+    }
+
+    // Contents.
+    h.push_str("<nav aria-label=\"Contents\"><h2 id=\"contents\">Contents</h2><ol>\n<li><a href=\"#data\">Data and row accounting</a></li>\n");
+    for r in input.results {
+        let _ = writeln!(h, "<li><a href=\"#a-{}\">{}</a></li>", escape(&r.plan.name), escape(&r.plan.title));
+    }
+    h.push_str("<li><a href=\"#methods\">Methods</a></li>\n<li><a href=\"#caveats\">Caveats</a></li>\n<li><a href=\"#provenance\">Provenance</a></li>\n</ol></nav>\n");
+
+    // Data and accounting.
+    let _ = writeln!(h, "<h2 id=\"data\">Data and row accounting</h2>");
+    let _ = writeln!(
+        h,
+        "<p>Input <code>{}</code> ({} file). {} data rows were read: {} were used and {} were rejected as malformed (listed in <code>rejected.csv</code> with their line numbers).</p>",
+        escape(&t.source.written),
+        plan.input.kind.name(),
+        thousands(t.records_read),
+        thousands(t.records_kept),
+        thousands(t.rejected.len() as u64)
+    );
+    h.push_str("<table><caption>Rows read, used and rejected</caption>\n<thead><tr><th scope=\"col\">Rows</th><th scope=\"col\">Count</th></tr></thead><tbody>\n");
+    let _ = writeln!(h, "<tr><th scope=\"row\">Read</th><td class=\"num\">{}</td></tr>", thousands(t.records_read));
+    for (reason, n) in t.rejected_by_reason() {
+        let _ = writeln!(h, "<tr><th scope=\"row\">Rejected: {}</th><td class=\"num\">{}</td></tr>", escape(reason), thousands(n));
+    }
+    let _ = writeln!(h, "<tr><th scope=\"row\">Used</th><td class=\"num\">{}</td></tr>", thousands(t.records_kept));
+    if plan.input.kind == crate::plan::InputKind::Counts {
+        let _ = writeln!(h, "<tr><th scope=\"row\">Respondents in used rows (sum of counts)</th><td class=\"num\">{}</td></tr>", thousands(t.respondents));
+    }
+    h.push_str("</tbody></table>\n");
+    if !input.unmapped.is_empty() {
+        h.push_str("<div class=\"note\"><p><strong>Unmapped answers.</strong> These values have no entry in the pipeline's recode table; respondents with them are excluded from the analyses that use the column (see each analysis's exclusions).</p>\n<table><thead><tr><th scope=\"col\">Column</th><th scope=\"col\">Value</th><th scope=\"col\">Respondents</th><th scope=\"col\">Did you mean</th></tr></thead><tbody>\n");
+        for u in input.unmapped {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td><code>{}</code></td><td class=\"num\">{}</td><td>{}</td></tr>",
+                escape(&u.column),
+                escape(&u.value),
+                thousands(u.respondents),
+                u.suggestion.as_deref().map(|s| format!("<code>{}</code>", escape(s))).unwrap_or_default()
+            );
+        }
+        h.push_str("</tbody></table></div>\n");
+    }
+
+    for r in input.results {
+        analysis_section(&mut h, r, plots);
+    }
+
+    // Methods.
+    h.push_str("<h2 id=\"methods\">Methods</h2>\n");
+    for r in input.results {
+        let _ = writeln!(h, "<p><strong>{}.</strong> {}</p>", escape(&r.plan.title), escape(&methods_paragraph(r)));
+    }
+    h.push_str("<p>Estimates, counts and denominators are in <code>estimates.csv</code> and <code>estimates.json</code> beside this page, one row per analysis, subgroup and answer.</p>\n");
+
+    // Caveats.
+    h.push_str("<h2 id=\"caveats\">Caveats</h2>\n<ul>\n");
+    for c in &plan.report.caveats {
+        let _ = writeln!(h, "<li>{}</li>", escape(c));
+    }
+    let _ = writeln!(h, "<li>Confidence intervals describe sampling uncertainty only. Respondents to an open online survey choose themselves, so the figures describe those who answered and may not generalise to everyone with the condition.</li>");
+    for r in input.results {
+        for n in &r.notes {
+            let _ = writeln!(h, "<li>{}: {}</li>", escape(&r.plan.title), escape(n));
+        }
+    }
+    h.push_str("</ul>\n");
+
+    // Provenance (no date here: the run date lives in manifest.json only).
+    h.push_str("<h2 id=\"provenance\">Provenance</h2>\n<table><tbody>\n");
+    let _ = writeln!(h, "<tr><th scope=\"row\">Input</th><td><code>{}</code><br><span class=\"muted\">SHA-256 {}</span></td></tr>", escape(&t.source.written), t.source.sha256);
+    let _ = writeln!(h, "<tr><th scope=\"row\">Pipeline</th><td><code>{}</code><br><span class=\"muted\">SHA-256 {}</span></td></tr>", escape(&input.pipeline_written), input.pipeline_sha256);
+    let _ = writeln!(h, "<tr><th scope=\"row\">Tool</th><td>tally {}</td></tr>", env!("CARGO_PKG_VERSION"));
+    h.push_str("</tbody></table>\n<p class=\"muted\">The run date and stage timings are in <code>manifest.json</code>.</p>\n</main>\n</body>\n</html>\n");
+    h
+}
+
+fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile]) {
+    let p = &r.plan;
+    let _ = writeln!(h, "<section aria-labelledby=\"a-{0}\">\n<h2 id=\"a-{0}\">{1}</h2>", escape(&p.name), escape(&p.title));
+    if let Some(q) = &p.question {
+        let _ = writeln!(h, "<p class=\"muted\">Question: {}</p>", escape(q));
+    }
+    let _ = writeln!(
+        h,
+        "<p>Denominator: {} (n = {}). {}</p>",
+        escape(&p.denominator),
+        thousands(r.data.included),
+        escape(&exclusion_sentence(r))
+    );
+
+    // The table: one row per subgroup, one column per level.
+    let _ = writeln!(h, "<table>\n<caption>{}: percentage of respondents ({}), count / n</caption>\n<thead><tr>", escape(&p.title), escape(&ci_phrase(r)));
+    if p.by.is_empty() {
+        h.push_str("<th scope=\"col\">Group</th>");
+    }
+    for b in &p.by {
+        let _ = write!(h, "<th scope=\"col\">{}</th>", escape(b));
+    }
+    h.push_str("<th scope=\"col\">n</th>");
+    for l in &p.levels {
+        let _ = write!(h, "<th scope=\"col\">{}</th>", escape(l));
+    }
+    h.push_str("</tr></thead>\n<tbody>\n");
+    for key in r.groups() {
+        let rows: Vec<_> = r.rows_of(&key).collect();
+        let n = rows.first().map_or(0, |x| x.n);
+        h.push_str("<tr>");
+        if p.by.is_empty() {
+            h.push_str("<th scope=\"row\">All</th>");
+        }
+        for (i, v) in key.iter().enumerate() {
+            let label = v.as_deref().map_or("All".to_string(), escape);
+            if i == 0 {
+                let _ = write!(h, "<th scope=\"row\">{label}</th>");
+            } else {
+                let _ = write!(h, "<td>{label}</td>");
+            }
+        }
+        let _ = write!(h, "<td class=\"num\">{}</td>", thousands(n));
+        for e in rows {
+            match e.interval {
+                Some(i) => {
+                    let _ = write!(
+                        h,
+                        "<td class=\"num\">{}<br><span class=\"ci\">{} to {}</span><br><span class=\"ci\">{} / {}</span></td>",
+                        pct(i.estimate),
+                        pct(i.lower),
+                        pct(i.upper),
+                        thousands(e.count),
+                        thousands(e.n)
+                    );
+                }
+                None => h.push_str("<td>no estimate (n = 0)</td>"),
+            }
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody></table>\n");
+
+    for f in plots.iter().filter(|f| f.analysis == p.name) {
+        let _ = writeln!(
+            h,
+            "<figure>\n{}\n<figcaption>{} <a href=\"plots/{2}.svg\">SVG</a> · <a href=\"plots/{2}.png\">PNG</a></figcaption>\n</figure>",
+            f.rendered.svg_inline,
+            escape(&f.rendered.alt),
+            escape(&f.stem)
+        );
+    }
+    let _ = writeln!(h, "<p class=\"muted\">Level: {}; method: {}.</p>\n</section>", level_pct(p.level), escape(p.method.title()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(escape("<script>alert('x') & \"y\"</script>"), "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;");
+    }
+}

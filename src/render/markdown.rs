@@ -1,0 +1,103 @@
+//! `report.md`: the same content as `index.html`, as Markdown (plots linked, not inlined).
+
+use std::fmt::Write;
+
+use super::html::pct;
+use super::plots::bars::thousands;
+use super::{ci_phrase, exclusion_sentence, methods_paragraph, PlotFile, ReportInput};
+
+/// Escapes Markdown table and inline syntax in data-derived text.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '|' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
+    let plan = input.plan;
+    let t = input.table;
+    let mut m = String::new();
+    let _ = writeln!(m, "# {}\n", escape(&plan.report.title));
+    if let Some(d) = &plan.report.description {
+        let _ = writeln!(m, "{}\n", escape(d));
+    }
+    let _ = writeln!(m, "## Data and row accounting\n");
+    let _ = writeln!(
+        m,
+        "Input `{}` ({} file): {} data rows read, {} used, {} rejected as malformed (see `rejected.csv`).\n",
+        t.source.written,
+        plan.input.kind.name(),
+        thousands(t.records_read),
+        thousands(t.records_kept),
+        thousands(t.rejected.len() as u64)
+    );
+    let _ = writeln!(m, "| Rows | Count |\n|---|---:|\n| Read | {} |", thousands(t.records_read));
+    for (reason, n) in t.rejected_by_reason() {
+        let _ = writeln!(m, "| Rejected: {} | {} |", escape(reason), thousands(n));
+    }
+    let _ = writeln!(m, "| Used | {} |\n", thousands(t.records_kept));
+    if !input.unmapped.is_empty() {
+        let _ = writeln!(m, "Unmapped answers (excluded from the analyses that use the column):\n\n| Column | Value | Respondents | Did you mean |\n|---|---|---:|---|");
+        for u in input.unmapped {
+            let _ = writeln!(m, "| {} | {} | {} | {} |", escape(&u.column), escape(&u.value), thousands(u.respondents), u.suggestion.as_deref().map(escape).unwrap_or_default());
+        }
+        m.push('\n');
+    }
+    for r in input.results {
+        let p = &r.plan;
+        let _ = writeln!(m, "## {}\n", escape(&p.title));
+        if let Some(q) = &p.question {
+            let _ = writeln!(m, "Question: {}\n", escape(q));
+        }
+        let _ = writeln!(m, "Denominator: {} (n = {}). {}\n", escape(&p.denominator), thousands(r.data.included), escape(&exclusion_sentence(r)));
+        let mut head: Vec<String> = if p.by.is_empty() { vec!["Group".into()] } else { p.by.iter().map(|b| escape(b)).collect() };
+        head.push("n".into());
+        head.extend(p.levels.iter().map(|l| format!("{} ({})", escape(l), ci_phrase(r))));
+        let _ = writeln!(m, "| {} |\n|{}", head.join(" | "), "---|".repeat(head.len()));
+        for key in r.groups() {
+            let rows: Vec<_> = r.rows_of(&key).collect();
+            let mut cells: Vec<String> = if p.by.is_empty() {
+                vec!["All".into()]
+            } else {
+                key.iter().map(|v| v.as_deref().map_or("All".into(), escape)).collect()
+            };
+            cells.push(thousands(rows.first().map_or(0, |x| x.n)));
+            for e in rows {
+                cells.push(match e.interval {
+                    Some(i) => format!("{} ({} to {}); {}/{}", pct(i.estimate), pct(i.lower), pct(i.upper), e.count, e.n),
+                    None => "no estimate (n = 0)".into(),
+                });
+            }
+            let _ = writeln!(m, "| {} |", cells.join(" | "));
+        }
+        m.push('\n');
+        for f in plots.iter().filter(|f| f.analysis == p.name) {
+            let _ = writeln!(m, "![{}](plots/{}.svg)\n", escape(&f.rendered.alt), f.stem);
+        }
+    }
+    let _ = writeln!(m, "## Methods\n");
+    for r in input.results {
+        let _ = writeln!(m, "**{}.** {}\n", escape(&r.plan.title), escape(&methods_paragraph(r)));
+    }
+    let _ = writeln!(m, "## Caveats\n");
+    for c in &plan.report.caveats {
+        let _ = writeln!(m, "- {}", escape(c));
+    }
+    let _ = writeln!(m, "- Confidence intervals describe sampling uncertainty only. Respondents to an open online survey choose themselves, so the figures describe those who answered and may not generalise to everyone with the condition.");
+    for r in input.results {
+        for n in &r.notes {
+            let _ = writeln!(m, "- {}: {}", escape(&r.plan.title), escape(n));
+        }
+    }
+    let _ = writeln!(m, "\n## Provenance\n\n- Input: `{}` (SHA-256 {})\n- Pipeline: `{}` (SHA-256 {})\n- Tool: tally {}\n- Run date and timings: `manifest.json`", t.source.written, t.source.sha256, input.pipeline_written, input.pipeline_sha256, env!("CARGO_PKG_VERSION"));
+    m
+}

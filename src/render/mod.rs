@@ -1,0 +1,208 @@
+//! Render: estimate tables in, artifacts (named byte buffers) out. Pure: nothing here
+//! touches the file system; [`crate::output`] writes what this returns.
+
+pub mod html;
+pub mod markdown;
+pub mod plots;
+pub mod tables;
+
+use crate::estimate::AnalysisResult;
+use crate::ingest::Table;
+use crate::plan::{Plan, PlotKind};
+use crate::validate::Unmapped;
+use plots::bars::{BarChart, BarGroup};
+use plots::diverging::{DivergingChart, Segment, Side};
+
+/// A file of the report directory: a relative path and its bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Artifact {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Everything a report is made from.
+pub struct ReportInput<'a> {
+    pub plan: &'a Plan,
+    /// The pipeline file's path as given on the command line, and its SHA-256.
+    pub pipeline_written: String,
+    pub pipeline_sha256: String,
+    pub table: &'a Table,
+    pub unmapped: &'a [Unmapped],
+    pub results: &'a [AnalysisResult],
+}
+
+/// A plot of one analysis, rendered, with its file stem.
+pub struct PlotFile {
+    pub analysis: String,
+    pub kind: PlotKind,
+    pub stem: String,
+    pub rendered: plots::Rendered,
+}
+
+/// Renders every artifact except the manifest (which needs the run's timings).
+pub fn render(input: &ReportInput) -> Result<Vec<Artifact>, String> {
+    let plots = render_plots(input)?;
+    let mut out = vec![
+        Artifact { path: "estimates.csv".into(), bytes: tables::estimates_csv(input.results) },
+        Artifact { path: "estimates.json".into(), bytes: tables::estimates_json(input)? },
+        Artifact { path: "rejected.csv".into(), bytes: tables::rejected_csv(input.table) },
+        Artifact { path: "unmapped.csv".into(), bytes: tables::unmapped_csv(input.unmapped) },
+        Artifact { path: "index.html".into(), bytes: html::report(input, &plots).into_bytes() },
+        Artifact { path: "report.md".into(), bytes: markdown::report(input, &plots).into_bytes() },
+    ];
+    for p in plots {
+        out.push(Artifact { path: format!("plots/{}.svg", p.stem), bytes: p.rendered.svg.into_bytes() });
+        out.push(Artifact { path: format!("plots/{}.png", p.stem), bytes: p.rendered.png });
+    }
+    Ok(out)
+}
+
+fn render_plots(input: &ReportInput) -> Result<Vec<PlotFile>, String> {
+    let mut files = Vec::new();
+    for r in input.results {
+        for kind in &input.plan.report.plots {
+            let (suffix, rendered) = match kind {
+                PlotKind::Bars => ("bars", plots::render(&bar_chart(r))?),
+                PlotKind::Diverging => ("diverging", plots::render(&diverging_chart(r))?),
+            };
+            files.push(PlotFile {
+                analysis: r.plan.name.clone(),
+                kind: *kind,
+                stem: format!("{}-{}", r.plan.name, suffix),
+                rendered,
+            });
+        }
+    }
+    Ok(files)
+}
+
+/// A subgroup's short label for plots: its values joined, or "All".
+pub fn short_label(key: &[Option<String>]) -> String {
+    let parts: Vec<&str> = key.iter().flatten().map(String::as_str).collect();
+    if parts.is_empty() {
+        "All".into()
+    } else {
+        parts.join(" \u{b7} ")
+    }
+}
+
+/// "Wilson 95% CI" and similar.
+pub fn ci_phrase(r: &AnalysisResult) -> String {
+    format!("{} {} CI", method_title(r), level_pct(r.plan.level))
+}
+
+pub fn method_title(r: &AnalysisResult) -> String {
+    r.plan.method.title().to_string()
+}
+
+/// 0.95 -> "95%", 0.999 -> "99.9%".
+pub fn level_pct(level: f64) -> String {
+    let v = level * 100.0;
+    let s = format!("{v:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    format!("{s}%")
+}
+
+fn bar_chart(r: &AnalysisResult) -> BarChart {
+    let groups = r
+        .groups()
+        .into_iter()
+        .map(|key| {
+            let rows: Vec<_> = r.rows_of(&key).collect();
+            BarGroup {
+                label: short_label(&key),
+                n: rows.first().map_or(0, |x| x.n),
+                values: rows.iter().map(|x| x.interval.map(|i| (i.estimate, i.lower, i.upper))).collect(),
+            }
+        })
+        .collect();
+    BarChart {
+        title: r.plan.title.clone(),
+        subtitle: format!("Denominator: {}. Whiskers: {}.", r.plan.denominator, ci_phrase(r)),
+        x_label: format!("Percentage of respondents ({})", ci_phrase(r)),
+        levels: r.plan.levels.clone(),
+        groups,
+    }
+}
+
+fn diverging_chart(r: &AnalysisResult) -> DivergingChart {
+    let p = &r.plan;
+    let segments: Vec<Segment> = p
+        .negative
+        .iter()
+        .map(|l| (l, Side::Negative))
+        .chain(p.neutral.iter().map(|l| (l, Side::Neutral)))
+        .chain(p.positive.iter().map(|l| (l, Side::Positive)))
+        .map(|(l, side)| Segment { level: l.clone(), side })
+        .collect();
+    let aside: Vec<&str> = p
+        .levels
+        .iter()
+        .filter(|l| !segments.iter().any(|s| &s.level == *l))
+        .map(String::as_str)
+        .collect();
+    let mut subtitle = format!("Denominator: {}.", p.denominator);
+    if !aside.is_empty() {
+        subtitle.push_str(&format!(" Not shown in the bars: {}.", aside.join(", ")));
+    }
+    let groups = r
+        .groups()
+        .into_iter()
+        .map(|key| {
+            let rows: Vec<_> = r.rows_of(&key).collect();
+            let n = rows.first().map_or(0, |x| x.n);
+            let values = (n > 0).then(|| {
+                segments
+                    .iter()
+                    .map(|s| rows.iter().find(|x| x.outcome == s.level).map_or(0.0, |x| x.count as f64 / n as f64))
+                    .collect()
+            });
+            (short_label(&key), n, values)
+        })
+        .collect();
+    DivergingChart { title: r.plan.title.clone(), subtitle, segments, groups }
+}
+
+/// Sentences describing who was excluded from an analysis, for the methods paragraph.
+pub fn exclusion_sentence(r: &AnalysisResult) -> String {
+    if r.data.exclusions.is_empty() {
+        return "No respondent was excluded.".into();
+    }
+    let parts: Vec<String> = r
+        .data
+        .exclusions
+        .iter()
+        .map(|(reason, n)| format!("{} ({reason})", plots::bars::thousands(*n)))
+        .collect();
+    format!(
+        "Of {} respondents, {} were excluded: {}.",
+        plots::bars::thousands(r.data.available),
+        plots::bars::thousands(r.data.available - r.data.included),
+        parts.join("; ")
+    )
+}
+
+/// The auto-written methods paragraph of an analysis.
+pub fn methods_paragraph(r: &AnalysisResult) -> String {
+    let p = &r.plan;
+    let by = if p.by.is_empty() {
+        String::new()
+    } else {
+        format!(" Estimates are given for every subgroup of {} and for every margin.", p.by.join(" \u{d7} "))
+    };
+    let missing = match p.missing {
+        crate::plan::MissingPolicy::Exclude => "Missing answers were excluded (complete-case analysis).",
+        crate::plan::MissingPolicy::Level => "Missing answers were kept as their own category, `missing`.",
+    };
+    format!(
+        "Each percentage is the number of respondents giving that answer divided by the denominator: {}, {} respondents in all. {} {}{} Intervals are two-sided {} confidence intervals by the {} method ({}).",
+        p.denominator,
+        plots::bars::thousands(r.data.included),
+        exclusion_sentence(r),
+        missing,
+        by,
+        level_pct(p.level),
+        p.method.title(),
+        p.method.citation()
+    )
+}

@@ -1,0 +1,143 @@
+//! Bar chart of proportions with confidence-interval whiskers: one block of horizontal bars
+//! per subgroup (the overall row first), one bar per outcome level, with the base n beside
+//! each subgroup's label.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{font, pct_label, px, Plot, OKABE_ITO};
+
+/// One subgroup's bars.
+#[derive(Debug, Clone)]
+pub struct BarGroup {
+    pub label: String,
+    pub n: u64,
+    /// Per level: (proportion, lower, upper), `None` when there is no estimate (n = 0).
+    pub values: Vec<Option<(f64, f64, f64)>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct BarChart {
+    pub title: String,
+    pub subtitle: String,
+    pub x_label: String,
+    pub levels: Vec<String>,
+    pub groups: Vec<BarGroup>,
+}
+
+const WIDTH: f64 = 820.0;
+const LEFT: f64 = 230.0;
+const RIGHT: f64 = 770.0;
+const TOP: f64 = 96.0;
+const BAR: f64 = 15.0;
+const GAP: f64 = 16.0;
+
+impl BarChart {
+    fn block(&self) -> f64 {
+        self.levels.len() as f64 * BAR + GAP
+    }
+    fn x(&self, p: f64) -> f64 {
+        LEFT + p.clamp(0.0, 1.0) * (RIGHT - LEFT)
+    }
+}
+
+impl Plot for BarChart {
+    fn size(&self) -> (u32, u32) {
+        let h = TOP + self.groups.len() as f64 * self.block() + 56.0;
+        (WIDTH as u32, h.ceil() as u32)
+    }
+
+    fn alt(&self) -> String {
+        let mut s = format!("Bar chart: {}. {}.", self.title, self.subtitle);
+        for g in &self.groups {
+            let parts: Vec<String> = self
+                .levels
+                .iter()
+                .zip(&g.values)
+                .map(|(l, v)| match v {
+                    Some((p, lo, hi)) => format!("{l} {} ({} to {})", pct_label(*p), pct_label(*lo), pct_label(*hi)),
+                    None => format!("{l} no estimate"),
+                })
+                .collect();
+            s.push_str(&format!(" {} (n = {}): {}.", g.label, g.n, parts.join("; ")));
+        }
+        s
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        s: f64,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        area.fill(&WHITE)?;
+        let left = Pos::new(HPos::Left, VPos::Center);
+        let right = Pos::new(HPos::Right, VPos::Center);
+        let centre = Pos::new(HPos::Center, VPos::Top);
+        area.draw(&Text::new(self.title.clone(), (px(16.0, s), px(20.0, s)), font(16.0, s, true).pos(left)))?;
+        area.draw(&Text::new(self.subtitle.clone(), (px(16.0, s), px(42.0, s)), font(11.5, s, false).pos(left)))?;
+
+        // Legend.
+        let mut lx = LEFT;
+        for (i, level) in self.levels.iter().enumerate() {
+            let c = OKABE_ITO[i % OKABE_ITO.len()];
+            area.draw(&Rectangle::new([(px(lx, s), px(62.0, s)), (px(lx + 12.0, s), px(74.0, s))], c.filled()))?;
+            area.draw(&Text::new(level.clone(), (px(lx + 17.0, s), px(68.0, s)), font(11.5, s, false).pos(left)))?;
+            lx += 30.0 + level.chars().count() as f64 * 7.0;
+        }
+
+        // Grid and axis.
+        let bottom = TOP + self.groups.len() as f64 * self.block();
+        for t in 0..=5 {
+            let p = t as f64 / 5.0;
+            let x = self.x(p);
+            let grid = RGBColor(220, 220, 220);
+            area.draw(&PathElement::new(vec![(px(x, s), px(TOP - 6.0, s)), (px(x, s), px(bottom, s))], grid.stroke_width(px(1.0, s).max(1) as u32)))?;
+            area.draw(&Text::new(pct_label(p), (px(x, s), px(bottom + 5.0, s)), font(11.0, s, false).pos(centre)))?;
+        }
+        area.draw(&PathElement::new(vec![(px(LEFT, s), px(TOP - 6.0, s)), (px(LEFT, s), px(bottom, s))], BLACK.stroke_width(px(1.0, s).max(1) as u32)))?;
+        area.draw(&Text::new(self.x_label.clone(), (px((LEFT + RIGHT) / 2.0, s), px(bottom + 24.0, s)), font(12.0, s, false).pos(centre)))?;
+
+        // Bars with whiskers.
+        for (gi, g) in self.groups.iter().enumerate() {
+            let top = TOP + gi as f64 * self.block();
+            let mid = top + self.levels.len() as f64 * BAR / 2.0;
+            area.draw(&Text::new(g.label.clone(), (px(LEFT - 10.0, s), px(mid - 7.0, s)), font(12.0, s, true).pos(right)))?;
+            area.draw(&Text::new(format!("n = {}", thousands(g.n)), (px(LEFT - 10.0, s), px(mid + 8.0, s)), font(11.0, s, false).pos(right)))?;
+            for (li, v) in g.values.iter().enumerate() {
+                let y0 = top + li as f64 * BAR + 1.5;
+                let y1 = y0 + BAR - 3.0;
+                let ym = (y0 + y1) / 2.0;
+                let c = OKABE_ITO[li % OKABE_ITO.len()];
+                match v {
+                    Some((p, lo, hi)) => {
+                        area.draw(&Rectangle::new([(px(LEFT, s), px(y0, s)), (px(self.x(*p), s), px(y1, s))], c.mix(0.85).filled()))?;
+                        let stroke = BLACK.stroke_width(px(1.2, s).max(1) as u32);
+                        area.draw(&PathElement::new(vec![(px(self.x(*lo), s), px(ym, s)), (px(self.x(*hi), s), px(ym, s))], stroke))?;
+                        for b in [*lo, *hi] {
+                            area.draw(&PathElement::new(vec![(px(self.x(b), s), px(y0 + 2.0, s)), (px(self.x(b), s), px(y1 - 2.0, s))], stroke))?;
+                        }
+                        area.draw(&Text::new(pct_label(*p), (px(self.x(*hi) + 5.0, s), px(ym, s)), font(10.5, s, false).pos(left)))?;
+                    }
+                    None => {
+                        area.draw(&Text::new("no estimate (n = 0)", (px(LEFT + 5.0, s), px(ym, s)), font(10.5, s, false).pos(left)))?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// 4038 -> "4,038".
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,0 +1,185 @@
+//! Diverging stacked bar chart for ordered outcomes (Robbins & Heiberger 2011): one bar per
+//! subgroup, worse to the left of zero, better to the right, neutral levels split across
+//! zero. Levels on no side (e.g. "not tried") are left out of the bars and named in the
+//! subtitle; the percentages keep the analysis's denominator.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::bars::thousands;
+use super::{font, pct_label, px, Plot};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Negative,
+    Neutral,
+    Positive,
+}
+
+/// One segment kind, in left-to-right order.
+#[derive(Debug, Clone)]
+pub struct Segment {
+    pub level: String,
+    pub side: Side,
+}
+
+#[derive(Debug, Clone)]
+pub struct DivergingChart {
+    pub title: String,
+    pub subtitle: String,
+    /// Left to right: negative (most negative first), neutral, positive (most positive last).
+    pub segments: Vec<Segment>,
+    /// (label, n, proportion per segment); `None` values when n = 0.
+    pub groups: Vec<(String, u64, Option<Vec<f64>>)>,
+}
+
+const WIDTH: f64 = 820.0;
+const LEFT: f64 = 230.0;
+const RIGHT: f64 = 790.0;
+const TOP: f64 = 96.0;
+const ROW: f64 = 30.0;
+
+/// ColorBrewer PuOr: oranges for worse, purples for better, grey for neutral.
+const ORANGES: [RGBColor; 3] = [RGBColor(179, 88, 6), RGBColor(241, 163, 64), RGBColor(254, 224, 182)];
+const PURPLES: [RGBColor; 3] = [RGBColor(216, 218, 235), RGBColor(153, 142, 195), RGBColor(84, 39, 136)];
+const GREY: RGBColor = RGBColor(200, 200, 200);
+
+impl DivergingChart {
+    fn colours(&self) -> Vec<RGBColor> {
+        let neg = self.segments.iter().filter(|s| s.side == Side::Negative).count();
+        let pos = self.segments.iter().filter(|s| s.side == Side::Positive).count();
+        let mut ni = 0;
+        let mut pi = 0;
+        self.segments
+            .iter()
+            .map(|s| match s.side {
+                Side::Negative => {
+                    // Most negative gets the darkest orange.
+                    let k = 3usize.saturating_sub(neg) + ni;
+                    ni += 1;
+                    ORANGES[k.min(2)]
+                }
+                Side::Neutral => GREY,
+                Side::Positive => {
+                    let k = pi;
+                    pi += 1;
+                    PURPLES[(k + 3usize.saturating_sub(pos)).min(2)]
+                }
+            })
+            .collect()
+    }
+
+    /// Half-range of the axis: the largest extent on either side, rounded up to 10%.
+    fn extent(&self) -> f64 {
+        let mut m: f64 = 0.1;
+        for (_, _, v) in &self.groups {
+            if let Some(v) = v {
+                let (l, r) = self.sides(v);
+                m = m.max(l).max(r);
+            }
+        }
+        ((m * 10.0).ceil() / 10.0).min(1.0)
+    }
+
+    /// Total extent left and right of zero for one bar.
+    fn sides(&self, v: &[f64]) -> (f64, f64) {
+        let mut l = 0.0;
+        let mut r = 0.0;
+        for (s, p) in self.segments.iter().zip(v) {
+            match s.side {
+                Side::Negative => l += p,
+                Side::Positive => r += p,
+                Side::Neutral => {
+                    l += p / 2.0;
+                    r += p / 2.0;
+                }
+            }
+        }
+        (l, r)
+    }
+
+    fn x(&self, p: f64) -> f64 {
+        let e = self.extent();
+        let zero = (LEFT + RIGHT) / 2.0;
+        zero + p / e * (RIGHT - LEFT) / 2.0
+    }
+}
+
+impl Plot for DivergingChart {
+    fn size(&self) -> (u32, u32) {
+        (WIDTH as u32, (TOP + self.groups.len() as f64 * ROW + 56.0).ceil() as u32)
+    }
+
+    fn alt(&self) -> String {
+        let mut s = format!("Diverging stacked bar chart: {}. {}.", self.title, self.subtitle);
+        for (label, n, v) in &self.groups {
+            match v {
+                Some(v) => {
+                    let parts: Vec<String> = self.segments.iter().zip(v).map(|(seg, p)| format!("{} {}", seg.level, pct_label(*p))).collect();
+                    s.push_str(&format!(" {label} (n = {n}): {}.", parts.join(", ")));
+                }
+                None => s.push_str(&format!(" {label}: no estimate (n = 0).")),
+            }
+        }
+        s
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        s: f64,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        area.fill(&WHITE)?;
+        let left = Pos::new(HPos::Left, VPos::Center);
+        let right = Pos::new(HPos::Right, VPos::Center);
+        let centre = Pos::new(HPos::Center, VPos::Center);
+        let top_c = Pos::new(HPos::Center, VPos::Top);
+        area.draw(&Text::new(self.title.clone(), (px(16.0, s), px(20.0, s)), font(16.0, s, true).pos(left)))?;
+        area.draw(&Text::new(self.subtitle.clone(), (px(16.0, s), px(42.0, s)), font(11.5, s, false).pos(left)))?;
+        let colours = self.colours();
+
+        let mut lx = LEFT;
+        for (seg, c) in self.segments.iter().zip(&colours) {
+            area.draw(&Rectangle::new([(px(lx, s), px(62.0, s)), (px(lx + 12.0, s), px(74.0, s))], c.filled()))?;
+            area.draw(&Text::new(seg.level.clone(), (px(lx + 17.0, s), px(68.0, s)), font(11.5, s, false).pos(left)))?;
+            lx += 30.0 + seg.level.chars().count() as f64 * 7.0;
+        }
+
+        let bottom = TOP + self.groups.len() as f64 * ROW;
+        let e = self.extent();
+        let ticks = (e * 10.0).round() as i32;
+        let step = if ticks > 5 { 2 } else { 1 };
+        for t in (-ticks..=ticks).filter(|t| t % step == 0) {
+            let p = t as f64 / 10.0;
+            let x = self.x(p);
+            let colour = if t == 0 { BLACK } else { RGBColor(220, 220, 220) };
+            area.draw(&PathElement::new(vec![(px(x, s), px(TOP - 6.0, s)), (px(x, s), px(bottom, s))], colour.stroke_width(px(1.0, s).max(1) as u32)))?;
+            area.draw(&Text::new(pct_label(p.abs()), (px(x, s), px(bottom + 5.0, s)), font(11.0, s, false).pos(top_c)))?;
+        }
+        area.draw(&Text::new("\u{2190} worse      percentage of respondents      better \u{2192}", (px(self.x(0.0), s), px(bottom + 24.0, s)), font(12.0, s, false).pos(top_c)))?;
+
+        for (gi, (label, n, v)) in self.groups.iter().enumerate() {
+            let y0 = TOP + gi as f64 * ROW + 4.0;
+            let y1 = y0 + ROW - 8.0;
+            let ym = (y0 + y1) / 2.0;
+            area.draw(&Text::new(label.clone(), (px(LEFT - 10.0, s), px(ym - 6.0, s)), font(12.0, s, true).pos(right)))?;
+            area.draw(&Text::new(format!("n = {}", thousands(*n)), (px(LEFT - 10.0, s), px(ym + 8.0, s)), font(11.0, s, false).pos(right)))?;
+            let Some(v) = v else {
+                area.draw(&Text::new("no estimate (n = 0)", (px(self.x(0.0) + 5.0, s), px(ym, s)), font(10.5, s, false).pos(left)))?;
+                continue;
+            };
+            let (l, _) = self.sides(v);
+            let mut at = -l;
+            for (p, c) in v.iter().zip(&colours) {
+                let (x0, x1) = (self.x(at), self.x(at + p));
+                area.draw(&Rectangle::new([(px(x0, s), px(y0, s)), (px(x1, s), px(y1, s))], c.filled()))?;
+                if x1 - x0 > 30.0 {
+                    area.draw(&Text::new(pct_label(*p), (px((x0 + x1) / 2.0, s), px(ym, s)), font(10.5, s, false).pos(centre)))?;
+                }
+                at += p;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,193 @@
+//! Plots: the only plotters code. Each plot kind has one file that draws onto any plotters
+//! backend; this module renders it twice, to SVG text and to PNG bytes at print resolution,
+//! through the font embedded in the binary (DejaVu Sans, subset; `assets/fonts/`), so the
+//! output is the same on every machine and never looks up a system font.
+//!
+//! Palettes are colour-blind safe: Okabe & Ito (2008) for categories, ColorBrewer PuOr for
+//! the diverging chart (orange = worse, purple = better, grey = neutral).
+
+pub mod bars;
+pub mod diverging;
+
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+/// The embedded plot font (regular and bold), registered with plotters under [`FONT`].
+static REGULAR: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans-subset.ttf");
+static BOLD: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans-Bold-subset.ttf");
+
+/// The font family name used in plots (and in the SVGs' `@font-face`).
+pub const FONT: &str = "TallySans";
+
+/// PNG pixels per SVG unit: 2 gives about 200 dpi for an 8-inch-wide figure.
+pub const PNG_SCALE: f64 = 2.0;
+
+static REGISTER: Once = Once::new();
+
+fn register_fonts() {
+    REGISTER.call_once(|| {
+        // The bytes are compiled in; a failure here is a build defect caught by the tests.
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, REGULAR);
+        let _ = plotters::style::register_font(FONT, FontStyle::Bold, BOLD);
+    });
+}
+
+/// The `@font-face` rule that makes an SVG render with the embedded font.
+pub fn font_face_css() -> String {
+    format!(
+        "@font-face{{font-family:'{FONT}';src:url(data:font/ttf;base64,{}) format('truetype');font-weight:normal}}\
+         @font-face{{font-family:'{FONT}';src:url(data:font/ttf;base64,{}) format('truetype');font-weight:bold}}",
+        base64(REGULAR),
+        base64(BOLD)
+    )
+}
+
+/// A rendered plot.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// SVG without the font (for inlining in a page that carries the `@font-face` once).
+    pub svg_inline: String,
+    /// Standalone SVG with the font embedded.
+    pub svg: String,
+    pub png: Vec<u8>,
+    /// A text alternative for screen readers and the HTML `alt`.
+    pub alt: String,
+}
+
+/// Something that can draw itself at a scale onto any backend.
+pub trait Plot {
+    fn size(&self) -> (u32, u32);
+    fn alt(&self) -> String;
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        scale: f64,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>;
+}
+
+/// Renders a plot to SVG and PNG.
+pub fn render<P: Plot>(plot: &P) -> Result<Rendered, String> {
+    register_fonts();
+    let (w, h) = plot.size();
+    let mut svg = String::new();
+    {
+        let area = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+        plot.draw(&area, 1.0).map_err(|e| format!("drawing SVG: {e}"))?;
+        area.present().map_err(|e| format!("drawing SVG: {e}"))?;
+    }
+    let (pw, ph) = ((w as f64 * PNG_SCALE) as u32, (h as f64 * PNG_SCALE) as u32);
+    let mut rgb = vec![255u8; (pw * ph * 3) as usize];
+    {
+        let area = BitMapBackend::with_buffer(&mut rgb, (pw, ph)).into_drawing_area();
+        plot.draw(&area, PNG_SCALE).map_err(|e| format!("drawing PNG: {e}"))?;
+        area.present().map_err(|e| format!("drawing PNG: {e}"))?;
+    }
+    let png = encode_png(&rgb, pw, ph)?;
+    let alt = plot.alt();
+    let svg_inline = add_title(&svg, &alt);
+    let standalone = svg_inline.replacen(
+        "<svg ",
+        &format!("<svg font-family=\"{FONT}\" "),
+        1,
+    );
+    let standalone = insert_after_open_tag(&standalone, &format!("<defs><style>{}</style></defs>", font_face_css()));
+    Ok(Rendered {
+        svg_inline,
+        svg: standalone,
+        png,
+        alt,
+    })
+}
+
+/// Gives the SVG an accessible name: `role="img"` and a `<title>`.
+fn add_title(svg: &str, alt: &str) -> String {
+    let with_role = svg.replacen("<svg ", "<svg role=\"img\" ", 1);
+    insert_after_open_tag(&with_role, &format!("<title>{}</title>", crate::render::html::escape(alt)))
+}
+
+fn insert_after_open_tag(svg: &str, content: &str) -> String {
+    match svg.find("<svg").and_then(|start| svg[start..].find('>').map(|e| start + e + 1)) {
+        Some(at) => format!("{}\n{}{}", &svg[..at], content, &svg[at..]),
+        None => svg.to_string(),
+    }
+}
+
+fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        enc.set_compression(png::Compression::Best);
+        let mut writer = enc.write_header().map_err(|e| format!("encoding PNG: {e}"))?;
+        writer.write_image_data(rgb).map_err(|e| format!("encoding PNG: {e}"))?;
+    }
+    Ok(out)
+}
+
+/// Standard base64 (RFC 4648) for embedding the font.
+fn base64(bytes: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut s = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let v = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                s.push(T[((v >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                s.push('=');
+            }
+        }
+    }
+    s
+}
+
+/// Okabe-Ito colours, in order, for categorical series.
+pub const OKABE_ITO: [RGBColor; 7] = [
+    RGBColor(0, 114, 178),   // blue
+    RGBColor(213, 94, 0),    // vermillion
+    RGBColor(0, 158, 115),   // bluish green
+    RGBColor(204, 121, 167), // reddish purple
+    RGBColor(230, 159, 0),   // orange
+    RGBColor(86, 180, 233),  // sky blue
+    RGBColor(240, 228, 66),  // yellow
+];
+
+/// Text style in the embedded font at a scaled size.
+pub fn font(size: f64, scale: f64, bold: bool) -> TextStyle<'static> {
+    let style = if bold { FontStyle::Bold } else { FontStyle::Normal };
+    TextStyle::from(FontDesc::new(FontFamily::Name(FONT), size * scale, style)).color(&BLACK)
+}
+
+/// Scales a coordinate.
+pub fn px(v: f64, scale: f64) -> i32 {
+    (v * scale).round() as i32
+}
+
+/// A percentage for axis and bar labels: "38%" or "4.5%".
+pub fn pct_label(p: f64) -> String {
+    let v = p * 100.0;
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{v:.0}%")
+    } else {
+        format!("{v:.1}%")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc4648_vectors() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+}

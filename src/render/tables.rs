@@ -1,0 +1,220 @@
+//! Tabular artifacts: `estimates.csv`, `estimates.json`, `rejected.csv`, `unmapped.csv`.
+//! The one home of spreadsheet safety: every text cell passes through [`safe_cell`].
+
+use serde::Serialize;
+
+use super::ReportInput;
+use crate::estimate::AnalysisResult;
+use crate::ingest::Table;
+use crate::validate::Unmapped;
+
+/// The label written for a margin ("all") in a grouping column.
+pub const ALL: &str = "(all)";
+
+/// Neutralises spreadsheet formula injection: a text cell starting with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return is prefixed with `'` (OWASP CSV injection guidance).
+pub fn safe_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}").into(),
+        _ => s.into(),
+    }
+}
+
+/// Shortest round-trip formatting of a float: deterministic and exact.
+fn num(v: f64) -> String {
+    format!("{v}")
+}
+
+/// Every grouping column used by any analysis, in first-use order.
+pub fn grouping_columns(results: &[AnalysisResult]) -> Vec<String> {
+    let mut cols: Vec<String> = Vec::new();
+    for r in results {
+        for b in &r.plan.by {
+            if !cols.contains(b) {
+                cols.push(b.clone());
+            }
+        }
+    }
+    cols
+}
+
+fn csv_bytes(rows: Vec<Vec<String>>) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    for row in rows {
+        // Writing to a Vec cannot fail.
+        let _ = w.write_record(row.iter().map(|c| c.as_bytes()));
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// The tidy estimates table: one row per analysis x subgroup cell x outcome level.
+pub fn estimates_csv(results: &[AnalysisResult]) -> Vec<u8> {
+    let gcols = grouping_columns(results);
+    let mut header = vec!["analysis".to_string()];
+    header.extend(gcols.iter().cloned());
+    header.extend(
+        ["outcome", "count", "n", "proportion", "ci_lower", "ci_upper", "ci_method", "ci_level", "note"]
+            .map(String::from),
+    );
+    let mut rows = vec![header.iter().map(|h| safe_cell(h).into_owned()).collect()];
+    for r in results {
+        for e in &r.rows {
+            let mut row = vec![safe_cell(&r.plan.name).into_owned()];
+            for g in &gcols {
+                let cell = match r.plan.by.iter().position(|b| b == g) {
+                    None => String::new(),
+                    Some(i) => e.group[i].as_deref().map_or(ALL.to_string(), |v| safe_cell(v).into_owned()),
+                };
+                row.push(cell);
+            }
+            row.push(safe_cell(&e.outcome).into_owned());
+            row.push(e.count.to_string());
+            row.push(e.n.to_string());
+            match e.interval {
+                Some(i) => {
+                    row.extend([num(i.estimate), num(i.lower), num(i.upper)]);
+                    row.push(r.plan.method.name().into());
+                    row.push(num(r.plan.level));
+                    row.push(String::new());
+                }
+                None => {
+                    row.extend([String::new(), String::new(), String::new()]);
+                    row.push(r.plan.method.name().into());
+                    row.push(num(r.plan.level));
+                    row.push("n = 0: no estimate".into());
+                }
+            }
+            rows.push(row);
+        }
+    }
+    csv_bytes(rows)
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    pipeline: &'a str,
+    input: &'a str,
+    input_sha256: &'a str,
+    analyses: Vec<JsonAnalysis<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonAnalysis<'a> {
+    name: &'a str,
+    title: &'a str,
+    outcome: &'a str,
+    levels: &'a [String],
+    by: &'a [String],
+    denominator: &'a str,
+    ci_method: &'a str,
+    ci_level: f64,
+    respondents_available: u64,
+    respondents_included: u64,
+    exclusions: Vec<JsonReason<'a>>,
+    estimates: Vec<JsonEstimate<'a>>,
+    notes: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonReason<'a> {
+    reason: &'a str,
+    respondents: u64,
+}
+
+#[derive(Serialize)]
+struct JsonEstimate<'a> {
+    /// Subgroup values by column; `null` = all (a margin).
+    group: indexmap::IndexMap<&'a str, Option<&'a str>>,
+    outcome: &'a str,
+    count: u64,
+    n: u64,
+    proportion: Option<f64>,
+    ci_lower: Option<f64>,
+    ci_upper: Option<f64>,
+}
+
+/// The same estimates as JSON, with each analysis's accounting.
+pub fn estimates_json(input: &ReportInput) -> Result<Vec<u8>, String> {
+    let analyses = input
+        .results
+        .iter()
+        .map(|r| JsonAnalysis {
+            name: &r.plan.name,
+            title: &r.plan.title,
+            outcome: &r.plan.outcome,
+            levels: &r.plan.levels,
+            by: &r.plan.by,
+            denominator: &r.plan.denominator,
+            ci_method: r.plan.method.name(),
+            ci_level: r.plan.level,
+            respondents_available: r.data.available,
+            respondents_included: r.data.included,
+            exclusions: r.data.exclusions.iter().map(|(reason, n)| JsonReason { reason, respondents: *n }).collect(),
+            estimates: r
+                .rows
+                .iter()
+                .map(|e| JsonEstimate {
+                    group: r.plan.by.iter().map(String::as_str).zip(e.group.iter().map(|g| g.as_deref())).collect(),
+                    outcome: &e.outcome,
+                    count: e.count,
+                    n: e.n,
+                    proportion: e.interval.map(|i| i.estimate),
+                    ci_lower: e.interval.map(|i| i.lower),
+                    ci_upper: e.interval.map(|i| i.upper),
+                })
+                .collect(),
+            notes: &r.notes,
+        })
+        .collect();
+    let report = JsonReport {
+        pipeline: &input.plan.name,
+        input: &input.table.source.written,
+        input_sha256: &input.table.source.sha256,
+        analyses,
+    };
+    let mut bytes = serde_json::to_vec_pretty(&report).map_err(|e| format!("writing estimates.json: {e}"))?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// Every rejected record, verbatim, with its line and reason.
+pub fn rejected_csv(table: &Table) -> Vec<u8> {
+    let mut rows = vec![["line", "reason", "detail", "record"].map(String::from).to_vec()];
+    for r in &table.rejected {
+        rows.push(vec![
+            r.line.to_string(),
+            r.reason.to_string(),
+            safe_cell(&r.detail).into_owned(),
+            safe_cell(&r.record).into_owned(),
+        ]);
+    }
+    csv_bytes(rows)
+}
+
+/// Every raw value without a recode entry, with its count and a suggestion.
+pub fn unmapped_csv(unmapped: &[Unmapped]) -> Vec<u8> {
+    let mut rows = vec![["column", "value", "respondents", "did_you_mean"].map(String::from).to_vec()];
+    for u in unmapped {
+        rows.push(vec![
+            safe_cell(&u.column).into_owned(),
+            safe_cell(&u.value).into_owned(),
+            u.respondents.to_string(),
+            u.suggestion.as_deref().map(|s| safe_cell(s).into_owned()).unwrap_or_default(),
+        ]);
+    }
+    csv_bytes(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_cell;
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        assert_eq!(safe_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(safe_cell("+1"), "'+1");
+        assert_eq!(safe_cell("@SUM"), "'@SUM");
+        assert_eq!(safe_cell("\tx"), "'\tx");
+        assert_eq!(safe_cell("worsened"), "worsened");
+    }
+}

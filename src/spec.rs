@@ -1,0 +1,326 @@
+//! The pipeline file as written: a serde mirror of the TOML, documented field by field.
+//! `pipelines/README.md` is the user-facing version of these docs.
+//!
+//! Reading happens in two steps (see [`crate::plan`]): this module only parses, reporting
+//! unknown keys with their TOML key path and a did-you-mean; the plan then resolves paths,
+//! fills defaults and checks meaning, collecting every problem at once.
+
+use indexmap::IndexMap;
+use serde::de::{self, Deserialize, Deserializer, Visitor};
+
+/// A whole pipeline file.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct PipelineSpec {
+    /// Short machine name (letters, digits, `-`, `_`); default: the file name without `.toml`.
+    pub name: Option<String>,
+    /// Where the data comes from and how to read it.
+    pub input: InputSpec,
+    /// Per column: raw answer text -> clean category.
+    #[serde(default)]
+    pub recode: IndexMap<String, IndexMap<String, String>>,
+    /// Default interval settings for every analysis.
+    #[serde(default)]
+    pub ci: CiSpec,
+    /// The analyses, in report order (`[[analysis]]` tables).
+    #[serde(default, rename = "analysis")]
+    pub analyses: Vec<AnalysisSpec>,
+    /// Report options.
+    #[serde(default)]
+    pub report: ReportSpec,
+}
+
+/// `[input]`
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct InputSpec {
+    /// The CSV file, relative to the pipeline file.
+    pub path: String,
+    /// `respondents` (one row per respondent) or `counts` (pre-aggregated).
+    pub kind: Option<String>,
+    /// One character; default `,`.
+    pub delimiter: Option<String>,
+    /// Cell values that mean "no answer"; default `["", "NA"]`.
+    pub missing: Option<Vec<String>>,
+    /// Respondent id column (respondents): duplicates are rejected.
+    pub id_column: Option<String>,
+    /// Count column (counts); default `count`.
+    pub count_column: Option<String>,
+}
+
+/// `[ci]` or `[analysis.ci]`
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct CiSpec {
+    /// Interval method name (`tally methods` lists them); default `wilson`.
+    pub method: Option<String>,
+    /// Confidence level in (0, 1); default 0.95.
+    pub level: Option<f64>,
+}
+
+/// One `[[analysis]]`.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct AnalysisSpec {
+    /// Machine name, unique in the pipeline.
+    pub name: String,
+    /// Heading in the report; default: the name.
+    pub title: Option<String>,
+    /// The question as asked, shown under the heading.
+    pub question: Option<String>,
+    /// Outcome column.
+    pub outcome: String,
+    /// Outcome categories in display order; values outside them are excluded and counted.
+    pub levels: Vec<String>,
+    /// Subgroup columns, crossed; every margin is estimated too.
+    #[serde(default)]
+    pub by: Vec<String>,
+    /// Denominator filter: column -> values kept (after recoding).
+    #[serde(default)]
+    pub filter: IndexMap<String, Vec<String>>,
+    /// Plain-words description of the denominator, e.g. "respondents who tried GET".
+    pub denominator: Option<String>,
+    /// `exclude` (default: complete cases) or `level` (a `missing` category in the denominator).
+    pub missing: Option<String>,
+    /// Interval settings overriding `[ci]`.
+    pub ci: Option<CiSpec>,
+    /// Sides of the diverging bar chart; default: `levels` read from worst to best.
+    pub diverging: Option<DivergingSpec>,
+}
+
+/// `[analysis.diverging]`
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct DivergingSpec {
+    #[serde(default)]
+    pub negative: Vec<String>,
+    #[serde(default)]
+    pub neutral: Vec<String>,
+    #[serde(default)]
+    pub positive: Vec<String>,
+}
+
+/// `[report]`
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ReportSpec {
+    /// Report title; default: the pipeline name.
+    pub title: Option<String>,
+    /// A paragraph under the title.
+    pub description: Option<String>,
+    /// Caveats the authors want every reader to see.
+    #[serde(default)]
+    pub caveats: Vec<String>,
+    /// Report directory under the reports root; default: the pipeline name.
+    pub dir: Option<String>,
+    /// Plot kinds: `bars`, `diverging`; default both.
+    pub plots: Option<Vec<String>>,
+}
+
+/// A problem found while parsing, with the TOML key path it concerns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpecProblem {
+    pub key: String,
+    pub message: String,
+}
+
+/// Parses pipeline TOML. Unknown keys are all reported (key path + did-you-mean); a syntax or
+/// type error is reported with its line and column.
+pub fn parse(text: &str) -> Result<PipelineSpec, Vec<SpecProblem>> {
+    let de = toml::Deserializer::parse(text).map_err(|e| {
+        vec![SpecProblem {
+            key: String::new(),
+            message: e.to_string().trim_end().to_string(),
+        }]
+    })?;
+    let mut unknown = Vec::new();
+    let parsed = serde_ignored::deserialize(de, |path| unknown.push(key_path(&path)));
+    let mut problems: Vec<SpecProblem> = unknown
+        .into_iter()
+        .map(|(segments, key)| unknown_key_problem(&segments, &key))
+        .collect();
+    match parsed {
+        Ok(spec) if problems.is_empty() => Ok(spec),
+        Ok(_) => Err(problems),
+        Err(e) => {
+            problems.push(SpecProblem {
+                key: String::new(),
+                message: e.to_string().trim_end().to_string(),
+            });
+            Err(problems)
+        }
+    }
+}
+
+/// Splits a serde_ignored path into its parent segments and the last key.
+fn key_path(path: &serde_ignored::Path) -> (Vec<String>, String) {
+    fn walk(path: &serde_ignored::Path, out: &mut Vec<String>) {
+        use serde_ignored::Path as P;
+        match path {
+            P::Root => {}
+            P::Seq { parent, index } => {
+                walk(parent, out);
+                out.push(index.to_string());
+            }
+            P::Map { parent, key } => {
+                walk(parent, out);
+                out.push(key.clone());
+            }
+            P::Some { parent } | P::NewtypeStruct { parent } | P::NewtypeVariant { parent } => {
+                walk(parent, out)
+            }
+        }
+    }
+    let mut segs = Vec::new();
+    walk(path, &mut segs);
+    let last = segs.pop().unwrap_or_default();
+    (segs, last)
+}
+
+/// Formats segments as a TOML key path: `analysis[0].ci.method`.
+pub fn format_key(segments: &[String]) -> String {
+    let mut s = String::new();
+    for seg in segments {
+        if seg.chars().all(|c| c.is_ascii_digit()) && !s.is_empty() {
+            s.push_str(&format!("[{seg}]"));
+        } else {
+            if !s.is_empty() {
+                s.push('.');
+            }
+            s.push_str(seg);
+        }
+    }
+    s
+}
+
+fn unknown_key_problem(parent: &[String], key: &str) -> SpecProblem {
+    let known = known_keys(parent);
+    let mut full = parent.to_vec();
+    full.push(key.to_string());
+    let mut message = format!("unknown key `{key}`");
+    let nested = nested_home(parent, key);
+    match crate::suggest::did_you_mean(key, known.iter().copied()) {
+        Some(s) => message.push_str(&format!("\nhint: did you mean `{s}`?")),
+        None if nested.is_some() => message.push_str(&format!(
+            "\nhint: `{key}` belongs in a table here: did you mean `{}`?",
+            nested.unwrap_or_default()
+        )),
+        None if !known.is_empty() => {
+            message.push_str(&format!("\nhint: the keys allowed here are: {}", known.join(", ")))
+        }
+        None => {}
+    }
+    SpecProblem {
+        key: format_key(&full),
+        message,
+    }
+}
+
+/// Where a key that is unknown at `parent` lives one table down (`method` -> `ci.method`).
+fn nested_home(parent: &[String], key: &str) -> Option<String> {
+    let p: Vec<&str> = parent.iter().map(String::as_str).collect();
+    let tables: &[(&str, &[&str])] = match p.as_slice() {
+        [] => &[("ci", fields_of::<CiSpec>()), ("report", fields_of::<ReportSpec>()), ("input", fields_of::<InputSpec>())],
+        ["analysis", _] => &[("ci", fields_of::<CiSpec>()), ("diverging", fields_of::<DivergingSpec>())],
+        _ => &[],
+    };
+    tables
+        .iter()
+        .find(|(_, fields)| crate::suggest::did_you_mean(key, fields.iter().copied()).is_some())
+        .map(|(table, fields)| format!("{table}.{}", crate::suggest::did_you_mean(key, fields.iter().copied()).unwrap_or_default()))
+}
+
+/// The keys allowed in the table at `parent` (taken from the structs above, so never stale).
+fn known_keys(parent: &[String]) -> &'static [&'static str] {
+    let p: Vec<&str> = parent.iter().map(String::as_str).collect();
+    match p.as_slice() {
+        [] => fields_of::<PipelineSpec>(),
+        ["input"] => fields_of::<InputSpec>(),
+        ["ci"] | ["analysis", _, "ci"] => fields_of::<CiSpec>(),
+        ["analysis", _] => fields_of::<AnalysisSpec>(),
+        ["analysis", _, "diverging"] => fields_of::<DivergingSpec>(),
+        ["report"] => fields_of::<ReportSpec>(),
+        _ => &[],
+    }
+}
+
+/// The field names serde expects for a struct, read by asking its derived `Deserialize`.
+fn fields_of<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
+    struct Probe<'a>(&'a mut &'static [&'static str]);
+    #[derive(Debug)]
+    struct Stop;
+    impl std::fmt::Display for Stop {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("probe")
+        }
+    }
+    impl std::error::Error for Stop {}
+    impl de::Error for Stop {
+        fn custom<M: std::fmt::Display>(_: M) -> Self {
+            Stop
+        }
+    }
+    impl<'de> Deserializer<'de> for Probe<'_> {
+        type Error = Stop;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+            Err(Stop)
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Stop> {
+            *self.0 = fields;
+            Err(Stop)
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(Probe(&mut fields));
+    fields
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+[input]
+path = "x.csv"
+
+[[analysis]]
+name = "a"
+outcome = "o"
+levels = ["x", "y"]
+"#;
+
+    #[test]
+    fn minimal_pipeline_parses() {
+        let spec = parse(MINIMAL).unwrap();
+        assert_eq!(spec.analyses.len(), 1);
+        assert_eq!(spec.input.path, "x.csv");
+    }
+
+    #[test]
+    fn unknown_keys_are_all_reported_with_path_and_suggestion() {
+        let text = MINIMAL.replace("path = ", "delimitr = \";\"\npath = ")
+            + "methd = \"wilson\"\n[analysis.ci]\nlevle = 0.9\n";
+        let problems = parse(&text).unwrap_err();
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["input.delimitr", "analysis[0].methd", "analysis[0].ci.levle"]);
+        assert!(problems[0].message.contains("did you mean `delimiter`"));
+        assert!(problems[1].message.contains("did you mean `ci.method`"), "{}", problems[1].message);
+        assert!(problems[2].message.contains("did you mean `level`"));
+    }
+
+    #[test]
+    fn field_lists_come_from_the_structs() {
+        assert!(fields_of::<InputSpec>().contains(&"count_column"));
+        assert!(fields_of::<PipelineSpec>().contains(&"analysis"));
+    }
+
+    #[test]
+    fn syntax_errors_carry_a_position() {
+        let problems = parse("[input\npath = 1").unwrap_err();
+        assert!(problems[0].message.contains("line 1"), "{}", problems[0].message);
+    }
+}

@@ -1,0 +1,252 @@
+//! Recoding and row accounting (pure: a [`Table`] and a [`Plan`] in, values out).
+//!
+//! For every analysis each respondent is either in the denominator or excluded for exactly
+//! one reason, taken in this order (the order of the report's flow diagram):
+//!
+//! 1. an unmapped value in a filter column (`unmapped value in <col>`);
+//! 2. the denominator filter (`outside denominator: <col> not in {...}`);
+//! 3. an unmapped value in the outcome or a subgroup column;
+//! 4. a missing outcome or subgroup answer (under `missing = "exclude"`);
+//! 5. an outcome value that is not one of the analysis's levels.
+//!
+//! Invariant, checked here and in the tests: `available = included + sum(exclusions)`.
+
+use indexmap::IndexMap;
+
+use crate::ingest::{RawValue, Table};
+use crate::plan::{AnalysisPlan, MissingPolicy, Plan, MISSING_LABEL};
+use crate::suggest::did_you_mean;
+
+/// A raw value that has no entry in its column's recode map.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unmapped {
+    pub column: String,
+    pub value: String,
+    /// Respondents with this value (among kept records).
+    pub respondents: u64,
+    /// The closest raw label of the map, when the value looks like a near miss.
+    pub suggestion: Option<String>,
+}
+
+/// One subgroup-by-outcome count, after recoding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    /// One value per `by` column.
+    pub group: Vec<String>,
+    pub outcome: String,
+    pub count: u64,
+}
+
+/// An analysis's data: the cells in its denominator and the accounting of everyone else.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalysisData {
+    /// Respondents entering the analysis (all kept records).
+    pub available: u64,
+    /// Respondents left out, by reason, in flow order.
+    pub exclusions: Vec<(String, u64)>,
+    /// Respondents in the denominator.
+    pub included: u64,
+    pub cells: Vec<Cell>,
+    /// For each `by` column, its values in display order.
+    pub group_orders: Vec<Vec<String>>,
+}
+
+/// A recoded cell value.
+enum Value<'a> {
+    Missing,
+    Clean(&'a str),
+    Unmapped,
+}
+
+/// Recodes one raw value through the column's map (identity when the column has none).
+fn recode<'a>(plan: &'a Plan, column: &str, raw: &'a RawValue) -> Value<'a> {
+    match raw {
+        None => Value::Missing,
+        Some(v) => match plan.recode.get(column) {
+            None => Value::Clean(v),
+            Some(map) => match map.get(v) {
+                Some(clean) => Value::Clean(clean),
+                None => Value::Unmapped,
+            },
+        },
+    }
+}
+
+/// Recodes every needed column and sorts each analysis's respondents into cells or
+/// exclusions. Also returns every unmapped value with its count.
+pub fn prepare(plan: &Plan, table: &Table) -> (Vec<AnalysisData>, Vec<Unmapped>) {
+    let analyses = plan
+        .analyses
+        .iter()
+        .map(|a| prepare_analysis(plan, a, table))
+        .collect();
+    (analyses, unmapped_values(plan, table))
+}
+
+fn column_index(table: &Table, column: &str) -> usize {
+    table
+        .columns
+        .iter()
+        .position(|x| x == column)
+        .expect("the table holds every column the plan needs")
+}
+
+fn prepare_analysis(plan: &Plan, a: &AnalysisPlan, table: &Table) -> AnalysisData {
+    let outcome_i = column_index(table, &a.outcome);
+    let by_i: Vec<usize> = a.by.iter().map(|b| column_index(table, b)).collect();
+    let filter_i: Vec<(usize, &String, &Vec<String>)> = a
+        .filter
+        .iter()
+        .map(|(c, keep)| (column_index(table, c), c, keep))
+        .collect();
+
+    let mut exclusions: IndexMap<String, u64> = IndexMap::new();
+    // Reserve the flow order of reasons so that the report always lists them the same way.
+    let mut cells: IndexMap<(Vec<String>, String), u64> = IndexMap::new();
+    let mut included = 0u64;
+    let mut available = 0u64;
+
+    'rows: for (values, count) in &table.rows {
+        let count = *count;
+        available += count;
+        let mut exclude = |reason: String| {
+            *exclusions.entry(reason).or_insert(0) += count;
+        };
+        // 1-2: the denominator filter.
+        for (i, c, keep) in &filter_i {
+            match recode(plan, c, &values[*i]) {
+                Value::Unmapped => {
+                    exclude(format!("unmapped value in `{c}`"));
+                    continue 'rows;
+                }
+                Value::Clean(v) if keep.iter().any(|k| k == v) => {}
+                _ => {
+                    exclude(format!("outside denominator: `{c}` not in {{{}}}", keep.join(", ")));
+                    continue 'rows;
+                }
+            }
+        }
+        // 3-4: outcome and subgroups.
+        let mut group = Vec::with_capacity(by_i.len());
+        let columns = std::iter::once((outcome_i, &a.outcome)).chain(by_i.iter().copied().zip(&a.by));
+        let mut outcome = String::new();
+        for (k, (i, c)) in columns.enumerate() {
+            let v = match recode(plan, c, &values[i]) {
+                Value::Unmapped => {
+                    exclude(format!("unmapped value in `{c}`"));
+                    continue 'rows;
+                }
+                Value::Missing => match a.missing {
+                    MissingPolicy::Exclude => {
+                        exclude(format!("missing `{c}`"));
+                        continue 'rows;
+                    }
+                    MissingPolicy::Level => MISSING_LABEL,
+                },
+                Value::Clean(v) => v,
+            };
+            if k == 0 {
+                outcome = v.to_string();
+            } else {
+                group.push(v.to_string());
+            }
+        }
+        // 5: outcome levels.
+        if !a.levels.iter().any(|l| l == &outcome) {
+            exclude(format!("`{}` value not among the levels", a.outcome));
+            continue;
+        }
+        included += count;
+        *cells.entry((group, outcome)).or_insert(0) += count;
+    }
+    debug_assert_eq!(available, included + exclusions.values().sum::<u64>());
+
+    let group_orders = a
+        .by
+        .iter()
+        .enumerate()
+        .map(|(k, c)| group_order(plan, c, cells.keys().map(|(g, _)| g[k].as_str())))
+        .collect();
+    AnalysisData {
+        available,
+        exclusions: order_reasons(exclusions),
+        included,
+        cells: cells
+            .into_iter()
+            .map(|((group, outcome), count)| Cell { group, outcome, count })
+            .collect(),
+        group_orders,
+    }
+}
+
+/// Reasons in flow order (unmapped filter, filter, unmapped, missing, levels), then by name.
+fn order_reasons(reasons: IndexMap<String, u64>) -> Vec<(String, u64)> {
+    let rank = |r: &str| {
+        if r.starts_with("outside denominator") {
+            1
+        } else if r.starts_with("unmapped") {
+            2
+        } else if r.starts_with("missing") {
+            3
+        } else {
+            4
+        }
+    };
+    let mut v: Vec<(String, u64)> = reasons.into_iter().collect();
+    v.sort_by(|a, b| rank(&a.0).cmp(&rank(&b.0)).then_with(|| a.0.cmp(&b.0)));
+    v
+}
+
+/// Display order of a subgroup column's values: the order of the recode map's targets when
+/// the column is recoded, else sorted; `missing` last.
+fn group_order<'a>(plan: &Plan, column: &str, seen: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut seen: Vec<&str> = seen.collect();
+    seen.sort_unstable();
+    seen.dedup();
+    let mut order: Vec<String> = Vec::new();
+    if let Some(map) = plan.recode.get(column) {
+        for target in map.values() {
+            if target != MISSING_LABEL && seen.contains(&target.as_str()) && !order.contains(target) {
+                order.push(target.clone());
+            }
+        }
+    }
+    for s in &seen {
+        if *s != MISSING_LABEL && !order.iter().any(|o| o == s) {
+            order.push(s.to_string());
+        }
+    }
+    if seen.contains(&MISSING_LABEL) {
+        order.push(MISSING_LABEL.into());
+    }
+    order
+}
+
+/// Every raw value without a recode entry, per recoded column, with its count and a hint.
+fn unmapped_values(plan: &Plan, table: &Table) -> Vec<Unmapped> {
+    let mut out = Vec::new();
+    for (column, map) in &plan.recode {
+        let Some(i) = table.columns.iter().position(|c| c == column) else {
+            continue;
+        };
+        let mut counts: IndexMap<&str, u64> = IndexMap::new();
+        for (values, n) in &table.rows {
+            if let Some(v) = &values[i] {
+                if !map.contains_key(v) {
+                    *counts.entry(v.as_str()).or_insert(0) += n;
+                }
+            }
+        }
+        let mut list: Vec<(&str, u64)> = counts.into_iter().collect();
+        list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        for (value, respondents) in list {
+            out.push(Unmapped {
+                column: column.clone(),
+                value: value.to_string(),
+                respondents,
+                suggestion: did_you_mean(value, map.keys().map(String::as_str)),
+            });
+        }
+    }
+    out
+}

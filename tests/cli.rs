@@ -1,0 +1,411 @@
+//! Integration tests through the real binary: exit codes, stdout, stderr, report trees.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn tally(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .output()
+        .expect("the tally binary runs")
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exited normally, not by a signal")
+}
+
+/// A scratch project: a pipelines/ and data/ folder in a temporary directory.
+struct Scratch {
+    dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    fn new() -> Scratch {
+        Scratch { dir: tempfile::tempdir().unwrap() }
+    }
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    fn write(&self, rel: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path().join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(&p, bytes).unwrap();
+        p
+    }
+    fn read(&self, rel: &str) -> String {
+        fs::read_to_string(self.path().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+    fn run(&self, args: &[&str]) -> Output {
+        tally(args, self.path())
+    }
+}
+
+const SIMPLE_PIPELINE: &str = r#"
+[input]
+path = "../data/s.csv"
+id_column = "id"
+
+[recode.outcome]
+"Worse" = "worsened"
+"Same" = "no_change"
+"Better" = "improved"
+
+[[analysis]]
+name = "effect"
+outcome = "outcome"
+levels = ["worsened", "no_change", "improved"]
+by = ["group"]
+"#;
+
+// ---------------------------------------------------------------- tally ci / methods
+
+#[test]
+fn ci_prints_the_wilson_interval_for_139_of_170() {
+    let o = tally(&["ci", "139", "170"], &root());
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // Reference: scipy 1.17 binomtest(139, 170).proportion_ci(method="wilson") =
+    // (0.7529..., 0.8697...) -- see tests/reference/ci_reference.csv (x=139, n=170, 0.95).
+    let out = stdout(&o);
+    assert!(out.starts_with("wilson"), "{out}");
+    assert!(out.contains("139/170"), "{out}");
+    assert!(out.contains("estimate 0.817647"), "{out}");
+}
+
+#[test]
+fn ci_all_methods_one_line_each() {
+    let o = tally(&["ci", "3", "10", "--method", "all", "--level", "0.9"], &root());
+    assert_eq!(code(&o), 0);
+    let methods = tally(&["methods"], &root());
+    assert_eq!(stdout(&o).lines().count(), stdout(&methods).lines().count());
+    assert!(stdout(&methods).lines().next().unwrap().contains("[default]"));
+}
+
+#[test]
+fn ci_bad_arguments_are_usage_errors_with_messages() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["ci", "12", "10"], "x = 12 is larger than n = 10"),
+        (&["ci", "-1", "10"], "negative"),
+        (&["ci", "1.5", "10"], "not a whole number"),
+        (&["ci", "1", "10", "--level", "95"], "not strictly between 0 and 1"),
+        (&["ci", "1", "10", "--method", "wilsen"], "did you mean `wilson`"),
+    ];
+    for (args, message) in cases {
+        let o = tally(args, &root());
+        assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(message), "{args:?}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty());
+    }
+}
+
+#[test]
+fn ci_n_zero_gives_no_estimate() {
+    let o = tally(&["ci", "0", "0"], &root());
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("no estimate"), "{}", stdout(&o));
+}
+
+#[test]
+fn ci_bulk_mode_goes_on_past_bad_rows() {
+    let s = Scratch::new();
+    s.write("in.csv", "x,n,level\n3,10,\n0,0,0.9\n11,10,\n5,abc,\n47,120,0.99\n");
+    let o = s.run(&["ci", "--input", "in.csv", "--method", "wilson"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "x,n,level,method,estimate,lower,upper");
+    assert_eq!(lines.len(), 4, "{out}");
+    assert!(lines[1].starts_with("3,10,0.95,wilson,0.3,"));
+    assert_eq!(lines[2], "0,0,0.9,wilson,,,");
+    assert!(lines[3].starts_with("47,120,0.99,wilson,"));
+    let err = stderr(&o);
+    assert!(err.contains("in.csv, line 4: x = 11 is larger than n = 10"), "{err}");
+    assert!(err.contains("in.csv, line 5: n = `abc` is not a number"), "{err}");
+}
+
+// ---------------------------------------------------------------- examples run and reproduce
+
+#[test]
+fn every_example_pipeline_runs_and_is_byte_reproducible() {
+    let pipelines: Vec<PathBuf> = fs::read_dir(root().join("pipelines"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    assert!(pipelines.len() >= 2);
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    for p in &pipelines {
+        for out in [&a, &b] {
+            let o = tally(&["run", p.to_str().unwrap(), "--reports-dir", out.path().to_str().unwrap()], &root());
+            assert_eq!(code(&o), 0, "{}: {}", p.display(), stderr(&o));
+        }
+        let name = p.file_stem().unwrap().to_str().unwrap();
+        let dir_a = a.path().join(name);
+        for f in ["estimates.csv", "estimates.json", "index.html", "report.md", "manifest.json", "rejected.csv", "unmapped.csv"] {
+            assert!(dir_a.join(f).is_file(), "{name}: missing {f}");
+        }
+        // Same inputs, same bytes: every artifact but the manifest (run date, timings).
+        for entry in walk(&dir_a) {
+            let rel = entry.strip_prefix(&dir_a).unwrap();
+            if rel == Path::new("manifest.json") {
+                continue;
+            }
+            let other = b.path().join(name).join(rel);
+            assert!(fs::read(&entry).unwrap() == fs::read(&other).unwrap(), "{} differs between runs", rel.display());
+        }
+        let plots: Vec<_> = walk(&dir_a.join("plots"));
+        assert!(plots.iter().any(|p| p.extension().is_some_and(|e| e == "svg")));
+        assert!(plots.iter().any(|p| p.extension().is_some_and(|e| e == "png")));
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Reads estimates.csv rows as maps of column -> value.
+fn estimates(dir: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut r = csv::Reader::from_path(dir.join("estimates.csv")).unwrap();
+    let h = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| h.iter().map(String::from).zip(rec.unwrap().iter().map(String::from)).collect())
+        .collect()
+}
+
+#[test]
+fn the_ame_example_reproduces_the_published_percentages() {
+    let out = tempfile::tempdir().unwrap();
+    let o = tally(&["run", "pipelines/ame-2019-get.toml", "--reports-dir", out.path().to_str().unwrap()], &root());
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let rows = estimates(&out.path().join("ame-2019-get"));
+    let pct = |analysis: &str, group: &str, outcome: &str| -> f64 {
+        let r = rows
+            .iter()
+            .find(|r| r["analysis"] == analysis && r["outcome"] == outcome && r.get("provider").map_or("", String::as_str) == group)
+            .unwrap_or_else(|| panic!("{analysis}/{group}/{outcome} missing"));
+        (r["proportion"].parse::<f64>().unwrap() * 100.0).round()
+    };
+    // Published: 6% helped, 13% no difference, 38% worse (base: all respondents).
+    assert_eq!(pct("get_all", "", "improved"), 6.0);
+    assert_eq!(pct("get_all", "", "no_change"), 13.0);
+    assert_eq!(pct("get_all", "", "worsened"), 38.0);
+    // Non-specialist: 4% helped, 61% worse; specialist: almost half worse.
+    assert_eq!(pct("get_by_provider", "Non-specialist", "improved"), 4.0);
+    assert_eq!(pct("get_by_provider", "Non-specialist", "worsened"), 61.0);
+    let spec = pct("get_by_provider", "M.E. specialist", "worsened");
+    assert!((45.0..50.0).contains(&spec), "specialist worsened {spec}%");
+    // The overall row is labelled and every row has an interval around its estimate.
+    assert!(rows.iter().any(|r| r["analysis"] == "get_by_provider" && r["provider"] == "(all)"));
+    for r in &rows {
+        let (p, lo, hi): (f64, f64, f64) = (r["proportion"].parse().unwrap(), r["ci_lower"].parse().unwrap(), r["ci_upper"].parse().unwrap());
+        assert!(lo <= p && p <= hi && r["ci_method"] == "wilson" && r["ci_level"] == "0.95");
+    }
+}
+
+#[test]
+fn the_synthetic_example_accounts_for_every_row() {
+    let out = tempfile::tempdir().unwrap();
+    let o = tally(&["run", "pipelines/synthetic-survey.toml", "--reports-dir", out.path().to_str().unwrap()], &root());
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let dir = out.path().join("synthetic-survey");
+    let expected: serde_json::Value = serde_json::from_str(&fs::read_to_string(root().join("data/synthetic_survey.expected.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    let rows = &manifest["rows"];
+    assert_eq!(rows["read"].as_u64().unwrap(), rows["used"].as_u64().unwrap() + rows["rejected"].as_u64().unwrap());
+    let by_reason: u64 = rows["rejected_by_reason"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+    assert_eq!(by_reason, rows["rejected"].as_u64().unwrap());
+    // rejected.csv has one row per rejection (plus the header), with line numbers.
+    let rejected = fs::read_to_string(dir.join("rejected.csv")).unwrap();
+    let mut r = csv::Reader::from_reader(rejected.as_bytes());
+    let lines: Vec<u64> = r.records().map(|x| x.unwrap()[0].parse().unwrap()).collect();
+    assert_eq!(lines.len() as u64, rows["rejected"].as_u64().unwrap());
+    let _ = &expected;
+    // Each analysis: available = included + exclusions.
+    let est: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.join("estimates.json")).unwrap()).unwrap();
+    for a in est["analyses"].as_array().unwrap() {
+        let excl: u64 = a["exclusions"].as_array().unwrap().iter().map(|e| e["respondents"].as_u64().unwrap()).sum();
+        assert_eq!(a["respondents_available"].as_u64().unwrap(), a["respondents_included"].as_u64().unwrap() + excl, "{}", a["name"]);
+        assert_eq!(a["respondents_available"].as_u64().unwrap(), rows["used"].as_u64().unwrap());
+    }
+    // Near-miss labels are listed with a suggestion, not silently mapped.
+    let unmapped = fs::read_to_string(dir.join("unmapped.csv")).unwrap();
+    assert!(unmapped.contains("Made my symptoms a lot worse ,1,Made my symptoms a lot worse"), "{unmapped}");
+}
+
+// ---------------------------------------------------------------- pipeline problems
+
+#[test]
+fn check_reports_every_pipeline_problem_with_its_key() {
+    let s = Scratch::new();
+    s.write("data/s.csv", "id,outcome,group\n1,Worse,a\n");
+    let text = SIMPLE_PIPELINE.replace("id_column", "id_colum").replace("levels = [", "methd = \"wilson\"\nlevels = [");
+    s.write("pipelines/p.toml", text);
+    let o = s.run(&["check", "pipelines/p.toml"]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(err.contains("key `input.id_colum`: unknown key `id_colum`"), "{err}");
+    assert!(err.contains("did you mean `id_column`"), "{err}");
+    assert!(err.contains("key `analysis[0].methd`"), "{err}");
+    assert!(s.run(&["run", "pipelines/p.toml"]).status.code() == Some(2));
+    assert!(!s.path().join("reports").exists(), "a bad pipeline writes nothing");
+}
+
+#[test]
+fn check_names_a_missing_column_and_lists_the_others() {
+    let s = Scratch::new();
+    s.write("data/s.csv", "id,outcome,grp\n1,Worse,a\n");
+    s.write("pipelines/p.toml", SIMPLE_PIPELINE);
+    let o = s.run(&["check", "pipelines/p.toml"]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(err.contains("key `analysis[0].by`: column `group` is not in ../data/s.csv (its columns: id, outcome, grp)"), "{err}");
+    assert!(err.contains("did you mean `grp`"), "{err}");
+    let o = s.run(&["run", "pipelines/p.toml"]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("column `group` is not in"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_good_pipeline_checks_clean_and_writes_nothing() {
+    let s = Scratch::new();
+    s.write("data/s.csv", "id,outcome,group\n1,Worse,a\n");
+    s.write("pipelines/p.toml", SIMPLE_PIPELINE);
+    let o = s.run(&["check", "pipelines/p.toml"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).starts_with("ok: "));
+    assert!(!s.path().join("reports").exists());
+}
+
+// ---------------------------------------------------------------- bad input
+
+#[test]
+fn bad_data_files_get_clear_errors() {
+    let cases: &[(&str, &[u8], &str)] = &[
+        ("empty", b"", "is empty: expected a header row"),
+        ("header only", b"id,outcome,group\n", "has a header but no data rows"),
+        ("duplicate header", b"id,outcome,outcome,group\n1,a,b,c\n", "column `outcome` appears twice"),
+        ("header not UTF-8", b"id,outc\xffome,group\n1,a,b\n", "line 1: the header is not valid UTF-8"),
+    ];
+    for (what, bytes, message) in cases {
+        let s = Scratch::new();
+        s.write("data/s.csv", bytes);
+        s.write("pipelines/p.toml", SIMPLE_PIPELINE);
+        let o = s.run(&["run", "pipelines/p.toml"]);
+        assert_eq!(code(&o), 1, "{what}: {}", stderr(&o));
+        assert!(stderr(&o).contains(message), "{what}: {}", stderr(&o));
+        assert!(stderr(&o).contains("../data/s.csv"), "{what}: names the file: {}", stderr(&o));
+    }
+    let s = Scratch::new();
+    s.write("pipelines/p.toml", SIMPLE_PIPELINE);
+    let o = s.run(&["run", "pipelines/p.toml"]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("cannot open ../data/s.csv"), "{}", stderr(&o));
+}
+
+#[test]
+fn malformed_rows_are_counted_and_kept_verbatim() {
+    let s = Scratch::new();
+    let data = "\u{feff}id,outcome,group\r\n1,Worse,a\r\n2,Same\r\n3,\"Better\",\"b\nc\"\r\n1,Worse,a\r\n4,Worse,a,extra\r\n5,W\u{0}rse,a\r\n6,Bettr,a\r\n7,,a\r\n";
+    s.write("data/s.csv", data);
+    s.write("pipelines/p.toml", SIMPLE_PIPELINE);
+    let o = s.run(&["run", "pipelines/p.toml"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let rejected = s.read("reports/p/rejected.csv");
+    let expected = "line,reason,detail,record\r\n\
+        3,wrong number of fields,\"expected 3 fields, found 2\",\"2,Worse\"\r\n";
+    assert!(rejected.starts_with(&expected.replace("2,Worse", "2,Same")), "{rejected}");
+    // Line 4 starts a record whose quoted field runs onto line 5.
+    assert!(rejected.contains("6,duplicate respondent id,id `1` was first seen on line 2,\"1,Worse,a\""), "{rejected}");
+    assert!(rejected.contains("7,wrong number of fields"), "{rejected}");
+    assert!(rejected.contains("8,NUL byte in a field"), "{rejected}");
+    let manifest: serde_json::Value = serde_json::from_str(&s.read("reports/p/manifest.json")).unwrap();
+    assert_eq!(manifest["rows"]["read"], 8);
+    assert_eq!(manifest["rows"]["used"], 4);
+    assert_eq!(manifest["rows"]["rejected"], 4);
+    let est: serde_json::Value = serde_json::from_str(&s.read("reports/p/estimates.json")).unwrap();
+    let a = &est["analyses"][0];
+    assert_eq!(a["respondents_included"], 2);
+    let reasons: Vec<(String, u64)> = a["exclusions"].as_array().unwrap().iter().map(|e| (e["reason"].as_str().unwrap().to_string(), e["respondents"].as_u64().unwrap())).collect();
+    assert_eq!(reasons, vec![("unmapped value in `outcome`".to_string(), 1), ("missing `outcome`".to_string(), 1)]);
+    assert!(s.read("reports/p/unmapped.csv").contains("outcome,Bettr,1,Better"));
+    // The quoted newline stayed inside its field: group "b\nc" is a subgroup of its own.
+    assert!(s.read("reports/p/estimates.csv").contains("\"b\nc\""));
+
+    let o = s.run(&["run", "pipelines/p.toml", "--strict"]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("4 row(s) rejected and --strict is set; first: line 3: expected 3 fields, found 2"), "{}", stderr(&o));
+    assert_eq!(s.read("reports/p/rejected.csv"), rejected, "a failed run leaves the previous report intact");
+}
+
+#[test]
+fn labels_are_escaped_in_html_and_neutralised_in_csv() {
+    let s = Scratch::new();
+    s.write("data/s.csv", "id,outcome,group\n1,Worse,<script>alert(1)</script>\n2,Better,=HYPERLINK(\"x\")\n");
+    s.write("pipelines/p.toml", SIMPLE_PIPELINE);
+    let o = s.run(&["run", "pipelines/p.toml"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let html = s.read("reports/p/index.html");
+    assert!(!html.contains("<script>"), "raw script tag in the report");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    let svg = s.read("reports/p/plots/effect-bars.svg");
+    assert!(!svg.contains("<script>"));
+    let csv = s.read("reports/p/estimates.csv");
+    assert!(csv.contains("'=HYPERLINK"), "{csv}");
+    assert!(!csv.contains(",=HYPERLINK"));
+}
+
+#[test]
+fn reports_cannot_escape_the_reports_root_and_clashes_are_refused() {
+    let s = Scratch::new();
+    s.write("data/s.csv", "id,outcome,group\n1,Worse,a\n");
+    s.write("pipelines/p.toml", format!("{SIMPLE_PIPELINE}\n[report]\ndir = \"../outside\"\n"));
+    let o = s.run(&["run", "pipelines/p.toml"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("key `report.dir`"), "{}", stderr(&o));
+
+    s.write("pipelines/a.toml", format!("name = \"same\"\n{SIMPLE_PIPELINE}"));
+    s.write("pipelines/b.toml", format!("name = \"same\"\n{SIMPLE_PIPELINE}"));
+    let o = s.run(&["run", "pipelines/a.toml", "pipelines/b.toml"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("both write to"), "{}", stderr(&o));
+}
+
+#[test]
+fn zero_count_cells_give_no_fake_percentages() {
+    let s = Scratch::new();
+    s.write("data/c.csv", "group,outcome,count\na,worsened,0\na,improved,0\nb,worsened,3\nb,improved,1\n");
+    s.write(
+        "pipelines/c.toml",
+        "[input]\npath = \"../data/c.csv\"\nkind = \"counts\"\n[[analysis]]\nname = \"x\"\noutcome = \"outcome\"\nlevels = [\"worsened\", \"improved\"]\nby = [\"group\"]\n",
+    );
+    let o = s.run(&["run", "pipelines/c.toml"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let csv = s.read("reports/c/estimates.csv");
+    assert!(csv.contains("x,a,worsened,0,0,,,,wilson,0.95,n = 0: no estimate"), "{csv}");
+    assert!(s.read("reports/c/index.html").contains("no estimate (n = 0)"));
+}
