@@ -11,7 +11,8 @@ use crate::ingest::Table;
 use crate::plan::{Plan, PlotKind};
 use crate::validate::Unmapped;
 use plots::bars::{BarChart, BarGroup};
-use plots::diverging::{DivergingChart, Segment, Side};
+use plots::diverging::{DivergingChart, Segment};
+use plots::Side;
 
 /// A file of the report directory: a relative path and its bytes.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,7 +117,24 @@ fn bar_chart(r: &AnalysisResult) -> BarChart {
             }
         })
         .collect();
+    let p = &r.plan;
+    let sides: Vec<Side> = p
+        .levels
+        .iter()
+        .map(|l| {
+            if p.negative.contains(l) {
+                Side::Negative
+            } else if p.neutral.contains(l) {
+                Side::Neutral
+            } else if p.positive.contains(l) {
+                Side::Positive
+            } else {
+                Side::Aside
+            }
+        })
+        .collect();
     BarChart {
+        colours: plots::level_colours(&sides),
         title: r.plan.title.clone(),
         subtitle: format!("Denominator: {}. Whiskers: {}.", r.plan.denominator, ci_phrase(r)),
         x_label: format!("Percentage of respondents ({})", ci_phrase(r)),

@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{font, pct_label, px, Plot, OKABE_ITO};
+use super::{font, pct_label, pct_tick, px, Plot};
 
 /// One subgroup's bars.
 #[derive(Debug, Clone)]
@@ -23,6 +23,8 @@ pub struct BarChart {
     pub subtitle: String,
     pub x_label: String,
     pub levels: Vec<String>,
+    /// One colour per level.
+    pub colours: Vec<RGBColor>,
     pub groups: Vec<BarGroup>,
 }
 
@@ -80,7 +82,7 @@ impl Plot for BarChart {
         // Legend.
         let mut lx = LEFT;
         for (i, level) in self.levels.iter().enumerate() {
-            let c = OKABE_ITO[i % OKABE_ITO.len()];
+            let c = self.colours[i];
             area.draw(&Rectangle::new([(px(lx, s), px(62.0, s)), (px(lx + 12.0, s), px(74.0, s))], c.filled()))?;
             area.draw(&Text::new(level.clone(), (px(lx + 17.0, s), px(68.0, s)), font(11.5, s, false).pos(left)))?;
             lx += 30.0 + level.chars().count() as f64 * 7.0;
@@ -93,7 +95,7 @@ impl Plot for BarChart {
             let x = self.x(p);
             let grid = RGBColor(220, 220, 220);
             area.draw(&PathElement::new(vec![(px(x, s), px(TOP - 6.0, s)), (px(x, s), px(bottom, s))], grid.stroke_width(px(1.0, s).max(1) as u32)))?;
-            area.draw(&Text::new(pct_label(p), (px(x, s), px(bottom + 5.0, s)), font(11.0, s, false).pos(centre)))?;
+            area.draw(&Text::new(pct_tick(p), (px(x, s), px(bottom + 5.0, s)), font(11.0, s, false).pos(centre)))?;
         }
         area.draw(&PathElement::new(vec![(px(LEFT, s), px(TOP - 6.0, s)), (px(LEFT, s), px(bottom, s))], BLACK.stroke_width(px(1.0, s).max(1) as u32)))?;
         area.draw(&Text::new(self.x_label.clone(), (px((LEFT + RIGHT) / 2.0, s), px(bottom + 24.0, s)), font(12.0, s, false).pos(centre)))?;
@@ -108,10 +110,10 @@ impl Plot for BarChart {
                 let y0 = top + li as f64 * BAR + 1.5;
                 let y1 = y0 + BAR - 3.0;
                 let ym = (y0 + y1) / 2.0;
-                let c = OKABE_ITO[li % OKABE_ITO.len()];
+                let c = self.colours[li];
                 match v {
                     Some((p, lo, hi)) => {
-                        area.draw(&Rectangle::new([(px(LEFT, s), px(y0, s)), (px(self.x(*p), s), px(y1, s))], c.mix(0.85).filled()))?;
+                        area.draw(&Rectangle::new([(px(LEFT, s), px(y0, s)), (px(self.x(*p), s), px(y1, s))], c.filled()))?;
                         let stroke = BLACK.stroke_width(px(1.2, s).max(1) as u32);
                         area.draw(&PathElement::new(vec![(px(self.x(*lo), s), px(ym, s)), (px(self.x(*hi), s), px(ym, s))], stroke))?;
                         for b in [*lo, *hi] {

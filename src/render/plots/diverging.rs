@@ -8,14 +8,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::bars::thousands;
-use super::{font, pct_label, px, Plot};
+use super::{font, pct_label, pct_tick, px, Plot};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    Negative,
-    Neutral,
-    Positive,
-}
+pub use super::Side;
 
 /// One segment kind, in left-to-right order.
 #[derive(Debug, Clone)]
@@ -40,34 +35,9 @@ const RIGHT: f64 = 790.0;
 const TOP: f64 = 96.0;
 const ROW: f64 = 30.0;
 
-/// ColorBrewer PuOr: oranges for worse, purples for better, grey for neutral.
-const ORANGES: [RGBColor; 3] = [RGBColor(179, 88, 6), RGBColor(241, 163, 64), RGBColor(254, 224, 182)];
-const PURPLES: [RGBColor; 3] = [RGBColor(216, 218, 235), RGBColor(153, 142, 195), RGBColor(84, 39, 136)];
-const GREY: RGBColor = RGBColor(200, 200, 200);
-
 impl DivergingChart {
     fn colours(&self) -> Vec<RGBColor> {
-        let neg = self.segments.iter().filter(|s| s.side == Side::Negative).count();
-        let pos = self.segments.iter().filter(|s| s.side == Side::Positive).count();
-        let mut ni = 0;
-        let mut pi = 0;
-        self.segments
-            .iter()
-            .map(|s| match s.side {
-                Side::Negative => {
-                    // Most negative gets the darkest orange.
-                    let k = 3usize.saturating_sub(neg) + ni;
-                    ni += 1;
-                    ORANGES[k.min(2)]
-                }
-                Side::Neutral => GREY,
-                Side::Positive => {
-                    let k = pi;
-                    pi += 1;
-                    PURPLES[(k + 3usize.saturating_sub(pos)).min(2)]
-                }
-            })
-            .collect()
+        super::level_colours(&self.segments.iter().map(|s| s.side).collect::<Vec<_>>())
     }
 
     /// Half-range of the axis: the largest extent on either side, rounded up to 10%.
@@ -94,6 +64,7 @@ impl DivergingChart {
                     l += p / 2.0;
                     r += p / 2.0;
                 }
+                Side::Aside => {}
             }
         }
         (l, r)
@@ -155,7 +126,7 @@ impl Plot for DivergingChart {
             let x = self.x(p);
             let colour = if t == 0 { BLACK } else { RGBColor(220, 220, 220) };
             area.draw(&PathElement::new(vec![(px(x, s), px(TOP - 6.0, s)), (px(x, s), px(bottom, s))], colour.stroke_width(px(1.0, s).max(1) as u32)))?;
-            area.draw(&Text::new(pct_label(p.abs()), (px(x, s), px(bottom + 5.0, s)), font(11.0, s, false).pos(top_c)))?;
+            area.draw(&Text::new(pct_tick(p.abs()), (px(x, s), px(bottom + 5.0, s)), font(11.0, s, false).pos(top_c)))?;
         }
         area.draw(&Text::new("\u{2190} worse      percentage of respondents      better \u{2192}", (px(self.x(0.0), s), px(bottom + 24.0, s)), font(12.0, s, false).pos(top_c)))?;
 
@@ -174,8 +145,10 @@ impl Plot for DivergingChart {
             for (p, c) in v.iter().zip(&colours) {
                 let (x0, x1) = (self.x(at), self.x(at + p));
                 area.draw(&Rectangle::new([(px(x0, s), px(y0, s)), (px(x1, s), px(y1, s))], c.filled()))?;
-                if x1 - x0 > 30.0 {
-                    area.draw(&Text::new(pct_label(*p), (px((x0 + x1) / 2.0, s), px(ym, s)), font(10.5, s, false).pos(centre)))?;
+                if x1 - x0 > 34.0 {
+                    let ink = super::text_on(*c);
+                    let style = font(10.5, s, false).pos(centre).color(&ink);
+                    area.draw(&Text::new(pct_label(*p), (px((x0 + x1) / 2.0, s), px(ym, s)), style))?;
                 }
                 at += p;
             }

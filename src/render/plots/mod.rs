@@ -157,6 +157,76 @@ pub const OKABE_ITO: [RGBColor; 7] = [
     RGBColor(240, 228, 66),  // yellow
 ];
 
+/// ColorBrewer PuOr, darkest first: oranges for worse, purples for better.
+const ORANGES: [RGBColor; 3] = [RGBColor(179, 88, 6), RGBColor(241, 163, 64), RGBColor(254, 224, 182)];
+const PURPLES: [RGBColor; 3] = [RGBColor(84, 39, 136), RGBColor(153, 142, 195), RGBColor(216, 218, 235)];
+const NEUTRAL_GREY: RGBColor = RGBColor(190, 190, 190);
+
+/// Which side of "no change" a level is on, for colouring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Negative,
+    Neutral,
+    Positive,
+    /// On no side (e.g. "not tried"): a categorical colour.
+    Aside,
+}
+
+/// One colour per level: negatives in oranges (the most negative, listed first, darkest),
+/// neutrals grey, positives in purples (the most positive, listed last, darkest), and the
+/// rest in Okabe-Ito colours. With one level on a side it gets the middle shade.
+pub fn level_colours(sides: &[Side]) -> Vec<RGBColor> {
+    let count = |side| sides.iter().filter(|s| **s == side).count();
+    let shades = |k: usize| -> Vec<usize> {
+        match k {
+            0 => vec![],
+            1 => vec![1],
+            2 => vec![0, 1],
+            _ => (0..k).map(|i| i.min(2)).collect(),
+        }
+    };
+    let neg = shades(count(Side::Negative));
+    let mut pos = shades(count(Side::Positive));
+    pos.reverse();
+    let (mut ni, mut pi, mut ai) = (0, 0, 0);
+    sides
+        .iter()
+        .map(|s| match s {
+            Side::Negative => {
+                ni += 1;
+                ORANGES[neg[ni - 1]]
+            }
+            Side::Positive => {
+                pi += 1;
+                PURPLES[pos[pi - 1]]
+            }
+            Side::Neutral => NEUTRAL_GREY,
+            Side::Aside => {
+                ai += 1;
+                [OKABE_ITO[5], OKABE_ITO[0], OKABE_ITO[2], OKABE_ITO[3]][(ai - 1) % 4]
+            }
+        })
+        .collect()
+}
+
+/// Black or white text, whichever reads better on `bg` (WCAG relative luminance).
+pub fn text_on(bg: RGBColor) -> RGBColor {
+    let lin = |c: u8| {
+        let v = f64::from(c) / 255.0;
+        if v <= 0.03928 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let l = 0.2126 * lin(bg.0) + 0.7152 * lin(bg.1) + 0.0722 * lin(bg.2);
+    if l > 0.179 {
+        BLACK
+    } else {
+        WHITE
+    }
+}
+
 /// Text style in the embedded font at a scaled size.
 pub fn font(size: f64, scale: f64, bold: bool) -> TextStyle<'static> {
     let style = if bold { FontStyle::Bold } else { FontStyle::Normal };
@@ -168,14 +238,14 @@ pub fn px(v: f64, scale: f64) -> i32 {
     (v * scale).round() as i32
 }
 
-/// A percentage for axis and bar labels: "38%" or "4.5%".
+/// A percentage for bar labels, always one decimal: "38.0%".
 pub fn pct_label(p: f64) -> String {
-    let v = p * 100.0;
-    if (v - v.round()).abs() < 1e-9 {
-        format!("{v:.0}%")
-    } else {
-        format!("{v:.1}%")
-    }
+    format!("{:.1}%", p * 100.0)
+}
+
+/// A percentage for axis ticks, which fall on whole percentages: "40%".
+pub fn pct_tick(p: f64) -> String {
+    format!("{:.0}%", p * 100.0)
 }
 
 #[cfg(test)]
