@@ -20,6 +20,11 @@ pub enum Command {
     Check(CheckArgs),
     /// Confidence interval for x successes out of n trials.
     Ci(CiArgs),
+    /// Compare two proportions: x1 of n1 against x2 of n2.
+    Compare(CompareArgs),
+    /// Test independence in an r x c table of counts (CSV: row label, then one column per
+    /// category).
+    Test(TestArgs),
     /// List the confidence-interval methods.
     Methods,
 }
@@ -66,4 +71,45 @@ pub struct CiArgs {
     /// x,n,level,method,estimate,lower,upper to stdout.
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(allow_negative_numbers = true)]
+pub struct CompareArgs {
+    /// Group 1: successes.
+    #[arg(required_unless_present = "input", conflicts_with = "input")]
+    pub x1: Option<String>,
+    /// Group 1: trials.
+    #[arg(required_unless_present = "input", conflicts_with = "input")]
+    pub n1: Option<String>,
+    /// Group 2: successes.
+    #[arg(required_unless_present = "input", conflicts_with = "input")]
+    pub x2: Option<String>,
+    /// Group 2: trials.
+    #[arg(required_unless_present = "input", conflicts_with = "input")]
+    pub n2: Option<String>,
+    /// What to compare: diff (p1 - p2), ratio (p1 / p2) or odds-ratio.
+    #[arg(long, default_value = "diff")]
+    pub measure: String,
+    /// Interval method for the measure (default: newcombe, koopman or woolf).
+    #[arg(long, short)]
+    pub method: Option<String>,
+    /// Confidence level, strictly between 0 and 1.
+    #[arg(long, short, default_value_t = 0.95)]
+    pub level: f64,
+    /// The test for the p-value: chisq (the score test), chisq-yates or fisher.
+    #[arg(long, default_value = "chisq")]
+    pub test: String,
+    /// CSV with columns x1,n1,x2,n2; writes CSV
+    /// x1,n1,x2,n2,measure,method,level,estimate,lower,upper,p_value to stdout.
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// CSV table: a header row of column labels (the first cell names the rows), then one
+    /// row per group: its label and its counts.
+    #[arg(long, value_name = "FILE")]
+    pub input: PathBuf,
 }

@@ -54,6 +54,8 @@ pub fn dispatch(command: &cli::Command) -> cmd::Outcome {
         cli::Command::Run(a) => cmd::run::run(a),
         cli::Command::Check(a) => cmd::check::run(a),
         cli::Command::Ci(a) => cmd::ci::run(a),
+        cli::Command::Compare(a) => cmd::compare::run(a),
+        cli::Command::Test(a) => cmd::test::run(a),
         cli::Command::Methods => cmd::methods::run(),
     }
 }

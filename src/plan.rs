@@ -5,6 +5,9 @@ use std::fmt;
 use std::path::{Component, Path, PathBuf};
 
 use crate::estimate::ci::{self, Method, DEFAULT_METHOD};
+use crate::estimate::compare::tests2x2::Test;
+use crate::estimate::compare::{CompareMethod, Measure};
+use crate::estimate::multiplicity::Adjust;
 use crate::spec::{self, AnalysisSpec, PipelineSpec};
 use crate::suggest::did_you_mean;
 
@@ -76,6 +79,27 @@ pub struct AnalysisPlan {
     pub negative: Vec<String>,
     pub neutral: Vec<String>,
     pub positive: Vec<String>,
+    pub compare: Option<ComparePlan>,
+}
+
+/// Which subgroups to compare and how.
+#[derive(Debug, Clone)]
+pub struct ComparePlan {
+    /// Index into the analysis's `by` columns.
+    pub by: usize,
+    pub groups: CompareGroups,
+    pub levels: Vec<String>,
+    pub method: CompareMethod,
+    pub test: Test,
+    pub adjust: Adjust,
+}
+
+#[derive(Debug, Clone)]
+pub enum CompareGroups {
+    /// Every other group against this one.
+    Reference(String),
+    /// (group 1, group 2) pairs.
+    Pairs(Vec<(String, String)>),
 }
 
 #[derive(Debug, Clone)]
@@ -434,6 +458,7 @@ fn plan_analysis(
             add(&key(&format!("filter.{c}")), "a filter needs at least one value to keep".into());
         }
     }
+    let compare = a.compare.as_ref().and_then(|c| plan_compare(c, a, &levels, key, add));
     let denominator = a.denominator.clone().unwrap_or_else(|| {
         if filter.is_empty() {
             "all respondents with an answer".into()
@@ -457,7 +482,87 @@ fn plan_analysis(
         negative,
         neutral,
         positive,
+        compare,
     }
+}
+
+fn plan_compare(
+    c: &spec::CompareSpec,
+    a: &AnalysisSpec,
+    levels: &[String],
+    key: &dyn Fn(&str) -> String,
+    add: &mut dyn FnMut(&str, String),
+) -> Option<ComparePlan> {
+    let by = match &c.by {
+        Some(b) => match a.by.iter().position(|x| x == b) {
+            Some(i) => i,
+            None => {
+                add(&key("compare.by"), format!("`{b}` is not one of the analysis's `by` columns ({}){}", a.by.join(", "), hint_for(b, &a.by.iter().map(String::as_str).collect::<Vec<_>>())));
+                return None;
+            }
+        },
+        None if a.by.len() == 1 => 0,
+        None => {
+            add(&key("compare.by"), format!("the analysis has {} `by` columns; say which one to compare with `by = \"...\"`", a.by.len()));
+            return None;
+        }
+    };
+    let groups = match (&c.reference, &c.pairs) {
+        (Some(r), None) => CompareGroups::Reference(r.clone()),
+        (None, Some(pairs)) => {
+            let mut out = Vec::new();
+            for p in pairs {
+                if p.len() == 2 {
+                    out.push((p[0].clone(), p[1].clone()));
+                } else {
+                    add(&key("compare.pairs"), format!("each pair names two groups, got {}", p.len()));
+                }
+            }
+            CompareGroups::Pairs(out)
+        }
+        _ => {
+            add(&key("compare"), "give either `reference` (every group against one) or `pairs`, not both or neither".into());
+            return None;
+        }
+    };
+    let measure = match Measure::from_name(c.measure.as_deref().unwrap_or("diff")) {
+        Ok(m) => m,
+        Err(e) => {
+            add(&key("compare.measure"), e);
+            return None;
+        }
+    };
+    let method = match &c.method {
+        None => measure.default_method(),
+        Some(m) => match CompareMethod::from_name(measure, m) {
+            Ok(m) => m,
+            Err(e) => {
+                add(&key("compare.method"), e);
+                return None;
+            }
+        },
+    };
+    let test = match Test::from_name(c.test.as_deref().unwrap_or("chisq")) {
+        Ok(t) => t,
+        Err(e) => {
+            add(&key("compare.test"), e);
+            return None;
+        }
+    };
+    let adjust = match Adjust::from_name(c.adjust.as_deref().unwrap_or("holm")) {
+        Ok(t) => t,
+        Err(e) => {
+            add(&key("compare.adjust"), e);
+            return None;
+        }
+    };
+    let cmp_levels = c.levels.clone().unwrap_or_else(|| levels.to_vec());
+    for l in &cmp_levels {
+        if !levels.contains(l) {
+            add(&key("compare.levels"), format!("`{l}` is not one of the levels ({}){}", levels.join(", "), hint_for(l, &levels.iter().map(String::as_str).collect::<Vec<_>>())));
+        }
+    }
+    Some(ComparePlan { by, groups, levels: cmp_levels, method, test, adjust })
 }
 
 fn resolve_method(name: Option<&str>, key: &str, add: &mut dyn FnMut(&str, String)) -> Option<Method> {

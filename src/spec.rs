@@ -82,6 +82,29 @@ pub struct AnalysisSpec {
     pub ci: Option<CiSpec>,
     /// Sides of the diverging bar chart; default: `levels` read from worst to best.
     pub diverging: Option<DivergingSpec>,
+    /// Subgroup comparisons (`[analysis.compare]`).
+    pub compare: Option<CompareSpec>,
+}
+
+/// `[analysis.compare]`: compare subgroups of one `by` column.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct CompareSpec {
+    /// The `by` column whose groups are compared; default: the analysis's only one.
+    pub by: Option<String>,
+    /// Compare every other group against this one.
+    pub reference: Option<String>,
+    /// Or compare these pairs: `[["group 1", "group 2"], ...]`.
+    pub pairs: Option<Vec<Vec<String>>>,
+    /// Outcome levels compared; default: every level.
+    pub levels: Option<Vec<String>>,
+    /// `diff` (default), `ratio` or `odds-ratio`.
+    pub measure: Option<String>,
+    /// Interval method; default per measure (newcombe, koopman, woolf).
+    pub method: Option<String>,
+    /// p-value test: `chisq` (default), `chisq-yates`, `fisher`.
+    pub test: Option<String>,
+    /// Multiple-comparison adjustment: `holm` (default), `bonferroni`, `benjamini-hochberg`, `none`.
+    pub adjust: Option<String>,
 }
 
 /// `[analysis.diverging]`
@@ -233,6 +256,7 @@ fn known_keys(parent: &[String]) -> &'static [&'static str] {
         ["ci"] | ["analysis", _, "ci"] => fields_of::<CiSpec>(),
         ["analysis", _] => fields_of::<AnalysisSpec>(),
         ["analysis", _, "diverging"] => fields_of::<DivergingSpec>(),
+        ["analysis", _, "compare"] => fields_of::<CompareSpec>(),
         ["report"] => fields_of::<ReportSpec>(),
         _ => &[],
     }

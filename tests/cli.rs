@@ -409,3 +409,67 @@ fn zero_count_cells_give_no_fake_percentages() {
     assert!(csv.contains("x,a,worsened,0,0,,,,wilson,0.95,n = 0: no estimate"), "{csv}");
     assert!(s.read("reports/c/index.html").contains("no estimate (n = 0)"));
 }
+
+// ---------------------------------------------------------------- comparisons
+
+#[test]
+fn compare_prints_estimate_interval_and_p() {
+    let o = tally(&["compare", "161", "342", "556", "912"], &root());
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("diff (newcombe) 161/342 vs 556/912: estimate -0.138889"), "{out}");
+    assert!(out.contains("chisq p = "), "{out}");
+    let o = tally(&["compare", "5", "4", "1", "2"], &root());
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("x1 = 5 is larger than n1 = 4"));
+    let o = tally(&["compare", "1", "4", "1", "2", "--measure", "odds-ratio", "--method", "katz"], &root());
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("unknown odds-ratio method `katz`"), "{}", stderr(&o));
+}
+
+#[test]
+fn compare_bulk_and_table_tests() {
+    let s = Scratch::new();
+    s.write("pairs.csv", "x1,n1,x2,n2\n30,50,12,40\n9,5,1,2\n0,10,0,10\n");
+    let o = s.run(&["compare", "--input", "pairs.csv", "--measure", "ratio"]);
+    assert_eq!(code(&o), 1);
+    let out = stdout(&o);
+    assert!(out.starts_with("x1,n1,x2,n2,measure,method,level,estimate,lower,upper,p_value\n30,50,12,40,ratio,koopman,0.95,2.0"), "{out}");
+    assert!(out.contains("0,10,0,10,ratio,koopman,0.95,,,,"), "undefined ratio and no chi-square: {out}");
+    assert!(stderr(&o).contains("pairs.csv, line 3: x1 = 9 is larger than n1 = 5"));
+
+    s.write("t.csv", "treatment,improved,no_change,worsened\nGET,270,584,1708\nCBT,310,1330,425\npacing,1900,1290,260\n");
+    let o = s.run(&["test", "--input", "t.csv"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // R 4.2.2: chisq.test(matrix(c(270,310,1900,584,1330,1290,1708,425,260), 3)) -> X-squared = 3490.8, df = 4
+    assert!(stdout(&o).contains("Pearson chi-square = 3490.781799, df = 4"), "{}", stdout(&o));
+}
+
+#[test]
+fn the_ame_report_compares_providers_against_the_reference_values() {
+    let out = tempfile::tempdir().unwrap();
+    let o = tally(&["run", "pipelines/ame-2019-get.toml", "--reports-dir", out.path().to_str().unwrap()], &root());
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let dir = out.path().join("ame-2019-get");
+    let mut r = csv::Reader::from_path(dir.join("comparisons.csv")).unwrap();
+    let h = r.headers().unwrap().clone();
+    let row: std::collections::HashMap<String, String> = r
+        .records()
+        .map(|x| h.iter().map(String::from).zip(x.unwrap().iter().map(String::from)).collect::<std::collections::HashMap<_, _>>())
+        .find(|m| m["outcome"] == "worsened" && m["group1"] == "Non-specialist")
+        .unwrap();
+    assert_eq!((row["x1"].as_str(), row["n1"].as_str(), row["x2"].as_str(), row["n2"].as_str()), ("556", "912", "161", "342"));
+    // tests/reference/compare_reference.csv: diff newcombe 161/342 vs 556/912 at 0.95 (the
+    // same pair the other way round, so the signs flip and the bounds swap).
+    let reference = include_str!("reference/compare_reference.csv")
+        .lines()
+        .find(|l| l.starts_with("diff,newcombe,161,342,556,912,0.95,"))
+        .unwrap();
+    let f: Vec<f64> = reference.split(',').skip(7).map(|v| v.parse().unwrap()).collect();
+    let got = |k: &str| row[k].parse::<f64>().unwrap();
+    assert!((got("estimate") + f[0]).abs() < 1e-12 && (got("ci_lower") + f[2]).abs() < 1e-12 && (got("ci_upper") + f[1]).abs() < 1e-12, "{row:?} vs {reference}");
+    let html = fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(html.contains("Subgroup comparisons by provider"));
+    assert!(html.contains("Test of independence of outcome and provider"));
+    assert!(dir.join("plots/get_by_provider-forest.svg").is_file());
+}

@@ -2,10 +2,11 @@
 
 use std::io::{self, Write};
 
-use super::{print_error, Outcome};
+use super::{open_csv, parse_count, print_error, Outcome};
 use crate::cli::CiArgs;
 use crate::estimate::ci::{self, Method, METHODS};
-use crate::ingest::{without_bom, CsvReader, RawRecord};
+use crate::ingest::RawRecord;
+use crate::render::tables::num;
 
 pub fn run(args: &CiArgs) -> Outcome {
     let methods = match parse_methods(&args.method) {
@@ -32,16 +33,6 @@ fn parse_methods(name: &str) -> Result<Vec<Method>, String> {
     Method::from_name(name)
         .map(|m| vec![m])
         .map_err(|e| format!("--method: {e}\nhint: `tally methods` lists the methods; `--method all` runs every one"))
-}
-
-/// Parses a count: a whole number >= 0.
-fn parse_count(what: &str, s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    t.parse::<u64>().map_err(|_| match t.parse::<f64>() {
-        Ok(v) if v < 0.0 => format!("{what} = {t} is negative; counts are whole numbers >= 0"),
-        Ok(_) => format!("{what} = {t} is not a whole number"),
-        Err(_) => format!("{what} = `{t}` is not a number"),
-    })
 }
 
 fn single(args: &CiArgs, methods: &[Method]) -> Outcome {
@@ -78,21 +69,13 @@ fn single(args: &CiArgs, methods: &[Method]) -> Outcome {
 
 fn bulk(path: &std::path::Path, methods: &[Method], default_level: f64) -> Outcome {
     let shown = path.display();
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
+    let mut rdr = match open_csv(path) {
+        Ok(r) => r,
         Err(e) => {
-            print_error(&format!("cannot open {shown}: {e}"));
+            print_error(&e);
             return Outcome::Failed;
         }
     };
-    let file = match without_bom(file) {
-        Ok(f) => f,
-        Err(e) => {
-            print_error(&format!("cannot read {shown}: {e}"));
-            return Outcome::Failed;
-        }
-    };
-    let mut rdr = CsvReader::new(io::BufReader::with_capacity(1 << 18, file), b',');
     let mut record = RawRecord::default();
     let header: Vec<String> = match rdr.read_record(&mut record) {
         Ok(true) => record.fields().map(|f| String::from_utf8_lossy(f).trim().to_string()).collect(),
@@ -154,9 +137,9 @@ fn bulk(path: &std::path::Path, methods: &[Method], default_level: f64) -> Outco
             eprintln!("note: {shown}, line {line}: n = 0, no estimate (empty fields)");
         }
         for m in methods {
-            let (xs, ns, ls) = (x.to_string(), n.to_string(), level.to_string());
+            let (xs, ns, ls) = (x.to_string(), n.to_string(), num(level));
             let result = match m.interval(x, n, level) {
-                Some(i) => w.write_record([xs, ns, ls, m.name().to_string(), i.estimate.to_string(), i.lower.to_string(), i.upper.to_string()]),
+                Some(i) => w.write_record([xs, ns, ls, m.name().to_string(), num(i.estimate), num(i.lower), num(i.upper)]),
                 None => w.write_record([xs, ns, ls, m.name().to_string(), String::new(), String::new(), String::new()]),
             };
             if result.is_err() {

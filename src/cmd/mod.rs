@@ -3,8 +3,10 @@
 
 pub mod check;
 pub mod ci;
+pub mod compare;
 pub mod methods;
 pub mod run;
+pub mod test;
 
 /// How a command ended, mapped to the process exit code in one place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,4 +47,23 @@ pub fn print_error(message: &str) {
     for l in lines {
         eprintln!("{l}");
     }
+}
+
+/// Parses a count: a whole number >= 0; the message names the argument.
+pub fn parse_count(what: &str, s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    t.parse::<u64>().map_err(|_| match t.parse::<f64>() {
+        Ok(v) if v < 0.0 => format!("{what} = {t} is negative; counts are whole numbers >= 0"),
+        Ok(_) => format!("{what} = {t} is not a whole number"),
+        Err(_) => format!("{what} = `{t}` is not a number"),
+    })
+}
+
+/// Opens a CSV for reading with tally's reader (BOM removed, exact line numbers).
+pub fn open_csv(
+    path: &std::path::Path,
+) -> Result<crate::ingest::CsvReader<std::io::BufReader<std::io::Chain<std::io::Cursor<Vec<u8>>, std::fs::File>>>, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let file = crate::ingest::without_bom(file).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(crate::ingest::CsvReader::new(std::io::BufReader::with_capacity(1 << 18, file), b','))
 }

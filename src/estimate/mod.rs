@@ -10,7 +10,7 @@ pub mod multiplicity;
 pub mod simultaneous;
 pub mod tables;
 
-use crate::plan::{AnalysisPlan, Plan};
+use crate::plan::{AnalysisPlan, CompareGroups, ComparePlan, Plan};
 use crate::validate::AnalysisData;
 use ci::{Interval, Method};
 
@@ -26,12 +26,36 @@ pub struct EstimateRow {
     pub interval: Option<Interval>,
 }
 
+/// One subgroup comparison for one outcome level.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComparisonRow {
+    pub level: String,
+    pub group1: String,
+    pub group2: String,
+    pub pair: compare::Pair,
+    /// `None` when the measure is undefined for these counts.
+    pub result: Option<compare::Comparison>,
+    pub p_value: Option<f64>,
+    /// After the analysis's multiple-comparison adjustment.
+    pub p_adjusted: Option<f64>,
+}
+
+/// The test of independence of outcome and one subgroup column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndependenceTest {
+    pub by: String,
+    pub groups: Vec<String>,
+    pub tests: tables::TableTests,
+}
+
 /// Everything the report says about one analysis.
 #[derive(Debug, Clone)]
 pub struct AnalysisResult {
     pub plan: AnalysisPlan,
     pub data: AnalysisData,
     pub rows: Vec<EstimateRow>,
+    pub comparisons: Vec<ComparisonRow>,
+    pub independence: Option<IndependenceTest>,
     pub notes: Vec<String>,
 }
 
@@ -110,12 +134,85 @@ pub fn estimate_analysis(a: &AnalysisPlan, data: AnalysisData) -> Result<Analysi
             });
         }
     }
+    let (comparisons, independence) = match &a.compare {
+        Some(cp) => compare_groups(a, cp, &data, &rows, &mut notes),
+        None => (Vec::new(), None),
+    };
     Ok(AnalysisResult {
         plan: a.clone(),
         data,
         rows,
+        comparisons,
+        independence,
         notes,
     })
+}
+
+/// Comparisons between the groups of one `by` column (other columns at their margin), with
+/// adjusted p-values, and the r x c test of outcome by that column.
+fn compare_groups(
+    a: &AnalysisPlan,
+    cp: &ComparePlan,
+    data: &AnalysisData,
+    rows: &[EstimateRow],
+    notes: &mut Vec<String>,
+) -> (Vec<ComparisonRow>, Option<IndependenceTest>) {
+    let by = &a.by[cp.by];
+    let groups = &data.group_orders[cp.by];
+    let cell = |g: &str, level: &str| -> (u64, u64) {
+        rows.iter()
+            .find(|r| {
+                r.outcome == level
+                    && r.group.iter().enumerate().all(|(i, v)| if i == cp.by { v.as_deref() == Some(g) } else { v.is_none() })
+            })
+            .map_or((0, 0), |r| (r.count, r.n))
+    };
+    let pairs: Vec<(String, String)> = match &cp.groups {
+        CompareGroups::Reference(r) => {
+            if !groups.contains(r) {
+                notes.push(format!("comparisons: the reference group `{r}` of `{by}` has no respondents, so nothing is compared"));
+                Vec::new()
+            } else {
+                groups.iter().filter(|g| *g != r).map(|g| (g.clone(), r.clone())).collect()
+            }
+        }
+        CompareGroups::Pairs(ps) => ps
+            .iter()
+            .filter(|(g1, g2)| {
+                let ok = groups.contains(g1) && groups.contains(g2);
+                if !ok {
+                    notes.push(format!("comparisons: `{g1}` vs `{g2}` skipped: a group of `{by}` has no respondents (groups: {})", groups.join(", ")));
+                }
+                ok
+            })
+            .cloned()
+            .collect(),
+    };
+    let mut out = Vec::new();
+    for level in &cp.levels {
+        for (g1, g2) in &pairs {
+            let (x1, n1) = cell(g1, level);
+            let (x2, n2) = cell(g2, level);
+            let pair = compare::Pair { x1, n1, x2, n2 };
+            out.push(ComparisonRow {
+                level: level.clone(),
+                group1: g1.clone(),
+                group2: g2.clone(),
+                pair,
+                result: compare::compare(cp.method, pair, a.level),
+                p_value: cp.test.run(pair).map(|t| t.p_value),
+                p_adjusted: None,
+            });
+        }
+    }
+    let present: Vec<usize> = (0..out.len()).filter(|&i| out[i].p_value.is_some()).collect();
+    let p: Vec<f64> = present.iter().filter_map(|&i| out[i].p_value).collect();
+    for (&i, adj) in present.iter().zip(cp.adjust.apply(&p)) {
+        out[i].p_adjusted = Some(adj);
+    }
+    let counts: Vec<Vec<u64>> = groups.iter().map(|g| a.levels.iter().map(|l| cell(g, l).0).collect()).collect();
+    let independence = tables::test_table(&counts).map(|tests| IndependenceTest { by: by.clone(), groups: groups.clone(), tests });
+    (out, independence)
 }
 
 /// "provider = specialist, severity = severe", or "all respondents".

@@ -4,7 +4,8 @@
 use std::fmt::Write;
 
 use super::plots::bars::thousands;
-use super::{ci_phrase, exclusion_sentence, level_pct, methods_paragraph, PlotFile, ReportInput};
+use super::{ci_phrase, comparison_label, exclusion_sentence, format_effect, format_p, level_pct, methods_paragraph, PlotFile, ReportInput};
+use crate::estimate::compare::Measure;
 use crate::estimate::AnalysisResult;
 
 /// Escapes text for HTML element content and attribute values.
@@ -197,6 +198,8 @@ fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile]) {
     }
     h.push_str("</tbody></table>\n");
 
+    comparisons_section(h, r);
+
     for f in plots.iter().filter(|f| f.analysis == p.name) {
         let _ = writeln!(
             h,
@@ -207,6 +210,64 @@ fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile]) {
         );
     }
     let _ = writeln!(h, "<p class=\"muted\">Level: {}; method: {}.</p>\n</section>", level_pct(p.level), escape(p.method.title()));
+}
+
+fn comparisons_section(h: &mut String, r: &AnalysisResult) {
+    let Some(cp) = &r.plan.compare else { return };
+    let measure = cp.method.measure();
+    let what = match measure {
+        Measure::Diff => "Difference (percentage points)",
+        Measure::Ratio => "Ratio",
+        Measure::OddsRatio => "Odds ratio",
+    };
+    let _ = writeln!(h, "<h3>Subgroup comparisons by {}</h3>", escape(&r.plan.by[cp.by]));
+    if !r.comparisons.is_empty() {
+        let _ = writeln!(
+            h,
+            "<table>\n<caption>{} by the {} method, {} CI; p-values from the {} test, adjusted for {} comparisons by {}</caption>\n<thead><tr><th scope=\"col\">Outcome</th><th scope=\"col\">Comparison</th><th scope=\"col\">Group 1</th><th scope=\"col\">Group 2</th><th scope=\"col\">{}</th><th scope=\"col\">p</th><th scope=\"col\">p, adjusted</th></tr></thead><tbody>",
+            what,
+            escape(cp.method.title()),
+            level_pct(r.plan.level),
+            cp.test.name(),
+            r.comparisons.len(),
+            cp.adjust.name(),
+            what
+        );
+        for c in &r.comparisons {
+            let share = |x: u64, n: u64| if n == 0 { "n = 0".to_string() } else { format!("{} ({} / {})", pct(x as f64 / n as f64), thousands(x), thousands(n)) };
+            let effect = match c.result {
+                Some(x) => format!("{}<br><span class=\"ci\">{} to {}</span>", format_effect(measure, x.estimate), format_effect(measure, x.lower), format_effect(measure, x.upper)),
+                None => "not defined".into(),
+            };
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                escape(&c.level),
+                escape(&comparison_label(c)),
+                share(c.pair.x1, c.pair.n1),
+                share(c.pair.x2, c.pair.n2),
+                effect,
+                c.p_value.map_or("-".into(), format_p),
+                c.p_adjusted.map_or("-".into(), format_p)
+            );
+        }
+        h.push_str("</tbody></table>\n");
+    }
+    if let Some(t) = &r.independence {
+        let _ = writeln!(
+            h,
+            "<p>Test of independence of {} and {} (groups: {}): Pearson chi-square = {:.2} on {} df, p = {}; likelihood-ratio G = {:.2}, p = {}; Cramer's V = {:.3}.</p>",
+            escape(&r.plan.outcome),
+            escape(&t.by),
+            escape(&t.groups.join(", ")),
+            t.tests.pearson,
+            t.tests.df,
+            format_p(t.tests.pearson_p),
+            t.tests.g,
+            format_p(t.tests.g_p),
+            t.tests.cramers_v
+        );
+    }
 }
 
 #[cfg(test)]

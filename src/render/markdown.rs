@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::html::pct;
 use super::plots::bars::thousands;
-use super::{ci_phrase, exclusion_sentence, methods_paragraph, PlotFile, ReportInput};
+use super::{ci_phrase, comparison_label, exclusion_sentence, format_effect, format_p, level_pct, methods_paragraph, PlotFile, ReportInput};
 
 /// Escapes Markdown table and inline syntax in data-derived text.
 pub fn escape(s: &str) -> String {
@@ -80,6 +80,40 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
             let _ = writeln!(m, "| {} |", cells.join(" | "));
         }
         m.push('\n');
+        if let Some(cp) = &p.compare {
+            let measure = cp.method.measure();
+            if !r.comparisons.is_empty() {
+                let _ = writeln!(
+                    m,
+                    "Subgroup comparisons by {} ({}, {} CI; {} test, {} adjusted):\n\n| Outcome | Comparison | Group 1 | Group 2 | Estimate (CI) | p | p adjusted |\n|---|---|---:|---:|---:|---:|---:|",
+                    escape(&p.by[cp.by]),
+                    cp.method.title(),
+                    level_pct(p.level),
+                    cp.test.name(),
+                    cp.adjust.name()
+                );
+                for c in &r.comparisons {
+                    let est = c.result.map_or("not defined".into(), |x| format!("{} ({} to {})", format_effect(measure, x.estimate), format_effect(measure, x.lower), format_effect(measure, x.upper)));
+                    let _ = writeln!(
+                        m,
+                        "| {} | {} | {}/{} | {}/{} | {} | {} | {} |",
+                        escape(&c.level),
+                        escape(&comparison_label(c)),
+                        c.pair.x1,
+                        c.pair.n1,
+                        c.pair.x2,
+                        c.pair.n2,
+                        est,
+                        c.p_value.map_or("-".into(), format_p),
+                        c.p_adjusted.map_or("-".into(), format_p)
+                    );
+                }
+                m.push('\n');
+            }
+            if let Some(t) = &r.independence {
+                let _ = writeln!(m, "Test of independence of {} and {}: chi-square = {:.2} on {} df, p = {}; G = {:.2}, p = {}; Cramer's V = {:.3}.\n", escape(&p.outcome), escape(&t.by), t.tests.pearson, t.tests.df, format_p(t.tests.pearson_p), t.tests.g, format_p(t.tests.g_p), t.tests.cramers_v);
+            }
+        }
         for f in plots.iter().filter(|f| f.analysis == p.name) {
             let _ = writeln!(m, "![{}](plots/{}.svg)\n", escape(&f.rendered.alt), f.stem);
         }

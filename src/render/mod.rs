@@ -35,7 +35,6 @@ pub struct ReportInput<'a> {
 /// A plot of one analysis, rendered, with its file stem.
 pub struct PlotFile {
     pub analysis: String,
-    pub kind: PlotKind,
     pub stem: String,
     pub rendered: plots::Rendered,
 }
@@ -51,6 +50,7 @@ pub fn render(input: &ReportInput) -> Result<Vec<Artifact>, String> {
         Artifact { path: "index.html".into(), bytes: html::report(input, &plots).into_bytes() },
         Artifact { path: "report.md".into(), bytes: markdown::report(input, &plots).into_bytes() },
     ];
+    out.push(Artifact { path: "comparisons.csv".into(), bytes: tables::comparisons_csv(input.results) });
     for p in plots {
         out.push(Artifact { path: format!("plots/{}.svg", p.stem), bytes: p.rendered.svg.into_bytes() });
         out.push(Artifact { path: format!("plots/{}.png", p.stem), bytes: p.rendered.png });
@@ -68,13 +68,88 @@ fn render_plots(input: &ReportInput) -> Result<Vec<PlotFile>, String> {
             };
             files.push(PlotFile {
                 analysis: r.plan.name.clone(),
-                kind: *kind,
                 stem: format!("{}-{}", r.plan.name, suffix),
                 rendered,
             });
         }
+        if !r.comparisons.is_empty() {
+            files.push(PlotFile {
+                analysis: r.plan.name.clone(),
+                stem: format!("{}-forest", r.plan.name),
+                rendered: plots::render(&forest_plot(r))?,
+            });
+        }
     }
     Ok(files)
+}
+
+/// A p-value for people: "0.0046", "1.2e-05", "< 1e-300".
+pub fn format_p(p: f64) -> String {
+    if p == 0.0 {
+        "< 1e-300".into()
+    } else if p < 1e-4 {
+        format!("{p:.1e}")
+    } else {
+        format!("{p:.4}")
+    }
+}
+
+/// An estimate of a comparison: percentage points for differences, plain for ratios.
+pub fn format_effect(measure: crate::estimate::compare::Measure, v: f64) -> String {
+    match measure {
+        crate::estimate::compare::Measure::Diff => format!("{:+.1}", v * 100.0),
+        _ if v.is_infinite() => "\u{221e}".into(),
+        _ => format!("{v:.2}"),
+    }
+}
+
+/// "Non-specialist vs M.E. specialist".
+pub fn comparison_label(c: &crate::estimate::ComparisonRow) -> String {
+    format!("{} vs {}", c.group1, c.group2)
+}
+
+fn forest_plot(r: &AnalysisResult) -> plots::forest::ForestPlot {
+    let cp = r.plan.compare.as_ref().expect("comparisons come from a compare plan");
+    let measure = cp.method.measure();
+    let rows = r
+        .comparisons
+        .iter()
+        .map(|c| plots::forest::ForestRow {
+            label: format!("{}: {}", c.level, comparison_label(c)),
+            value: c.result.map(|x| (x.estimate, x.lower, x.upper)),
+            text: match c.result {
+                Some(x) => format!(
+                    "{} ({} to {}), p = {}",
+                    format_effect(measure, x.estimate),
+                    format_effect(measure, x.lower),
+                    format_effect(measure, x.upper),
+                    c.p_adjusted.map_or("-".into(), format_p)
+                ),
+                None => "not defined".into(),
+            },
+        })
+        .collect();
+    let what = match measure {
+        crate::estimate::compare::Measure::Diff => "Difference in percentage points",
+        crate::estimate::compare::Measure::Ratio => "Ratio of proportions (log scale)",
+        crate::estimate::compare::Measure::OddsRatio => "Odds ratio (log scale)",
+    };
+    plots::forest::ForestPlot {
+        title: format!("{}: subgroup comparisons", r.plan.title),
+        subtitle: format!(
+            "{}, {} method, {} CI; p-values: {} test, {} adjusted.",
+            what,
+            cp.method.title(),
+            level_pct(r.plan.level),
+            cp.test.name(),
+            cp.adjust.name()
+        ),
+        x_label: format!("{what} ({} CI)", level_pct(r.plan.level)),
+        rows,
+        null: measure.null_value(),
+        log: measure != crate::estimate::compare::Measure::Diff,
+        percent: measure == crate::estimate::compare::Measure::Diff,
+    }
 }
 
 /// A subgroup's short label for plots: its values joined, or "All".

@@ -20,9 +20,10 @@ pub fn safe_cell(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Shortest round-trip formatting of a float: deterministic and exact.
-fn num(v: f64) -> String {
-    format!("{v}")
+/// Shortest round-trip formatting of a float: deterministic and exact, with an exponent
+/// for very small or large values (`9.37e-28`, not 27 zeros).
+pub fn num(v: f64) -> String {
+    format!("{v:?}")
 }
 
 /// Every grouping column used by any analysis, in first-use order.
@@ -217,4 +218,41 @@ mod tests {
         assert_eq!(safe_cell("\tx"), "'\tx");
         assert_eq!(safe_cell("worsened"), "worsened");
     }
+}
+
+/// Every subgroup comparison: one row per analysis x outcome level x pair.
+pub fn comparisons_csv(results: &[AnalysisResult]) -> Vec<u8> {
+    let header = [
+        "analysis", "by", "outcome", "group1", "x1", "n1", "group2", "x2", "n2", "measure", "method", "ci_level",
+        "estimate", "ci_lower", "ci_upper", "test", "p_value", "adjust", "p_adjusted",
+    ];
+    let mut rows = vec![header.map(String::from).to_vec()];
+    for r in results {
+        let Some(cp) = &r.plan.compare else { continue };
+        for c in &r.comparisons {
+            let opt = |v: Option<f64>| v.map_or(String::new(), num);
+            rows.push(vec![
+                safe_cell(&r.plan.name).into_owned(),
+                safe_cell(&r.plan.by[cp.by]).into_owned(),
+                safe_cell(&c.level).into_owned(),
+                safe_cell(&c.group1).into_owned(),
+                c.pair.x1.to_string(),
+                c.pair.n1.to_string(),
+                safe_cell(&c.group2).into_owned(),
+                c.pair.x2.to_string(),
+                c.pair.n2.to_string(),
+                cp.method.measure().name().into(),
+                cp.method.name().into(),
+                num(r.plan.level),
+                opt(c.result.map(|x| x.estimate)),
+                opt(c.result.map(|x| x.lower)),
+                opt(c.result.map(|x| x.upper)),
+                cp.test.name().into(),
+                opt(c.p_value),
+                cp.adjust.name().into(),
+                opt(c.p_adjusted),
+            ]);
+        }
+    }
+    csv_bytes(rows)
 }

@@ -8,6 +8,7 @@
 
 pub mod bars;
 pub mod diverging;
+pub mod forest;
 
 use std::sync::Once;
 
