@@ -8,6 +8,7 @@ use crate::estimate::ci::{self, Method, DEFAULT_METHOD};
 use crate::estimate::compare::tests2x2::Test;
 use crate::estimate::compare::{CompareMethod, Measure};
 use crate::estimate::multiplicity::Adjust;
+use crate::estimate::reliability::Thresholds;
 use crate::spec::{self, AnalysisSpec, PipelineSpec};
 use crate::suggest::did_you_mean;
 
@@ -80,6 +81,7 @@ pub struct AnalysisPlan {
     pub neutral: Vec<String>,
     pub positive: Vec<String>,
     pub compare: Option<ComparePlan>,
+    pub reliability: Thresholds,
 }
 
 /// Which subgroups to compare and how.
@@ -327,6 +329,27 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
         .unwrap_or(DEFAULT_METHOD);
     let default_level = resolve_level(spec.ci.level, "ci.level", &mut add).unwrap_or(0.95);
 
+    // [reliability]
+    let mut reliability = Thresholds::default();
+    if let Some(r) = &spec.reliability {
+        if let Some(v) = r.min_n {
+            reliability.min_n = v;
+        }
+        for (k, v, slot) in [
+            ("reliability.width_ok", r.width_ok, &mut reliability.width_ok),
+            ("reliability.max_width", r.max_width, &mut reliability.max_width),
+            ("reliability.max_relative_width", r.max_relative_width, &mut reliability.max_relative_width),
+        ] {
+            if let Some(v) = v {
+                if v > 0.0 && v.is_finite() {
+                    *slot = v;
+                } else {
+                    add(k, format!("must be a positive number, got {v}"));
+                }
+            }
+        }
+    }
+
     // [[analysis]]
     if spec.analyses.is_empty() {
         add(
@@ -343,7 +366,9 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
         if spec.analyses[..i].iter().any(|b| b.name == a.name) {
             add(&key("name"), format!("analysis name `{}` is used twice", a.name));
         }
-        analyses.push(plan_analysis(a, &key, default_method, default_level, &mut add));
+        let mut planned = plan_analysis(a, &key, default_method, default_level, &mut add);
+        planned.reliability = reliability;
+        analyses.push(planned);
     }
 
     // [report]
@@ -483,6 +508,7 @@ fn plan_analysis(
         neutral,
         positive,
         compare,
+        reliability: Thresholds::default(),
     }
 }
 

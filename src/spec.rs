@@ -27,6 +27,21 @@ pub struct PipelineSpec {
     /// Report options.
     #[serde(default)]
     pub report: ReportSpec,
+    /// NCHS reliability thresholds (`[reliability]`).
+    pub reliability: Option<ReliabilitySpec>,
+}
+
+/// `[reliability]`: thresholds of the NCHS standard for proportions.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ReliabilitySpec {
+    /// Smallest n for a reliable estimate; default 30.
+    pub min_n: Option<u64>,
+    /// A Clopper-Pearson interval at most this wide is reliable; default 0.05.
+    pub width_ok: Option<f64>,
+    /// An interval at least this wide is unreliable; default 0.30.
+    pub max_width: Option<f64>,
+    /// Largest width / estimate; default 1.30.
+    pub max_relative_width: Option<f64>,
 }
 
 /// `[input]`
@@ -258,6 +273,7 @@ fn known_keys(parent: &[String]) -> &'static [&'static str] {
         ["analysis", _, "diverging"] => fields_of::<DivergingSpec>(),
         ["analysis", _, "compare"] => fields_of::<CompareSpec>(),
         ["report"] => fields_of::<ReportSpec>(),
+        ["reliability"] => fields_of::<ReliabilitySpec>(),
         _ => &[],
     }
 }

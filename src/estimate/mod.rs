@@ -7,6 +7,7 @@ pub mod compare;
 pub mod dist;
 pub mod grouping;
 pub mod multiplicity;
+pub mod reliability;
 pub mod simultaneous;
 pub mod tables;
 
@@ -24,6 +25,8 @@ pub struct EstimateRow {
     pub n: u64,
     /// `None` when `n = 0`: no estimate is made.
     pub interval: Option<Interval>,
+    /// NCHS reliability (`None` when `n = 0`).
+    pub flag: Option<reliability::Flag>,
 }
 
 /// One subgroup comparison for one outcome level.
@@ -131,6 +134,7 @@ pub fn estimate_analysis(a: &AnalysisPlan, data: AnalysisData) -> Result<Analysi
                 count,
                 n,
                 interval: a.method.interval(count, n, a.level),
+                flag: (n > 0).then(|| reliability::assess(count, n, &a.reliability)),
             });
         }
     }

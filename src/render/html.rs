@@ -6,6 +6,7 @@ use std::fmt::Write;
 use super::plots::bars::thousands;
 use super::{ci_phrase, comparison_label, exclusion_sentence, format_effect, format_p, level_pct, methods_paragraph, PlotFile, ReportInput};
 use crate::estimate::compare::Measure;
+use crate::estimate::reliability::Flag;
 use crate::estimate::AnalysisResult;
 
 /// Escapes text for HTML element content and attribute values.
@@ -181,9 +182,14 @@ fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile]) {
         for e in rows {
             match e.interval {
                 Some(i) => {
+                    let mark = match &e.flag {
+                        Some(f @ Flag::Unreliable(_)) => format!(" <abbr class=\"flag\" title=\"Unreliable (NCHS standard): {}\">\u{2020}</abbr>", escape(f.reason())),
+                        Some(f @ Flag::Review(_)) => format!(" <abbr class=\"flag\" title=\"Review (NCHS standard): {}\">\u{2021}</abbr>", escape(f.reason())),
+                        _ => String::new(),
+                    };
                     let _ = write!(
                         h,
-                        "<td class=\"num\">{}<br><span class=\"ci\">{} to {}</span><br><span class=\"ci\">{} / {}</span></td>",
+                        "<td class=\"num\">{}{mark}<br><span class=\"ci\">{} to {}</span><br><span class=\"ci\">{} / {}</span></td>",
                         pct(i.estimate),
                         pct(i.lower),
                         pct(i.upper),
@@ -197,6 +203,18 @@ fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile]) {
         h.push_str("</tr>\n");
     }
     h.push_str("</tbody></table>\n");
+    let (unreliable, review) = r.rows.iter().fold((0, 0), |(u, v), e| match e.flag {
+        Some(Flag::Unreliable(_)) => (u + 1, v),
+        Some(Flag::Review(_)) => (u, v + 1),
+        _ => (u, v),
+    });
+    if unreliable + review > 0 {
+        let _ = writeln!(
+            h,
+            "<p class=\"muted\">\u{2020} {unreliable} estimate(s) do not meet the NCHS reliability standard for proportions (n below {}, or a 95% Clopper-Pearson interval too wide in absolute or relative terms); \u{2021} {review} estimate(s) to review (0% or 100%, or an unreliable complement). Hover a mark for its reason; <code>estimates.csv</code> lists every flag.</p>",
+            p.reliability.min_n
+        );
+    }
 
     comparisons_section(h, r);
 

@@ -54,7 +54,7 @@ pub fn estimates_csv(results: &[AnalysisResult]) -> Vec<u8> {
     let mut header = vec!["analysis".to_string()];
     header.extend(gcols.iter().cloned());
     header.extend(
-        ["outcome", "count", "n", "proportion", "ci_lower", "ci_upper", "ci_method", "ci_level", "note"]
+        ["outcome", "count", "n", "proportion", "ci_lower", "ci_upper", "ci_method", "ci_level", "reliability", "note"]
             .map(String::from),
     );
     let mut rows = vec![header.iter().map(|h| safe_cell(h).into_owned()).collect()];
@@ -76,12 +76,15 @@ pub fn estimates_csv(results: &[AnalysisResult]) -> Vec<u8> {
                     row.extend([num(i.estimate), num(i.lower), num(i.upper)]);
                     row.push(r.plan.method.name().into());
                     row.push(num(r.plan.level));
-                    row.push(String::new());
+                    let flag = e.flag.as_ref();
+                    row.push(flag.map_or("", |f| f.code()).into());
+                    row.push(flag.map_or(String::new(), |f| f.reason().to_string()));
                 }
                 None => {
                     row.extend([String::new(), String::new(), String::new()]);
                     row.push(r.plan.method.name().into());
                     row.push(num(r.plan.level));
+                    row.push(String::new());
                     row.push("n = 0: no estimate".into());
                 }
             }
@@ -132,6 +135,8 @@ struct JsonEstimate<'a> {
     proportion: Option<f64>,
     ci_lower: Option<f64>,
     ci_upper: Option<f64>,
+    reliability: Option<&'a str>,
+    reliability_note: Option<&'a str>,
 }
 
 /// The same estimates as JSON, with each analysis's accounting.
@@ -162,6 +167,8 @@ pub fn estimates_json(input: &ReportInput) -> Result<Vec<u8>, String> {
                     proportion: e.interval.map(|i| i.estimate),
                     ci_lower: e.interval.map(|i| i.lower),
                     ci_upper: e.interval.map(|i| i.upper),
+                    reliability: e.flag.as_ref().map(|f| f.code()),
+                    reliability_note: e.flag.as_ref().map(|f| f.reason()).filter(|r| !r.is_empty()),
                 })
                 .collect(),
             notes: &r.notes,
