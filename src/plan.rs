@@ -9,6 +9,7 @@ use crate::estimate::compare::tests2x2::Test;
 use crate::estimate::compare::{CompareMethod, Measure};
 use crate::estimate::multiplicity::Adjust;
 use crate::estimate::reliability::Thresholds;
+use crate::estimate::simultaneous::Simultaneous;
 use crate::spec::{self, AnalysisSpec, PipelineSpec};
 use crate::suggest::did_you_mean;
 
@@ -82,6 +83,7 @@ pub struct AnalysisPlan {
     pub positive: Vec<String>,
     pub compare: Option<ComparePlan>,
     pub reliability: Thresholds,
+    pub simultaneous: Option<Simultaneous>,
 }
 
 /// Which subgroups to compare and how.
@@ -484,6 +486,13 @@ fn plan_analysis(
         }
     }
     let compare = a.compare.as_ref().and_then(|c| plan_compare(c, a, &levels, key, add));
+    let simultaneous = a.simultaneous.as_deref().and_then(|m| match Simultaneous::from_name(m) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            add(&key("simultaneous"), e);
+            None
+        }
+    });
     let denominator = a.denominator.clone().unwrap_or_else(|| {
         if filter.is_empty() {
             "all respondents with an answer".into()
@@ -509,6 +518,7 @@ fn plan_analysis(
         positive,
         compare,
         reliability: Thresholds::default(),
+        simultaneous,
     }
 }
 

@@ -99,6 +99,8 @@ pub struct AnalysisSpec {
     pub diverging: Option<DivergingSpec>,
     /// Subgroup comparisons (`[analysis.compare]`).
     pub compare: Option<CompareSpec>,
+    /// Simultaneous intervals over the levels of each group: `goodman` or `sison-glaz`.
+    pub simultaneous: Option<String>,
 }
 
 /// `[analysis.compare]`: compare subgroups of one `by` column.

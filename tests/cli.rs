@@ -406,9 +406,9 @@ fn zero_count_cells_give_no_fake_percentages() {
     let o = s.run(&["run", "pipelines/c.toml"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let csv = s.read("reports/c/estimates.csv");
-    assert!(csv.contains("x,a,worsened,0,0,,,,wilson,0.95,,n = 0: no estimate"), "{csv}");
+    assert!(csv.contains("x,a,worsened,0,0,,,,wilson,0.95,,,,,n = 0: no estimate"), "{csv}");
     assert!(csv.contains("x,b,worsened,3,4,0.75,"), "{csv}");
-    assert!(csv.contains(",unreliable,n = 4 is below 30"), "small cells are flagged: {csv}");
+    assert!(csv.contains(",unreliable,,,,n = 4 is below 30"), "small cells are flagged: {csv}");
     assert!(s.read("reports/c/index.html").contains("no estimate (n = 0)"));
 }
 

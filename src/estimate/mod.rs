@@ -27,6 +27,8 @@ pub struct EstimateRow {
     pub interval: Option<Interval>,
     /// NCHS reliability (`None` when `n = 0`).
     pub flag: Option<reliability::Flag>,
+    /// Simultaneous interval over the group's levels, when the analysis asks for one.
+    pub simultaneous: Option<(f64, f64)>,
 }
 
 /// One subgroup comparison for one outcome level.
@@ -122,7 +124,9 @@ pub fn estimate_analysis(a: &AnalysisPlan, data: AnalysisData) -> Result<Analysi
                 group_label(&a.by, &g.key)
             ));
         }
-        for level in &a.levels {
+        let all_counts: Vec<u64> = a.levels.iter().map(|l| g.counts.iter().find(|(o, _)| o == l).map_or(0, |(_, c)| *c)).collect();
+        let sim = a.simultaneous.and_then(|m| m.intervals(&all_counts, a.level));
+        for (li, level) in a.levels.iter().enumerate() {
             let count = g
                 .counts
                 .iter()
@@ -135,6 +139,7 @@ pub fn estimate_analysis(a: &AnalysisPlan, data: AnalysisData) -> Result<Analysi
                 n,
                 interval: a.method.interval(count, n, a.level),
                 flag: (n > 0).then(|| reliability::assess(count, n, &a.reliability)),
+                simultaneous: sim.as_ref().map(|v| v[li]),
             });
         }
     }

@@ -216,6 +216,27 @@ fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile]) {
         );
     }
 
+    if let Some(m) = p.simultaneous {
+        let _ = writeln!(h, "<table>\n<caption>Simultaneous {} intervals ({}): all levels of a group covered together</caption>\n<thead><tr><th scope=\"col\">Group</th>", level_pct(p.level), m.title());
+        for l in &p.levels {
+            let _ = write!(h, "<th scope=\"col\">{}</th>", escape(l));
+        }
+        h.push_str("</tr></thead><tbody>\n");
+        for key in r.groups() {
+            let _ = write!(h, "<tr><th scope=\"row\">{}</th>", escape(&super::short_label(&key)));
+            for e in r.rows_of(&key) {
+                match e.simultaneous {
+                    Some((lo, hi)) => {
+                        let _ = write!(h, "<td class=\"num\">{} to {}</td>", pct(lo), pct(hi));
+                    }
+                    None => h.push_str("<td>-</td>"),
+                }
+            }
+            h.push_str("</tr>\n");
+        }
+        h.push_str("</tbody></table>\n");
+    }
+
     comparisons_section(h, r);
 
     for f in plots.iter().filter(|f| f.analysis == p.name) {

@@ -54,7 +54,7 @@ pub fn estimates_csv(results: &[AnalysisResult]) -> Vec<u8> {
     let mut header = vec!["analysis".to_string()];
     header.extend(gcols.iter().cloned());
     header.extend(
-        ["outcome", "count", "n", "proportion", "ci_lower", "ci_upper", "ci_method", "ci_level", "reliability", "note"]
+        ["outcome", "count", "n", "proportion", "ci_lower", "ci_upper", "ci_method", "ci_level", "reliability", "simultaneous_method", "simultaneous_lower", "simultaneous_upper", "note"]
             .map(String::from),
     );
     let mut rows = vec![header.iter().map(|h| safe_cell(h).into_owned()).collect()];
@@ -78,6 +78,7 @@ pub fn estimates_csv(results: &[AnalysisResult]) -> Vec<u8> {
                     row.push(num(r.plan.level));
                     let flag = e.flag.as_ref();
                     row.push(flag.map_or("", |f| f.code()).into());
+                    push_simultaneous(&mut row, r, e);
                     row.push(flag.map_or(String::new(), |f| f.reason().to_string()));
                 }
                 None => {
@@ -85,6 +86,7 @@ pub fn estimates_csv(results: &[AnalysisResult]) -> Vec<u8> {
                     row.push(r.plan.method.name().into());
                     row.push(num(r.plan.level));
                     row.push(String::new());
+                    push_simultaneous(&mut row, r, e);
                     row.push("n = 0: no estimate".into());
                 }
             }
@@ -92,6 +94,12 @@ pub fn estimates_csv(results: &[AnalysisResult]) -> Vec<u8> {
         }
     }
     csv_bytes(rows)
+}
+
+fn push_simultaneous(row: &mut Vec<String>, r: &AnalysisResult, e: &crate::estimate::EstimateRow) {
+    row.push(r.plan.simultaneous.map_or(String::new(), |m| m.name().to_string()));
+    row.push(e.simultaneous.map_or(String::new(), |s| num(s.0)));
+    row.push(e.simultaneous.map_or(String::new(), |s| num(s.1)));
 }
 
 #[derive(Serialize)]
@@ -137,6 +145,8 @@ struct JsonEstimate<'a> {
     ci_upper: Option<f64>,
     reliability: Option<&'a str>,
     reliability_note: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    simultaneous: Option<[f64; 2]>,
 }
 
 /// The same estimates as JSON, with each analysis's accounting.
@@ -169,6 +179,7 @@ pub fn estimates_json(input: &ReportInput) -> Result<Vec<u8>, String> {
                     ci_upper: e.interval.map(|i| i.upper),
                     reliability: e.flag.as_ref().map(|f| f.code()),
                     reliability_note: e.flag.as_ref().map(|f| f.reason()).filter(|r| !r.is_empty()),
+                    simultaneous: e.simultaneous.map(|s| [s.0, s.1]),
                 })
                 .collect(),
             notes: &r.notes,
