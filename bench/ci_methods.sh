@@ -78,10 +78,14 @@ median_of() {
 }
 
 FILE="$(gen "$ROWS")"
+# Snapshot the binary: on a shared machine a rebuild may replace it mid-run.
+snap="$(mktemp -d)"; trap 'rm -rf "$snap"' EXIT
+cp "$TALLY" "$snap/tally"; BIN="$snap/tally"
+bin_sum="$(sha256sum "$BIN" | cut -c1-12)"
 if [[ -n "${METHODS:-}" ]]; then
   read -r -a methods <<< "$METHODS"
 else
-  mapfile -t methods < <("$TALLY" methods | awk 'NF{print $1}')
+  mapfile -t methods < <("$BIN" methods | awk 'NF{print $1}')
 fi
 
 load_before="$(uptime)"
@@ -89,33 +93,42 @@ echo "# tally ci benchmark"
 echo
 echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "- host: $(nproc) cores, $(uname -sr)"
-echo "- binary: $TALLY ($(stat -c %y "$TALLY" | cut -d. -f1))"
+echo "- binary: $TALLY (mtime $(stat -c %y "$TALLY" | cut -d. -f1), sha256 $bin_sum..., timed from a snapshot copy)"
 echo "- repo: $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$repo" diff --quiet 2>/dev/null || echo ' (dirty tree)')"
-echo "- input: $FILE ($ROWS rows, $(du -h "$FILE" | cut -f1)), level $LEVEL, median of $REPS runs, timeout ${TIMEOUT}s"
+echo "- input: $FILE ($ROWS rows, $(du -h "$FILE" | cut -f1)), level $LEVEL, median of $REPS round-robin runs, timeout ${TIMEOUT}s per run"
 echo "- load before: ${load_before#*load average: } (uptime: $load_before)"
 echo
 
-declare -A secs note
-echo "timing floors ..." >&2
-secs[cat]="$(median_of "$REPS" cat "$FILE")"
-for m in wald "${methods[@]}"; do
-  [[ -n "${secs[$m]:-}" ]] && continue
-  echo "timing $m ..." >&2
-  t="$(median_of "$REPS" "$TALLY" ci --input "$FILE" --method "$m" --level "$LEVEL")"
-  if [[ "$t" == TIMEOUT ]]; then
-    small="$(gen "$SMALL")"
-    echo "  $m timed out (>${TIMEOUT}s); re-running on $SMALL rows ..." >&2
-    ts="$(median_of "$REPS" "$TALLY" ci --input "$small" --method "$m" --level "$LEVEL")"
-    case "$ts" in
-      TIMEOUT|FAIL*) secs[$m]=NA; note[$m]="MISS: >${TIMEOUT}s at $ROWS rows, $ts at $SMALL rows";;
-      *) secs[$m]="$(awk -v t="$ts" -v r="$ROWS" -v s="$SMALL" 'BEGIN{printf "%.3f", t*r/s}')"
-         note[$m]="MISS: >${TIMEOUT}s; ${ts}s at $SMALL rows, extrapolated x$(( ROWS / SMALL ))";;
+declare -A secs note runs
+# Round-robin: rep 1 of every method, then rep 2, ... so that a burst of load from other
+# processes (shared machine) is spread over all methods instead of hitting one of them.
+all=(cat wald)
+for m in "${methods[@]}"; do [[ "$m" == wald ]] || all+=("$m"); done
+for (( rep = 1; rep <= REPS; rep++ )); do
+  for m in "${all[@]}"; do
+    [[ -n "${note[$m]:-}" ]] && continue          # timed out or failed earlier
+    echo "rep $rep/$REPS: $m ..." >&2
+    if [[ "$m" == cat ]]; then t="$(time_once cat "$FILE")"
+    else t="$(time_once "$BIN" ci --input "$FILE" --method "$m" --level "$LEVEL")"; fi
+    case "$t" in
+      TIMEOUT)
+        small="$(gen "$SMALL")"
+        echo "  $m timed out (>${TIMEOUT}s); timing it on $SMALL rows instead ..." >&2
+        ts="$(median_of "$REPS" "$BIN" ci --input "$small" --method "$m" --level "$LEVEL")"
+        case "$ts" in
+          TIMEOUT|FAIL*) secs[$m]=NA; note[$m]="MISS: >${TIMEOUT}s at $ROWS rows, $ts at $SMALL rows";;
+          *) secs[$m]="$(awk -v t="$ts" -v r="$ROWS" -v s="$SMALL" 'BEGIN{printf "%.3f", t*r/s}')"
+             note[$m]="MISS: >${TIMEOUT}s at $ROWS rows; ${ts}s at $SMALL rows, EXTRAPOLATED x$(awk -v r="$ROWS" -v s="$SMALL" 'BEGIN{printf "%g", r/s}')";;
+        esac;;
+      FAIL*) secs[$m]=NA; note[$m]="error ($t)";;
+      *) runs[$m]="${runs[$m]:-} $t";;
     esac
-  elif [[ "$t" == FAIL* ]]; then
-    secs[$m]=NA; note[$m]="error ($t)"
-  else
-    secs[$m]="$t"
-  fi
+  done
+done
+for m in "${all[@]}"; do
+  [[ -n "${note[$m]:-}" ]] && continue
+  secs[$m]="$(printf '%s\n' ${runs[$m]} | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')"
+  note[$m]=""
 done
 load_after="$(uptime)"
 
@@ -135,7 +148,7 @@ row '`cat FILE` (I/O floor)' "${secs[cat]}" "floor"
 row 'wald (parse+print floor)' "$wald" "floor"
 for m in "${methods[@]}"; do
   n="${note[$m]:-}"
-  [[ "$m" == wald ]] && n="same runs as the floor"
+  [[ "$m" == wald && -z "$n" ]] && n="same runs as the floor"
   if [[ "$EXACT" == *" $m "* && "${secs[$m]}" != NA && "$wil" != NA ]]; then
     verdict="$(awk -v t="${secs[$m]}" -v w="$wil" -v k="$TARGET_RATIO" 'BEGIN{print (t <= k*w) ? "met" : "MISSED"}')"
     n="exact, target <= ${TARGET_RATIO}x wilson: $verdict${n:+; $n}"

@@ -11,7 +11,8 @@
 
 mod agresti_coull;
 mod arcsine;
-mod clopper_pearson;
+mod blaker;
+pub(crate) mod clopper_pearson;
 mod jeffreys;
 mod likelihood_ratio;
 mod logit;
@@ -39,6 +40,7 @@ pub enum Method {
     AgrestiCoull,
     Jeffreys,
     MidP,
+    Blaker,
     LikelihoodRatio,
     WilsonCc,
     Logit,
@@ -95,6 +97,13 @@ pub const METHODS: &[MethodInfo] = &[
         citation: "Lancaster 1961; Agresti and Gottard 2007",
         name: "mid-p",
         summary: "mid-p exact: Clopper-Pearson with half the probability of the observed count; near nominal",
+    },
+    MethodInfo {
+        method: Method::Blaker,
+        title: "Blaker exact",
+        citation: "Blaker 2000",
+        name: "blaker",
+        summary: "Blaker exact: inverts the acceptability function; exact, never longer than Clopper-Pearson",
     },
     MethodInfo {
         method: Method::LikelihoodRatio,
@@ -195,6 +204,7 @@ impl Method {
             Method::WaldCc => wald_cc::interval(x, n, level),
             Method::WilsonCc => wilson_cc::interval(x, n, level),
             Method::MidP => mid_p::interval(x, n, level),
+            Method::Blaker => blaker::interval(x, n, level),
             Method::LikelihoodRatio => likelihood_ratio::interval(x, n, level),
             Method::Logit => logit::interval(x, n, level),
             Method::Arcsine => arcsine::interval(x, n, level),
