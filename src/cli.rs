@@ -67,6 +67,9 @@ pub struct CiArgs {
     /// Confidence level, strictly between 0 and 1.
     #[arg(long, short, default_value_t = 0.95)]
     pub level: f64,
+    /// Which bounds: two (default), lower (a one-sided lower bound) or upper.
+    #[arg(long, default_value = "two")]
+    pub side: String,
     /// CSV with columns x,n (and optionally level); writes CSV
     /// x,n,level,method,estimate,lower,upper to stdout.
     #[arg(long, value_name = "FILE")]

@@ -20,9 +20,23 @@ pub fn run(args: &CiArgs) -> Outcome {
         print_error(&format!("--level: {e}"));
         return Outcome::Usage;
     }
+    let side = match ci::Side::from_name(&args.side) {
+        Ok(s) => s,
+        Err(e) => {
+            print_error(&format!("--side: {e}"));
+            return Outcome::Usage;
+        }
+    };
+    if side != ci::Side::Two {
+        if let Some(bad) = methods.iter().find(|m| m.interval_sided(1, 2, args.level, side).is_err()) {
+            let e = bad.interval_sided(1, 2, args.level, side).err().unwrap_or_default();
+            print_error(&format!("--side {}: {e}", args.side));
+            return Outcome::Usage;
+        }
+    }
     match &args.input {
-        Some(path) => bulk(path, &methods, args.level),
-        None => single(args, &methods),
+        Some(path) => bulk(path, &methods, args.level, side),
+        None => single(args, &methods, side),
     }
 }
 
@@ -35,7 +49,7 @@ fn parse_methods(name: &str) -> Result<Vec<Method>, String> {
         .map_err(|e| format!("--method: {e}\nhint: `tally methods` lists the methods; `--method all` runs every one"))
 }
 
-fn single(args: &CiArgs, methods: &[Method]) -> Outcome {
+fn single(args: &CiArgs, methods: &[Method], side: ci::Side) -> Outcome {
     let parsed = parse_count("x", args.x.as_deref().unwrap_or_default())
         .and_then(|x| parse_count("n", args.n.as_deref().unwrap_or_default()).map(|n| (x, n)))
         .and_then(|(x, n)| ci::check_inputs(x, n, args.level).map(|()| (x, n)));
@@ -49,9 +63,14 @@ fn single(args: &CiArgs, methods: &[Method]) -> Outcome {
     let width = methods.iter().map(|m| m.name().len()).max().unwrap_or(0);
     let mut out = io::stdout().lock();
     for m in methods {
-        let line = match m.interval(x, n, args.level) {
+        let what = match side {
+            ci::Side::Two => "CI",
+            ci::Side::Lower => "one-sided CI (lower bound)",
+            ci::Side::Upper => "one-sided CI (upper bound)",
+        };
+        let line = match m.interval_sided(x, n, args.level, side).ok().flatten() {
             Some(i) => format!(
-                "{:width$}  {x}/{n}  estimate {:.6}  {} CI {:.6} to {:.6}",
+                "{:width$}  {x}/{n}  estimate {:.6}  {} {what} {:.6} to {:.6}",
                 m.name(),
                 i.estimate,
                 crate::render::level_pct(args.level),
@@ -67,7 +86,7 @@ fn single(args: &CiArgs, methods: &[Method]) -> Outcome {
     Outcome::Success
 }
 
-fn bulk(path: &std::path::Path, methods: &[Method], default_level: f64) -> Outcome {
+fn bulk(path: &std::path::Path, methods: &[Method], default_level: f64, side: ci::Side) -> Outcome {
     let shown = path.display();
     let mut rdr = match open_csv(path) {
         Ok(r) => r,
@@ -123,6 +142,9 @@ fn bulk(path: &std::path::Path, methods: &[Method], default_level: f64) -> Outco
                 Some(s) => s.trim().parse::<f64>().map_err(|_| format!("level = `{}` is not a number", s.trim()))?,
             };
             ci::check_inputs(x, n, level)?;
+            if side != ci::Side::Two && level <= 0.5 {
+                return Err(format!("level = {level}: a one-sided bound needs a level above 0.5"));
+            }
             Ok::<_, String>((x, n, level))
         })();
         let (x, n, level) = match row {
@@ -138,7 +160,7 @@ fn bulk(path: &std::path::Path, methods: &[Method], default_level: f64) -> Outco
         }
         for m in methods {
             let (xs, ns, ls) = (x.to_string(), n.to_string(), num(level));
-            let result = match m.interval(x, n, level) {
+            let result = match m.interval_sided(x, n, level, side).ok().flatten() {
                 Some(i) => w.write_record([xs, ns, ls, m.name().to_string(), num(i.estimate), num(i.lower), num(i.upper)]),
                 None => w.write_record([xs, ns, ls, m.name().to_string(), String::new(), String::new(), String::new()]),
             };

@@ -217,6 +217,49 @@ impl Method {
     }
 }
 
+/// Which bounds an interval has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// Both bounds, each with (1 - level)/2 outside.
+    Two,
+    /// A lower bound only (upper = 1), with 1 - level below it.
+    Lower,
+    /// An upper bound only (lower = 0), with 1 - level above it.
+    Upper,
+}
+
+impl Side {
+    pub fn from_name(s: &str) -> Result<Side, String> {
+        match s {
+            "two" | "two-sided" => Ok(Side::Two),
+            "lower" => Ok(Side::Lower),
+            "upper" => Ok(Side::Upper),
+            _ => Err(format!("unknown side `{s}`; expected `two`, `lower` or `upper`")),
+        }
+    }
+}
+
+impl Method {
+    /// A one- or two-sided interval. Every method but Blaker's is equal-tailed, so its
+    /// one-sided bound at `level` is the two-sided bound at `2 level - 1`; Blaker's
+    /// construction is two-sided only (its one-sided analogue is Clopper-Pearson's).
+    pub fn interval_sided(self, x: u64, n: u64, level: f64, side: Side) -> Result<Option<Interval>, String> {
+        if side == Side::Two {
+            return Ok(self.interval(x, n, level));
+        }
+        if self == Method::Blaker {
+            return Err("blaker has no one-sided form (its one-sided analogue is clopper-pearson)".into());
+        }
+        if level <= 0.5 {
+            return Err(format!("a one-sided bound needs a level above 0.5, got {level}"));
+        }
+        Ok(self.interval(x, n, 2.0 * level - 1.0).map(|i| match side {
+            Side::Lower => Interval { upper: 1.0, ..i },
+            _ => Interval { lower: 0.0, ..i },
+        }))
+    }
+}
+
 impl fmt::Display for Method {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -305,6 +348,17 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn one_sided_bounds_are_two_sided_bounds_at_twice_the_tail() {
+        // One-sided 95% Clopper-Pearson upper bound for 0/10 is 1 - 0.05^(1/10).
+        let ci = Method::ClopperPearson.interval_sided(0, 10, 0.95, Side::Upper).unwrap().unwrap();
+        assert_eq!(ci.lower, 0.0);
+        assert!((ci.upper - (1.0 - 0.05f64.powf(0.1))).abs() < 1e-14);
+        let lo = Method::Wilson.interval_sided(7, 10, 0.95, Side::Lower).unwrap().unwrap();
+        assert_eq!(lo.lower, Method::Wilson.interval(7, 10, 0.9).unwrap().lower);
+        assert!(Method::Blaker.interval_sided(7, 10, 0.95, Side::Lower).is_err());
     }
 
     #[test]
