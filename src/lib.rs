@@ -23,8 +23,10 @@
 //! - [`cli`]: clap types only. [`cmd`]: one file per subcommand.
 //! - [`spec`], [`plan`]: the pipeline file. [`job`]: the spine in a few lines.
 //! - [`ingest`]: the only reader of data files. [`validate`]: recoding and row accounting.
-//! - [`estimate`]: `grouping` (the only polars code), `ci` (one file per method), `dist`
-//!   (the one home of statrs and of our incomplete beta).
+//! - [`estimate`]: `grouping` (the only polars code), `ci` (one file per interval method),
+//!   `compare` (one file per comparison method, plus the 2 x 2 tests), `tables` (r x c
+//!   tests), `simultaneous`, `multiplicity`, `reliability` (NCHS flags), and `dist` (the one
+//!   home of statrs, and our incomplete beta, its inverse and the root finder).
 //! - [`render`]: tables, HTML, Markdown, `plots` (the only plotters code).
 //! - [`output`]: the only writer.
 //!
@@ -32,7 +34,8 @@
 //!
 //! - Every data record is used or rejected with a counted reason; for every analysis,
 //!   respondents available = in the denominator + excluded by reason.
-//! - `estimate::ci` and `estimate::dist` never import polars and do no I/O.
+//! - Only `estimate::grouping` imports polars; the statistics do no I/O and work on plain
+//!   numbers, so each is tested against reference values from R and scipy.
 //! - Same inputs, same bytes: artifacts hold no timestamps or absolute paths; the run date
 //!   and timings live only in `manifest.json`.
 

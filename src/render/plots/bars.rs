@@ -51,7 +51,7 @@ impl Plot for BarChart {
     }
 
     fn alt(&self) -> String {
-        let mut s = format!("Bar chart: {}. {}.", self.title, self.subtitle);
+        let mut s = format!("Bar chart: {}. {}.", self.title, self.subtitle.trim_end_matches('.'));
         for g in &self.groups {
             let parts: Vec<String> = self
                 .levels

@@ -83,7 +83,7 @@ impl Plot for DivergingChart {
     }
 
     fn alt(&self) -> String {
-        let mut s = format!("Diverging stacked bar chart: {}. {}.", self.title, self.subtitle);
+        let mut s = format!("Diverging stacked bar chart: {}. {}.", self.title, self.subtitle.trim_end_matches('.'));
         for (label, n, v) in &self.groups {
             match v {
                 Some(v) => {

@@ -112,7 +112,7 @@ impl Plot for ForestPlot {
     }
 
     fn alt(&self) -> String {
-        let mut s = format!("Forest plot: {}. {}.", self.title, self.subtitle);
+        let mut s = format!("Forest plot: {}. {}.", self.title, self.subtitle.trim_end_matches('.'));
         for r in &self.rows {
             s.push_str(&format!(" {}: {}.", r.label, r.text));
         }
