@@ -37,7 +37,7 @@ fi
 [[ -x "$TALLY" ]] || { echo "tally binary not found: $TALLY (set TALLY=...)" >&2; exit 1; }
 command -v timeout >/dev/null || { echo "need coreutils timeout" >&2; exit 1; }
 
-EXACT=" clopper-pearson jeffreys mid-p likelihood-ratio "   # target: within 20x of wilson
+EXACT=" clopper-pearson jeffreys mid-p blaker likelihood-ratio "   # target: within 20x of wilson
 TARGET_RATIO=20
 
 datadir="$here/data"

@@ -17,7 +17,7 @@
 //! The inverse is a safeguarded Newton iteration (bracket kept, bisection when a step
 //! leaves it) on whichever tail is smaller, to a relative step of 4 ulp.
 
-use statrs::distribution::{ChiSquared, ContinuousCDF, Normal};
+use statrs::distribution::{ContinuousCDF, Normal};
 use statrs::function::gamma::ln_gamma;
 
 /// The standard normal quantile `Phi^-1(p)`, for `p` in (0, 1).
@@ -34,12 +34,84 @@ pub fn z_two_sided(level: f64) -> f64 {
     -normal_quantile((1.0 - level) / 2.0)
 }
 
-/// Upper quantile of the chi-square distribution with `df` degrees of freedom.
+/// Quantile of the chi-square distribution with `df` degrees of freedom at lower-tail
+/// probability `p`: a safeguarded Newton iteration on the regularized incomplete gamma
+/// (statrs' `gamma_lr`/`gamma_ur`, each tail direct), from the Wilson-Hilferty start.
+/// (statrs' own inverse is a bisection to about 1e-9.)
 pub fn chi_square_quantile(p: f64, df: f64) -> f64 {
-    match ChiSquared::new(df) {
-        Ok(d) => d.inverse_cdf(p),
-        Err(_) => f64::NAN,
+    use statrs::function::gamma::{gamma_lr, gamma_ur};
+    if !(p > 0.0 && p < 1.0) || df <= 0.0 {
+        return if p == 0.0 { 0.0 } else if p == 1.0 { f64::INFINITY } else { f64::NAN };
     }
+    let a = df / 2.0;
+    let lower_tail = p <= 0.5;
+    let target = if lower_tail { p } else { 1.0 - p };
+    // Residual on the smaller tail, as a function of y = x / 2.
+    let resid = |y: f64| if lower_tail { gamma_lr(a, y) - target } else { target - gamma_ur(a, y) };
+    let density = |y: f64| ((a - 1.0) * y.ln() - y - ln_gamma(a)).exp();
+    let z = normal_quantile(p);
+    let h = 2.0 / (9.0 * df);
+    let wh = df * (1.0 - h + z * h.sqrt()).powi(3);
+    let mut y = if wh > 0.0 { wh / 2.0 } else { (p * a * ln_gamma(a).exp()).powf(1.0 / a).max(1e-300) };
+    let (mut lo, mut hi) = (0.0_f64, f64::INFINITY);
+    for _ in 0..300 {
+        let r = resid(y);
+        if r == 0.0 {
+            break;
+        }
+        if r < 0.0 {
+            lo = y;
+        } else {
+            hi = y;
+        }
+        let mut next = y - r / density(y);
+        if !(next > lo && next < hi) || !next.is_finite() {
+            next = if hi.is_infinite() { 2.0 * y.max(1e-300) } else if lo > 0.0 && hi / lo > 4.0 { (lo * hi).sqrt() } else { 0.5 * (lo + hi) };
+        }
+        if (next - y).abs() <= 4.0 * f64::EPSILON * y {
+            y = next;
+            break;
+        }
+        y = next;
+    }
+    2.0 * y
+}
+
+/// Quantile of Student's t with `df` degrees of freedom, through the Beta quantile:
+/// `X = df / (df + t^2)` is Beta(df/2, 1/2) with `P(X < x) = 2 min(p, 1 - p)`, and
+/// `t^2 = df (1 - x) / x`; when `x` is near 1 (large df) its complement `y = 1 - x`, a
+/// Beta(1/2, df/2) upper quantile, is solved for instead, so no digits cancel.
+pub fn t_quantile(p: f64, df: f64) -> f64 {
+    if p == 0.5 {
+        return 0.0;
+    }
+    let tail = if p > 0.5 { 1.0 - p } else { p };
+    let x = beta_quantile_tail(df / 2.0, 0.5, 2.0 * tail, true);
+    let t2 = if x <= 0.5 {
+        df * (1.0 - x) / x
+    } else {
+        let y = beta_quantile_tail(0.5, df / 2.0, 2.0 * tail, false);
+        df * y / (1.0 - y)
+    };
+    let t = t2.sqrt();
+    if p > 0.5 {
+        t
+    } else {
+        -t
+    }
+}
+
+/// Quantile of the F distribution with `(d1, d2)` degrees of freedom, through the Beta
+/// quantile: `X = d1 F / (d1 F + d2)` is Beta(d1/2, d2/2) and `F = (d2/d1) x / (1 - x)`;
+/// when `x` is near 1 its complement, a Beta(d2/2, d1/2) quantile, is solved for instead.
+pub fn f_quantile(p: f64, d1: f64, d2: f64) -> f64 {
+    let x = beta_quantile(d1 / 2.0, d2 / 2.0, p);
+    if x <= 0.5 {
+        return d2 / d1 * x / (1.0 - x);
+    }
+    // P(1 - X <= y) = P(X >= x) = 1 - p, exact by Sterbenz for p >= 1/2.
+    let y = beta_quantile(d2 / 2.0, d1 / 2.0, 1.0 - p);
+    d2 / d1 * (1.0 - y) / y
 }
 
 /// Upper tail `P(X > x)` of the chi-square distribution with `df` degrees of freedom,
@@ -231,8 +303,24 @@ pub fn beta_quantile(a: f64, b: f64, p: f64) -> f64 {
         return 1.0;
     }
     // Solve on the smaller tail so that the target keeps its relative precision.
-    let lower_tail = p <= 0.5;
-    let target = if lower_tail { p } else { 1.0 - p };
+    if p <= 0.5 {
+        beta_quantile_tail(a, b, p, true)
+    } else {
+        beta_quantile_tail(a, b, 1.0 - p, false)
+    }
+}
+
+/// The Beta(a, b) quantile with lower-tail probability `target` (`lower_tail`) or
+/// upper-tail probability `target`, the tail given directly so that a small upper tail
+/// keeps its relative precision.
+pub fn beta_quantile_tail(a: f64, b: f64, target: f64, lower_tail: bool) -> f64 {
+    if target <= 0.0 {
+        return if lower_tail { 0.0 } else { 1.0 };
+    }
+    if target >= 1.0 {
+        return if lower_tail { 1.0 } else { 0.0 };
+    }
+    let p = if lower_tail { target } else { 1.0 - target };
     let resid = |x: f64| {
         let (lo, up) = beta_cdf_pair(a, b, x);
         if lower_tail {
