@@ -38,15 +38,26 @@ pub enum JobError {
     #[error(transparent)]
     Ingest(#[from] IngestError),
     #[error("{path}: {count} row(s) rejected and --strict is set; first: line {line}: {detail}\nhint: see the reasons with `tally run` without --strict, in <report>/rejected.csv")]
-    Strict { path: String, count: usize, line: u64, detail: String },
+    Strict {
+        path: String,
+        count: usize,
+        line: u64,
+        detail: String,
+    },
     #[error("{0}")]
     Estimate(String),
     #[error("rendering the report: {0}")]
     Render(String),
     #[error("cannot read pipeline file {path}: {source}")]
-    Pipeline { path: String, source: std::io::Error },
+    Pipeline {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot write report to {path}: {source}")]
-    Write { path: String, source: std::io::Error },
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// Runs one planned pipeline end to end. `pipeline_written` is the path as the user gave it.
@@ -59,17 +70,22 @@ pub fn run(plan: &Plan, pipeline_written: &str, opts: &JobOptions) -> Result<Job
         clock = Instant::now();
     };
 
-    let pipeline_sha256 = ingest::sha256_file(&plan.pipeline_path).map_err(|e| JobError::Pipeline {
-        path: pipeline_written.to_string(),
-        source: e,
-    })?;
+    let pipeline_sha256 =
+        ingest::sha256_file(&plan.pipeline_path).map_err(|e| JobError::Pipeline {
+            path: pipeline_written.to_string(),
+            source: e,
+        })?;
     let columns = plan.columns_needed();
     let table = ingest::read(&plan.input, &columns, &|header| {
         let problems = plan.check_header(header);
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(problems.iter().map(|p| p.message.clone()).collect::<Vec<_>>().join("\n"))
+            Err(problems
+                .iter()
+                .map(|p| p.message.clone())
+                .collect::<Vec<_>>()
+                .join("\n"))
         }
     })?;
     if opts.strict {
@@ -101,7 +117,14 @@ pub fn run(plan: &Plan, pipeline_written: &str, opts: &JobOptions) -> Result<Job
     let mut artifacts = render::render(&input).map_err(JobError::Render)?;
     lap("render", &mut timings);
 
-    artifacts.push(manifest(pipeline_written, &pipeline_sha256, &table, &artifacts, &timings, started));
+    artifacts.push(manifest(
+        pipeline_written,
+        &pipeline_sha256,
+        &table,
+        &artifacts,
+        &timings,
+        started,
+    ));
     let report_dir = opts.reports_root.join(&plan.report.dir);
     output::write_report(&report_dir, &artifacts).map_err(|e| JobError::Write {
         path: report_dir.display().to_string(),
@@ -169,7 +192,11 @@ fn manifest(
         tool: "tally",
         version: env!("CARGO_PKG_VERSION"),
         started_at: rfc3339(started),
-        pipeline: FileEntry { path: pipeline_written, sha256: pipeline_sha256, bytes: None },
+        pipeline: FileEntry {
+            path: pipeline_written,
+            sha256: pipeline_sha256,
+            bytes: None,
+        },
         inputs: vec![FileEntry {
             path: &table.source.written,
             sha256: &table.source.sha256,
@@ -185,12 +212,18 @@ fn manifest(
         stage_seconds: timings.iter().map(|(k, d)| (*k, d.as_secs_f64())).collect(),
         artifacts: artifacts
             .iter()
-            .map(|a| ArtifactEntry { path: a.path.clone(), sha256: ingest::sha256_hex(&a.bytes) })
+            .map(|a| ArtifactEntry {
+                path: a.path.clone(),
+                sha256: ingest::sha256_hex(&a.bytes),
+            })
             .collect(),
     };
     let mut bytes = serde_json::to_vec_pretty(&m).unwrap_or_default();
     bytes.push(b'\n');
-    Artifact { path: "manifest.json".into(), bytes }
+    Artifact {
+        path: "manifest.json".into(),
+        bytes,
+    }
 }
 
 /// UTC time as RFC 3339; honours `SOURCE_DATE_EPOCH` for reproducible builds of reports.
@@ -198,7 +231,10 @@ fn rfc3339(t: SystemTime) -> String {
     let secs = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.parse::<i64>().ok())
-        .unwrap_or_else(|| t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64));
+        .unwrap_or_else(|| {
+            t.duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        });
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     // Civil-from-days (Howard Hinnant's algorithm).
@@ -211,7 +247,12 @@ fn rfc3339(t: SystemTime) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 /// The path of a report for a plan (for messages and for clash checks in batches).
@@ -227,6 +268,9 @@ mod tests {
     #[test]
     fn formats_utc_dates() {
         assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(UNIX_EPOCH + Duration::from_secs(1_795_000_000)), "2026-11-18T11:06:40Z");
+        assert_eq!(
+            rfc3339(UNIX_EPOCH + Duration::from_secs(1_795_000_000)),
+            "2026-11-18T11:06:40Z"
+        );
     }
 }

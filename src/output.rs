@@ -17,10 +17,18 @@ const TMP_MARK: &str = ".tally-tmp-";
 
 /// Writes `artifacts` as the directory `dir`, replacing any previous report there.
 pub fn write_report(dir: &Path, artifacts: &[Artifact]) -> io::Result<()> {
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let name = dir
         .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("{} has no directory name", dir.display())))?
+        .ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{} has no directory name", dir.display()),
+            )
+        })?
         .to_string_lossy()
         .into_owned();
     fs::create_dir_all(parent)?;
@@ -42,7 +50,10 @@ fn fill(tmp: &Path, artifacts: &[Artifact]) -> io::Result<()> {
         if !is_safe_relative(&a.path) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                format!("refusing to write `{}` outside the report directory", a.path),
+                format!(
+                    "refusing to write `{}` outside the report directory",
+                    a.path
+                ),
             ));
         }
         let path = tmp.join(&a.path);
@@ -79,7 +90,13 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
     let cb = CString::new(b.as_os_str().as_bytes())?;
     // SAFETY: both pointers are valid NUL-terminated strings for the duration of the call.
     let rc = unsafe {
-        libc::renameat2(libc::AT_FDCWD, ca.as_ptr(), libc::AT_FDCWD, cb.as_ptr(), libc::RENAME_EXCHANGE)
+        libc::renameat2(
+            libc::AT_FDCWD,
+            ca.as_ptr(),
+            libc::AT_FDCWD,
+            cb.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
     };
     if rc == 0 {
         Ok(())
@@ -90,16 +107,23 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
 
 #[cfg(not(target_os = "linux"))]
 fn exchange(_: &Path, _: &Path) -> io::Result<()> {
-    Err(io::Error::new(io::ErrorKind::Unsupported, "no atomic exchange"))
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "no atomic exchange",
+    ))
 }
 
 /// Removes temporaries left by killed runs for this report (their process is gone).
 fn remove_stale_temporaries(parent: &Path, name: &str) {
     let prefix = format!(".{name}{TMP_MARK}");
-    let Ok(entries) = fs::read_dir(parent) else { return };
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
     for e in entries.flatten() {
         let fname = e.file_name().to_string_lossy().into_owned();
-        let Some(rest) = fname.strip_prefix(&prefix) else { continue };
+        let Some(rest) = fname.strip_prefix(&prefix) else {
+            continue;
+        };
         let pid = rest.trim_end_matches(".old");
         if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
             let _ = fs::remove_dir_all(e.path());
@@ -112,7 +136,10 @@ mod tests {
     use super::*;
 
     fn art(path: &str, s: &str) -> Artifact {
-        Artifact { path: path.into(), bytes: s.as_bytes().to_vec() }
+        Artifact {
+            path: path.into(),
+            bytes: s.as_bytes().to_vec(),
+        }
     }
 
     #[test]
@@ -124,11 +151,19 @@ mod tests {
         write_report(&dir, &[art("b.txt", "2")]).unwrap();
         assert!(!dir.join("a.txt").exists());
         assert_eq!(fs::read_to_string(dir.join("b.txt")).unwrap(), "2");
-        let leftovers: Vec<_> = fs::read_dir(&root).unwrap().flatten().map(|e| e.file_name()).collect();
+        let leftovers: Vec<_> = fs::read_dir(&root)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
         assert_eq!(leftovers.len(), 1, "{leftovers:?}");
         let err = write_report(&dir, &[art("../escape.txt", "x")]).unwrap_err();
         assert!(err.to_string().contains("outside the report directory"));
-        assert_eq!(fs::read_to_string(dir.join("b.txt")).unwrap(), "2", "failed run kept the old report");
+        assert_eq!(
+            fs::read_to_string(dir.join("b.txt")).unwrap(),
+            "2",
+            "failed run kept the old report"
+        );
         fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -49,7 +49,8 @@ pub enum PlotKind {
     Diverging,
 }
 
-pub const PLOT_KINDS: &[(&str, PlotKind)] = &[("bars", PlotKind::Bars), ("diverging", PlotKind::Diverging)];
+pub const PLOT_KINDS: &[(&str, PlotKind)] =
+    &[("bars", PlotKind::Bars), ("diverging", PlotKind::Diverging)];
 
 #[derive(Debug, Clone)]
 pub struct InputPlan {
@@ -139,7 +140,13 @@ impl fmt::Display for Problem {
         if self.key.is_empty() {
             write!(f, "{}: {}", self.file.display(), self.message)
         } else {
-            write!(f, "{}: key `{}`: {}", self.file.display(), self.key, self.message)
+            write!(
+                f,
+                "{}: key `{}`: {}",
+                self.file.display(),
+                self.key,
+                self.message
+            )
         }
     }
 }
@@ -294,7 +301,12 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
         }
     };
     let count_column = match kind {
-        InputKind::Counts => Some(spec.input.count_column.clone().unwrap_or_else(|| "count".into())),
+        InputKind::Counts => Some(
+            spec.input
+                .count_column
+                .clone()
+                .unwrap_or_else(|| "count".into()),
+        ),
         InputKind::Respondents => {
             if spec.input.count_column.is_some() {
                 add(
@@ -308,7 +320,8 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
     if kind == InputKind::Counts && spec.input.id_column.is_some() {
         add(
             "input.id_column",
-            "id_column applies only to kind = \"respondents\" (a counts table has no respondents)".into(),
+            "id_column applies only to kind = \"respondents\" (a counts table has no respondents)"
+                .into(),
         );
     }
     let base = path.parent().unwrap_or(Path::new(""));
@@ -327,8 +340,8 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
     };
 
     // [ci] defaults
-    let default_method = resolve_method(spec.ci.method.as_deref(), "ci.method", &mut add)
-        .unwrap_or(DEFAULT_METHOD);
+    let default_method =
+        resolve_method(spec.ci.method.as_deref(), "ci.method", &mut add).unwrap_or(DEFAULT_METHOD);
     let default_level = resolve_level(spec.ci.level, "ci.level", &mut add).unwrap_or(0.95);
 
     // [reliability]
@@ -338,9 +351,21 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
             reliability.min_n = v;
         }
         for (k, v, slot) in [
-            ("reliability.width_ok", r.width_ok, &mut reliability.width_ok),
-            ("reliability.max_width", r.max_width, &mut reliability.max_width),
-            ("reliability.max_relative_width", r.max_relative_width, &mut reliability.max_relative_width),
+            (
+                "reliability.width_ok",
+                r.width_ok,
+                &mut reliability.width_ok,
+            ),
+            (
+                "reliability.max_width",
+                r.max_width,
+                &mut reliability.max_width,
+            ),
+            (
+                "reliability.max_relative_width",
+                r.max_relative_width,
+                &mut reliability.max_relative_width,
+            ),
         ] {
             if let Some(v) = v {
                 if v > 0.0 && v.is_finite() {
@@ -363,10 +388,19 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
     for (i, a) in spec.analyses.iter().enumerate() {
         let key = |k: &str| format!("analysis[{i}].{k}");
         if !is_machine_name(&a.name) {
-            add(&key("name"), format!("analysis name `{}` may use only letters, digits, `-` and `_`", a.name));
+            add(
+                &key("name"),
+                format!(
+                    "analysis name `{}` may use only letters, digits, `-` and `_`",
+                    a.name
+                ),
+            );
         }
         if spec.analyses[..i].iter().any(|b| b.name == a.name) {
-            add(&key("name"), format!("analysis name `{}` is used twice", a.name));
+            add(
+                &key("name"),
+                format!("analysis name `{}` is used twice", a.name),
+            );
         }
         let mut planned = plan_analysis(a, &key, default_method, default_level, &mut add);
         planned.reliability = reliability;
@@ -389,13 +423,18 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
                 Some((_, k)) => Some(*k),
                 None => {
                     let known: Vec<&str> = PLOT_KINDS.iter().map(|(k, _)| *k).collect();
-                    add("report.plots", format!("unknown plot kind `{n}`{}", hint_for(n, &known)));
+                    add(
+                        "report.plots",
+                        format!("unknown plot kind `{n}`{}", hint_for(n, &known)),
+                    );
                     None
                 }
             })
             .collect(),
     };
-    let report = spec::ReportSpec { ..spec.report.clone() };
+    let report = spec::ReportSpec {
+        ..spec.report.clone()
+    };
 
     if !problems.is_empty() {
         return Err(problems);
@@ -429,14 +468,20 @@ fn plan_analysis(
         Some(other) => {
             add(
                 &key("missing"),
-                format!("unknown missing-answer policy `{other}`; expected `exclude` or `level`{}", hint_for(other, &["exclude", "level"])),
+                format!(
+                    "unknown missing-answer policy `{other}`; expected `exclude` or `level`{}",
+                    hint_for(other, &["exclude", "level"])
+                ),
             );
             MissingPolicy::Exclude
         }
     };
     let mut levels = a.levels.clone();
     if levels.is_empty() {
-        add(&key("levels"), "an analysis needs at least one outcome level".into());
+        add(
+            &key("levels"),
+            "an analysis needs at least one outcome level".into(),
+        );
     }
     for (j, l) in levels.iter().enumerate() {
         if levels[..j].contains(l) {
@@ -447,13 +492,26 @@ fn plan_analysis(
         levels.push(MISSING_LABEL.into());
     }
     if a.by.iter().any(|b| b == &a.outcome) {
-        add(&key("by"), format!("`{}` is the outcome; it cannot also be a subgroup column", a.outcome));
+        add(
+            &key("by"),
+            format!(
+                "`{}` is the outcome; it cannot also be a subgroup column",
+                a.outcome
+            ),
+        );
     }
     if a.by.len() > 4 {
-        add(&key("by"), format!("at most 4 subgroup columns can be crossed, got {}", a.by.len()));
+        add(
+            &key("by"),
+            format!(
+                "at most 4 subgroup columns can be crossed, got {}",
+                a.by.len()
+            ),
+        );
     }
     let ci = a.ci.clone().unwrap_or_default();
-    let method = resolve_method(ci.method.as_deref(), &key("ci.method"), add).unwrap_or(default_method);
+    let method =
+        resolve_method(ci.method.as_deref(), &key("ci.method"), add).unwrap_or(default_method);
     let level = resolve_level(ci.level, &key("ci.level"), add).unwrap_or(default_level);
 
     let (negative, neutral, positive) = match &a.diverging {
@@ -462,7 +520,11 @@ fn plan_analysis(
                 if !levels.contains(l) {
                     add(
                         &key("diverging"),
-                        format!("`{l}` is not one of the levels ({}){}", levels.join(", "), hint_for(l, &levels.iter().map(String::as_str).collect::<Vec<_>>())),
+                        format!(
+                            "`{l}` is not one of the levels ({}){}",
+                            levels.join(", "),
+                            hint_for(l, &levels.iter().map(String::as_str).collect::<Vec<_>>())
+                        ),
                     );
                 }
             }
@@ -479,25 +541,41 @@ fn plan_analysis(
             )
         }
     };
-    let filter: Vec<(String, Vec<String>)> = a.filter.iter().map(|(c, v)| (c.clone(), v.clone())).collect();
+    let filter: Vec<(String, Vec<String>)> = a
+        .filter
+        .iter()
+        .map(|(c, v)| (c.clone(), v.clone()))
+        .collect();
     for (c, v) in &filter {
         if v.is_empty() {
-            add(&key(&format!("filter.{c}")), "a filter needs at least one value to keep".into());
+            add(
+                &key(&format!("filter.{c}")),
+                "a filter needs at least one value to keep".into(),
+            );
         }
     }
-    let compare = a.compare.as_ref().and_then(|c| plan_compare(c, a, &levels, key, add));
-    let simultaneous = a.simultaneous.as_deref().and_then(|m| match Simultaneous::from_name(m) {
-        Ok(m) => Some(m),
-        Err(e) => {
-            add(&key("simultaneous"), e);
-            None
-        }
-    });
+    let compare = a
+        .compare
+        .as_ref()
+        .and_then(|c| plan_compare(c, a, &levels, key, add));
+    let simultaneous = a
+        .simultaneous
+        .as_deref()
+        .and_then(|m| match Simultaneous::from_name(m) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                add(&key("simultaneous"), e);
+                None
+            }
+        });
     let denominator = a.denominator.clone().unwrap_or_else(|| {
         if filter.is_empty() {
             "all respondents with an answer".into()
         } else {
-            let parts: Vec<String> = filter.iter().map(|(c, v)| format!("{c} in {{{}}}", v.join(", "))).collect();
+            let parts: Vec<String> = filter
+                .iter()
+                .map(|(c, v)| format!("{c} in {{{}}}", v.join(", ")))
+                .collect();
             format!("respondents with {}", parts.join(" and "))
         }
     });
@@ -533,7 +611,14 @@ fn plan_compare(
         Some(b) => match a.by.iter().position(|x| x == b) {
             Some(i) => i,
             None => {
-                add(&key("compare.by"), format!("`{b}` is not one of the analysis's `by` columns ({}){}", a.by.join(", "), hint_for(b, &a.by.iter().map(String::as_str).collect::<Vec<_>>())));
+                add(
+                    &key("compare.by"),
+                    format!(
+                        "`{b}` is not one of the analysis's `by` columns ({}){}",
+                        a.by.join(", "),
+                        hint_for(b, &a.by.iter().map(String::as_str).collect::<Vec<_>>())
+                    ),
+                );
                 return None;
             }
         },
@@ -551,13 +636,20 @@ fn plan_compare(
                 if p.len() == 2 {
                     out.push((p[0].clone(), p[1].clone()));
                 } else {
-                    add(&key("compare.pairs"), format!("each pair names two groups, got {}", p.len()));
+                    add(
+                        &key("compare.pairs"),
+                        format!("each pair names two groups, got {}", p.len()),
+                    );
                 }
             }
             CompareGroups::Pairs(out)
         }
         _ => {
-            add(&key("compare"), "give either `reference` (every group against one) or `pairs`, not both or neither".into());
+            add(
+                &key("compare"),
+                "give either `reference` (every group against one) or `pairs`, not both or neither"
+                    .into(),
+            );
             return None;
         }
     };
@@ -595,13 +687,31 @@ fn plan_compare(
     let cmp_levels = c.levels.clone().unwrap_or_else(|| levels.to_vec());
     for l in &cmp_levels {
         if !levels.contains(l) {
-            add(&key("compare.levels"), format!("`{l}` is not one of the levels ({}){}", levels.join(", "), hint_for(l, &levels.iter().map(String::as_str).collect::<Vec<_>>())));
+            add(
+                &key("compare.levels"),
+                format!(
+                    "`{l}` is not one of the levels ({}){}",
+                    levels.join(", "),
+                    hint_for(l, &levels.iter().map(String::as_str).collect::<Vec<_>>())
+                ),
+            );
         }
     }
-    Some(ComparePlan { by, groups, levels: cmp_levels, method, test, adjust })
+    Some(ComparePlan {
+        by,
+        groups,
+        levels: cmp_levels,
+        method,
+        test,
+        adjust,
+    })
 }
 
-fn resolve_method(name: Option<&str>, key: &str, add: &mut dyn FnMut(&str, String)) -> Option<Method> {
+fn resolve_method(
+    name: Option<&str>,
+    key: &str,
+    add: &mut dyn FnMut(&str, String),
+) -> Option<Method> {
     let name = name?;
     match Method::from_name(name) {
         Ok(m) => Some(m),
@@ -630,13 +740,18 @@ fn hint_for(given: &str, known: &[&str]) -> String {
 }
 
 fn is_machine_name(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// A relative path that stays inside its root: no root, no prefix, no `..`.
 pub fn is_safe_relative(p: &str) -> bool {
     let path = Path::new(p);
-    !p.is_empty() && path.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    !p.is_empty()
+        && path
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
 }
 
 #[cfg(test)]
@@ -657,7 +772,10 @@ mod tests {
         assert_eq!(plan.report.dir, Path::new("t"));
         let a = &plan.analyses[0];
         assert_eq!((a.method, a.level), (Method::Wilson, 0.95));
-        assert_eq!((a.negative.clone(), a.neutral.clone(), a.positive.clone()), (vec!["bad".into()], vec!["same".into()], vec!["good".into()]));
+        assert_eq!(
+            (a.negative.clone(), a.neutral.clone(), a.positive.clone()),
+            (vec!["bad".into()], vec!["same".into()], vec!["good".into()])
+        );
     }
 
     #[test]

@@ -239,9 +239,10 @@ fn unknown_key_problem(parent: &[String], key: &str) -> SpecProblem {
             "\nhint: `{key}` belongs in a table here: did you mean `{}`?",
             nested.unwrap_or_default()
         )),
-        None if !known.is_empty() => {
-            message.push_str(&format!("\nhint: the keys allowed here are: {}", known.join(", ")))
-        }
+        None if !known.is_empty() => message.push_str(&format!(
+            "\nhint: the keys allowed here are: {}",
+            known.join(", ")
+        )),
         None => {}
     }
     SpecProblem {
@@ -254,14 +255,26 @@ fn unknown_key_problem(parent: &[String], key: &str) -> SpecProblem {
 fn nested_home(parent: &[String], key: &str) -> Option<String> {
     let p: Vec<&str> = parent.iter().map(String::as_str).collect();
     let tables: &[(&str, &[&str])] = match p.as_slice() {
-        [] => &[("ci", fields_of::<CiSpec>()), ("report", fields_of::<ReportSpec>()), ("input", fields_of::<InputSpec>())],
-        ["analysis", _] => &[("ci", fields_of::<CiSpec>()), ("diverging", fields_of::<DivergingSpec>())],
+        [] => &[
+            ("ci", fields_of::<CiSpec>()),
+            ("report", fields_of::<ReportSpec>()),
+            ("input", fields_of::<InputSpec>()),
+        ],
+        ["analysis", _] => &[
+            ("ci", fields_of::<CiSpec>()),
+            ("diverging", fields_of::<DivergingSpec>()),
+        ],
         _ => &[],
     };
     tables
         .iter()
         .find(|(_, fields)| crate::suggest::did_you_mean(key, fields.iter().copied()).is_some())
-        .map(|(table, fields)| format!("{table}.{}", crate::suggest::did_you_mean(key, fields.iter().copied()).unwrap_or_default()))
+        .map(|(table, fields)| {
+            format!(
+                "{table}.{}",
+                crate::suggest::did_you_mean(key, fields.iter().copied()).unwrap_or_default()
+            )
+        })
 }
 
 /// The keys allowed in the table at `parent` (taken from the structs above, so never stale).
@@ -348,9 +361,20 @@ levels = ["x", "y"]
             + "methd = \"wilson\"\n[analysis.ci]\nlevle = 0.9\n";
         let problems = parse(&text).unwrap_err();
         let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
-        assert_eq!(keys, ["input.delimitr", "analysis[0].methd", "analysis[0].ci.levle"]);
+        assert_eq!(
+            keys,
+            [
+                "input.delimitr",
+                "analysis[0].methd",
+                "analysis[0].ci.levle"
+            ]
+        );
         assert!(problems[0].message.contains("did you mean `delimiter`"));
-        assert!(problems[1].message.contains("did you mean `ci.method`"), "{}", problems[1].message);
+        assert!(
+            problems[1].message.contains("did you mean `ci.method`"),
+            "{}",
+            problems[1].message
+        );
         assert!(problems[2].message.contains("did you mean `level`"));
     }
 
@@ -363,6 +387,10 @@ levels = ["x", "y"]
     #[test]
     fn syntax_errors_carry_a_position() {
         let problems = parse("[input\npath = 1").unwrap_err();
-        assert!(problems[0].message.contains("line 1"), "{}", problems[0].message);
+        assert!(
+            problems[0].message.contains("line 1"),
+            "{}",
+            problems[0].message
+        );
     }
 }

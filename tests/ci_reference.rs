@@ -41,14 +41,26 @@ fn every_method_matches_its_reference() {
         }
         *compared.entry(name.to_string()).or_default() += 1;
     }
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     // Every method tally offers is covered by the reference grid.
     for m in METHODS {
-        assert!(compared.get(m.name).copied().unwrap_or(0) >= 400, "{} has too few reference rows", m.name);
+        assert!(
+            compared.get(m.name).copied().unwrap_or(0) >= 400,
+            "{} has too few reference rows",
+            m.name
+        );
         // (blaker's reference stops at n = 100000: see tests/reference/README.md)
     }
     // Every method in the reference is one tally offers.
-    assert!(skipped.is_empty(), "reference methods tally lacks: {skipped:?}");
+    assert!(
+        skipped.is_empty(),
+        "reference methods tally lacks: {skipped:?}"
+    );
 }
 
 /// Golden values from the anchors (`../shared/research/anchors-stats.md` section 2.9,
@@ -72,7 +84,13 @@ fn golden_values_from_base_r() {
         ("wald", 47, 120, 0.304332, 0.479001),
     ];
     for &(name, x, n, lo, hi) in cases {
-        let ci = Method::from_name(name).unwrap().interval(x, n, 0.95).unwrap();
-        assert!((ci.lower - lo).abs() < 5e-7 && (ci.upper - hi).abs() < 5e-7, "{name} {x}/{n}: {ci:?}");
+        let ci = Method::from_name(name)
+            .unwrap()
+            .interval(x, n, 0.95)
+            .unwrap();
+        assert!(
+            (ci.lower - lo).abs() < 5e-7 && (ci.upper - hi).abs() < 5e-7,
+            "{name} {x}/{n}: {ci:?}"
+        );
     }
 }

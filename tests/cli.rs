@@ -36,7 +36,9 @@ struct Scratch {
 
 impl Scratch {
     fn new() -> Scratch {
-        Scratch { dir: tempfile::tempdir().unwrap() }
+        Scratch {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
     fn path(&self) -> &Path {
         self.dir.path()
@@ -88,11 +90,18 @@ fn ci_prints_the_wilson_interval_for_139_of_170() {
 
 #[test]
 fn ci_all_methods_one_line_each() {
-    let o = tally(&["ci", "3", "10", "--method", "all", "--level", "0.9"], &root());
+    let o = tally(
+        &["ci", "3", "10", "--method", "all", "--level", "0.9"],
+        &root(),
+    );
     assert_eq!(code(&o), 0);
     let methods = tally(&["methods"], &root());
     assert_eq!(stdout(&o).lines().count(), stdout(&methods).lines().count());
-    assert!(stdout(&methods).lines().next().unwrap().contains("[default]"));
+    assert!(stdout(&methods)
+        .lines()
+        .next()
+        .unwrap()
+        .contains("[default]"));
 }
 
 #[test]
@@ -101,8 +110,14 @@ fn ci_bad_arguments_are_usage_errors_with_messages() {
         (&["ci", "12", "10"], "x = 12 is larger than n = 10"),
         (&["ci", "-1", "10"], "negative"),
         (&["ci", "1.5", "10"], "not a whole number"),
-        (&["ci", "1", "10", "--level", "95"], "not strictly between 0 and 1"),
-        (&["ci", "1", "10", "--method", "wilsen"], "did you mean `wilson`"),
+        (
+            &["ci", "1", "10", "--level", "95"],
+            "not strictly between 0 and 1",
+        ),
+        (
+            &["ci", "1", "10", "--method", "wilsen"],
+            "did you mean `wilson`",
+        ),
     ];
     for (args, message) in cases {
         let o = tally(args, &root());
@@ -122,7 +137,10 @@ fn ci_n_zero_gives_no_estimate() {
 #[test]
 fn ci_bulk_mode_goes_on_past_bad_rows() {
     let s = Scratch::new();
-    s.write("in.csv", "x,n,level\n3,10,\n0,0,0.9\n11,10,\n5,abc,\n47,120,0.99\n");
+    s.write(
+        "in.csv",
+        "x,n,level\n3,10,\n0,0,0.9\n11,10,\n5,abc,\n47,120,0.99\n",
+    );
     let o = s.run(&["ci", "--input", "in.csv", "--method", "wilson"]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let out = stdout(&o);
@@ -133,8 +151,14 @@ fn ci_bulk_mode_goes_on_past_bad_rows() {
     assert_eq!(lines[2], "0,0,0.9,wilson,,,");
     assert!(lines[3].starts_with("47,120,0.99,wilson,"));
     let err = stderr(&o);
-    assert!(err.contains("in.csv, line 4: x = 11 is larger than n = 10"), "{err}");
-    assert!(err.contains("in.csv, line 5: n = `abc` is not a number"), "{err}");
+    assert!(
+        err.contains("in.csv, line 4: x = 11 is larger than n = 10"),
+        "{err}"
+    );
+    assert!(
+        err.contains("in.csv, line 5: n = `abc` is not a number"),
+        "{err}"
+    );
 }
 
 // ---------------------------------------------------------------- examples run and reproduce
@@ -151,12 +175,28 @@ fn every_example_pipeline_runs_and_is_byte_reproducible() {
     let b = tempfile::tempdir().unwrap();
     for p in &pipelines {
         for out in [&a, &b] {
-            let o = tally(&["run", p.to_str().unwrap(), "--reports-dir", out.path().to_str().unwrap()], &root());
+            let o = tally(
+                &[
+                    "run",
+                    p.to_str().unwrap(),
+                    "--reports-dir",
+                    out.path().to_str().unwrap(),
+                ],
+                &root(),
+            );
             assert_eq!(code(&o), 0, "{}: {}", p.display(), stderr(&o));
         }
         let name = p.file_stem().unwrap().to_str().unwrap();
         let dir_a = a.path().join(name);
-        for f in ["estimates.csv", "estimates.json", "index.html", "report.md", "manifest.json", "rejected.csv", "unmapped.csv"] {
+        for f in [
+            "estimates.csv",
+            "estimates.json",
+            "index.html",
+            "report.md",
+            "manifest.json",
+            "rejected.csv",
+            "unmapped.csv",
+        ] {
             assert!(dir_a.join(f).is_file(), "{name}: missing {f}");
         }
         // Same inputs, same bytes: every artifact but the manifest (run date, timings).
@@ -166,11 +206,19 @@ fn every_example_pipeline_runs_and_is_byte_reproducible() {
                 continue;
             }
             let other = b.path().join(name).join(rel);
-            assert!(fs::read(&entry).unwrap() == fs::read(&other).unwrap(), "{} differs between runs", rel.display());
+            assert!(
+                fs::read(&entry).unwrap() == fs::read(&other).unwrap(),
+                "{} differs between runs",
+                rel.display()
+            );
         }
         let plots: Vec<_> = walk(&dir_a.join("plots"));
-        assert!(plots.iter().any(|p| p.extension().is_some_and(|e| e == "svg")));
-        assert!(plots.iter().any(|p| p.extension().is_some_and(|e| e == "png")));
+        assert!(plots
+            .iter()
+            .any(|p| p.extension().is_some_and(|e| e == "svg")));
+        assert!(plots
+            .iter()
+            .any(|p| p.extension().is_some_and(|e| e == "png")));
     }
 }
 
@@ -193,20 +241,37 @@ fn estimates(dir: &Path) -> Vec<std::collections::HashMap<String, String>> {
     let mut r = csv::Reader::from_path(dir.join("estimates.csv")).unwrap();
     let h = r.headers().unwrap().clone();
     r.records()
-        .map(|rec| h.iter().map(String::from).zip(rec.unwrap().iter().map(String::from)).collect())
+        .map(|rec| {
+            h.iter()
+                .map(String::from)
+                .zip(rec.unwrap().iter().map(String::from))
+                .collect()
+        })
         .collect()
 }
 
 #[test]
 fn the_ame_example_reproduces_the_published_percentages() {
     let out = tempfile::tempdir().unwrap();
-    let o = tally(&["run", "pipelines/ame-2019-get.toml", "--reports-dir", out.path().to_str().unwrap()], &root());
+    let o = tally(
+        &[
+            "run",
+            "pipelines/ame-2019-get.toml",
+            "--reports-dir",
+            out.path().to_str().unwrap(),
+        ],
+        &root(),
+    );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let rows = estimates(&out.path().join("ame-2019-get"));
     let pct = |analysis: &str, group: &str, outcome: &str| -> f64 {
         let r = rows
             .iter()
-            .find(|r| r["analysis"] == analysis && r["outcome"] == outcome && r.get("provider").map_or("", String::as_str) == group)
+            .find(|r| {
+                r["analysis"] == analysis
+                    && r["outcome"] == outcome
+                    && r.get("provider").map_or("", String::as_str) == group
+            })
             .unwrap_or_else(|| panic!("{analysis}/{group}/{outcome} missing"));
         (r["proportion"].parse::<f64>().unwrap() * 100.0).round()
     };
@@ -220,9 +285,15 @@ fn the_ame_example_reproduces_the_published_percentages() {
     let spec = pct("get_by_provider", "M.E. specialist", "worsened");
     assert!((45.0..50.0).contains(&spec), "specialist worsened {spec}%");
     // The overall row is labelled and every row has an interval around its estimate.
-    assert!(rows.iter().any(|r| r["analysis"] == "get_by_provider" && r["provider"] == "(all)"));
+    assert!(rows
+        .iter()
+        .any(|r| r["analysis"] == "get_by_provider" && r["provider"] == "(all)"));
     for r in &rows {
-        let (p, lo, hi): (f64, f64, f64) = (r["proportion"].parse().unwrap(), r["ci_lower"].parse().unwrap(), r["ci_upper"].parse().unwrap());
+        let (p, lo, hi): (f64, f64, f64) = (
+            r["proportion"].parse().unwrap(),
+            r["ci_lower"].parse().unwrap(),
+            r["ci_upper"].parse().unwrap(),
+        );
         assert!(lo <= p && p <= hi && r["ci_method"] == "wilson" && r["ci_level"] == "0.95");
     }
 }
@@ -230,31 +301,71 @@ fn the_ame_example_reproduces_the_published_percentages() {
 #[test]
 fn the_synthetic_example_accounts_for_every_row() {
     let out = tempfile::tempdir().unwrap();
-    let o = tally(&["run", "pipelines/synthetic-survey.toml", "--reports-dir", out.path().to_str().unwrap()], &root());
+    let o = tally(
+        &[
+            "run",
+            "pipelines/synthetic-survey.toml",
+            "--reports-dir",
+            out.path().to_str().unwrap(),
+        ],
+        &root(),
+    );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let dir = out.path().join("synthetic-survey");
-    let expected: serde_json::Value = serde_json::from_str(&fs::read_to_string(root().join("data/synthetic_survey.expected.json")).unwrap()).unwrap();
-    let manifest: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    let expected: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(root().join("data/synthetic_survey.expected.json")).unwrap(),
+    )
+    .unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
     let rows = &manifest["rows"];
-    assert_eq!(rows["read"].as_u64().unwrap(), rows["used"].as_u64().unwrap() + rows["rejected"].as_u64().unwrap());
-    let by_reason: u64 = rows["rejected_by_reason"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+    assert_eq!(
+        rows["read"].as_u64().unwrap(),
+        rows["used"].as_u64().unwrap() + rows["rejected"].as_u64().unwrap()
+    );
+    let by_reason: u64 = rows["rejected_by_reason"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
     assert_eq!(by_reason, rows["rejected"].as_u64().unwrap());
     // rejected.csv has one row per rejection (plus the header), with line numbers.
     let rejected = fs::read_to_string(dir.join("rejected.csv")).unwrap();
     let mut r = csv::Reader::from_reader(rejected.as_bytes());
-    let lines: Vec<u64> = r.records().map(|x| x.unwrap()[0].parse().unwrap()).collect();
+    let lines: Vec<u64> = r
+        .records()
+        .map(|x| x.unwrap()[0].parse().unwrap())
+        .collect();
     assert_eq!(lines.len() as u64, rows["rejected"].as_u64().unwrap());
     let _ = &expected;
     // Each analysis: available = included + exclusions.
-    let est: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.join("estimates.json")).unwrap()).unwrap();
+    let est: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("estimates.json")).unwrap()).unwrap();
     for a in est["analyses"].as_array().unwrap() {
-        let excl: u64 = a["exclusions"].as_array().unwrap().iter().map(|e| e["respondents"].as_u64().unwrap()).sum();
-        assert_eq!(a["respondents_available"].as_u64().unwrap(), a["respondents_included"].as_u64().unwrap() + excl, "{}", a["name"]);
-        assert_eq!(a["respondents_available"].as_u64().unwrap(), rows["used"].as_u64().unwrap());
+        let excl: u64 = a["exclusions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["respondents"].as_u64().unwrap())
+            .sum();
+        assert_eq!(
+            a["respondents_available"].as_u64().unwrap(),
+            a["respondents_included"].as_u64().unwrap() + excl,
+            "{}",
+            a["name"]
+        );
+        assert_eq!(
+            a["respondents_available"].as_u64().unwrap(),
+            rows["used"].as_u64().unwrap()
+        );
     }
     // Near-miss labels are listed with a suggestion, not silently mapped.
     let unmapped = fs::read_to_string(dir.join("unmapped.csv")).unwrap();
-    assert!(unmapped.contains("Made my symptoms a lot worse ,1,Made my symptoms a lot worse"), "{unmapped}");
+    assert!(
+        unmapped.contains("Made my symptoms a lot worse ,1,Made my symptoms a lot worse"),
+        "{unmapped}"
+    );
 }
 
 // ---------------------------------------------------------------- pipeline problems
@@ -263,16 +374,24 @@ fn the_synthetic_example_accounts_for_every_row() {
 fn check_reports_every_pipeline_problem_with_its_key() {
     let s = Scratch::new();
     s.write("data/s.csv", "id,outcome,group\n1,Worse,a\n");
-    let text = SIMPLE_PIPELINE.replace("id_column", "id_colum").replace("levels = [", "methd = \"wilson\"\nlevels = [");
+    let text = SIMPLE_PIPELINE
+        .replace("id_column", "id_colum")
+        .replace("levels = [", "methd = \"wilson\"\nlevels = [");
     s.write("pipelines/p.toml", text);
     let o = s.run(&["check", "pipelines/p.toml"]);
     assert_eq!(code(&o), 2);
     let err = stderr(&o);
-    assert!(err.contains("key `input.id_colum`: unknown key `id_colum`"), "{err}");
+    assert!(
+        err.contains("key `input.id_colum`: unknown key `id_colum`"),
+        "{err}"
+    );
     assert!(err.contains("did you mean `id_column`"), "{err}");
     assert!(err.contains("key `analysis[0].methd`"), "{err}");
     assert!(s.run(&["run", "pipelines/p.toml"]).status.code() == Some(2));
-    assert!(!s.path().join("reports").exists(), "a bad pipeline writes nothing");
+    assert!(
+        !s.path().join("reports").exists(),
+        "a bad pipeline writes nothing"
+    );
 }
 
 #[test]
@@ -287,7 +406,11 @@ fn check_names_a_missing_column_and_lists_the_others() {
     assert!(err.contains("did you mean `grp`"), "{err}");
     let o = s.run(&["run", "pipelines/p.toml"]);
     assert_eq!(code(&o), 1);
-    assert!(stderr(&o).contains("column `group` is not in"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("column `group` is not in"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -307,9 +430,21 @@ fn a_good_pipeline_checks_clean_and_writes_nothing() {
 fn bad_data_files_get_clear_errors() {
     let cases: &[(&str, &[u8], &str)] = &[
         ("empty", b"", "is empty: expected a header row"),
-        ("header only", b"id,outcome,group\n", "has a header but no data rows"),
-        ("duplicate header", b"id,outcome,outcome,group\n1,a,b,c\n", "column `outcome` appears twice"),
-        ("header not UTF-8", b"id,outc\xffome,group\n1,a,b\n", "line 1: the header is not valid UTF-8"),
+        (
+            "header only",
+            b"id,outcome,group\n",
+            "has a header but no data rows",
+        ),
+        (
+            "duplicate header",
+            b"id,outcome,outcome,group\n1,a,b,c\n",
+            "column `outcome` appears twice",
+        ),
+        (
+            "header not UTF-8",
+            b"id,outc\xffome,group\n1,a,b\n",
+            "line 1: the header is not valid UTF-8",
+        ),
     ];
     for (what, bytes, message) in cases {
         let s = Scratch::new();
@@ -318,13 +453,21 @@ fn bad_data_files_get_clear_errors() {
         let o = s.run(&["run", "pipelines/p.toml"]);
         assert_eq!(code(&o), 1, "{what}: {}", stderr(&o));
         assert!(stderr(&o).contains(message), "{what}: {}", stderr(&o));
-        assert!(stderr(&o).contains("../data/s.csv"), "{what}: names the file: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("../data/s.csv"),
+            "{what}: names the file: {}",
+            stderr(&o)
+        );
     }
     let s = Scratch::new();
     s.write("pipelines/p.toml", SIMPLE_PIPELINE);
     let o = s.run(&["run", "pipelines/p.toml"]);
     assert_eq!(code(&o), 1);
-    assert!(stderr(&o).contains("cannot open ../data/s.csv"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cannot open ../data/s.csv"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -338,34 +481,73 @@ fn malformed_rows_are_counted_and_kept_verbatim() {
     let rejected = s.read("reports/p/rejected.csv");
     let expected = "line,reason,detail,record\r\n\
         3,wrong number of fields,\"expected 3 fields, found 2\",\"2,Worse\"\r\n";
-    assert!(rejected.starts_with(&expected.replace("2,Worse", "2,Same")), "{rejected}");
+    assert!(
+        rejected.starts_with(&expected.replace("2,Worse", "2,Same")),
+        "{rejected}"
+    );
     // Line 4 starts a record whose quoted field runs onto line 5.
-    assert!(rejected.contains("6,duplicate respondent id,id `1` was first seen on line 2,\"1,Worse,a\""), "{rejected}");
+    assert!(
+        rejected
+            .contains("6,duplicate respondent id,id `1` was first seen on line 2,\"1,Worse,a\""),
+        "{rejected}"
+    );
     assert!(rejected.contains("7,wrong number of fields"), "{rejected}");
     assert!(rejected.contains("8,NUL byte in a field"), "{rejected}");
-    let manifest: serde_json::Value = serde_json::from_str(&s.read("reports/p/manifest.json")).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&s.read("reports/p/manifest.json")).unwrap();
     assert_eq!(manifest["rows"]["read"], 8);
     assert_eq!(manifest["rows"]["used"], 4);
     assert_eq!(manifest["rows"]["rejected"], 4);
     let est: serde_json::Value = serde_json::from_str(&s.read("reports/p/estimates.json")).unwrap();
     let a = &est["analyses"][0];
     assert_eq!(a["respondents_included"], 2);
-    let reasons: Vec<(String, u64)> = a["exclusions"].as_array().unwrap().iter().map(|e| (e["reason"].as_str().unwrap().to_string(), e["respondents"].as_u64().unwrap())).collect();
-    assert_eq!(reasons, vec![("unmapped value in `outcome`".to_string(), 1), ("missing `outcome`".to_string(), 1)]);
-    assert!(s.read("reports/p/unmapped.csv").contains("outcome,Bettr,1,Better"));
+    let reasons: Vec<(String, u64)> = a["exclusions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["reason"].as_str().unwrap().to_string(),
+                e["respondents"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            ("unmapped value in `outcome`".to_string(), 1),
+            ("missing `outcome`".to_string(), 1)
+        ]
+    );
+    assert!(s
+        .read("reports/p/unmapped.csv")
+        .contains("outcome,Bettr,1,Better"));
     // The quoted newline stayed inside its field: group "b\nc" is a subgroup of its own.
     assert!(s.read("reports/p/estimates.csv").contains("\"b\nc\""));
 
     let o = s.run(&["run", "pipelines/p.toml", "--strict"]);
     assert_eq!(code(&o), 1);
-    assert!(stderr(&o).contains("4 row(s) rejected and --strict is set; first: line 3: expected 3 fields, found 2"), "{}", stderr(&o));
-    assert_eq!(s.read("reports/p/rejected.csv"), rejected, "a failed run leaves the previous report intact");
+    assert!(
+        stderr(&o).contains(
+            "4 row(s) rejected and --strict is set; first: line 3: expected 3 fields, found 2"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        s.read("reports/p/rejected.csv"),
+        rejected,
+        "a failed run leaves the previous report intact"
+    );
 }
 
 #[test]
 fn labels_are_escaped_in_html_and_neutralised_in_csv() {
     let s = Scratch::new();
-    s.write("data/s.csv", "id,outcome,group\n1,Worse,<script>alert(1)</script>\n2,Better,=HYPERLINK(\"x\")\n");
+    s.write(
+        "data/s.csv",
+        "id,outcome,group\n1,Worse,<script>alert(1)</script>\n2,Better,=HYPERLINK(\"x\")\n",
+    );
     s.write("pipelines/p.toml", SIMPLE_PIPELINE);
     let o = s.run(&["run", "pipelines/p.toml"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
@@ -383,13 +565,22 @@ fn labels_are_escaped_in_html_and_neutralised_in_csv() {
 fn reports_cannot_escape_the_reports_root_and_clashes_are_refused() {
     let s = Scratch::new();
     s.write("data/s.csv", "id,outcome,group\n1,Worse,a\n");
-    s.write("pipelines/p.toml", format!("{SIMPLE_PIPELINE}\n[report]\ndir = \"../outside\"\n"));
+    s.write(
+        "pipelines/p.toml",
+        format!("{SIMPLE_PIPELINE}\n[report]\ndir = \"../outside\"\n"),
+    );
     let o = s.run(&["run", "pipelines/p.toml"]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("key `report.dir`"), "{}", stderr(&o));
 
-    s.write("pipelines/a.toml", format!("name = \"same\"\n{SIMPLE_PIPELINE}"));
-    s.write("pipelines/b.toml", format!("name = \"same\"\n{SIMPLE_PIPELINE}"));
+    s.write(
+        "pipelines/a.toml",
+        format!("name = \"same\"\n{SIMPLE_PIPELINE}"),
+    );
+    s.write(
+        "pipelines/b.toml",
+        format!("name = \"same\"\n{SIMPLE_PIPELINE}"),
+    );
     let o = s.run(&["run", "pipelines/a.toml", "pipelines/b.toml"]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("both write to"), "{}", stderr(&o));
@@ -398,7 +589,10 @@ fn reports_cannot_escape_the_reports_root_and_clashes_are_refused() {
 #[test]
 fn zero_count_cells_give_no_fake_percentages() {
     let s = Scratch::new();
-    s.write("data/c.csv", "group,outcome,count\na,worsened,0\na,improved,0\nb,worsened,3\nb,improved,1\n");
+    s.write(
+        "data/c.csv",
+        "group,outcome,count\na,worsened,0\na,improved,0\nb,worsened,3\nb,improved,1\n",
+    );
     s.write(
         "pipelines/c.toml",
         "[input]\npath = \"../data/c.csv\"\nkind = \"counts\"\n[[analysis]]\nname = \"x\"\noutcome = \"outcome\"\nlevels = [\"worsened\", \"improved\"]\nby = [\"group\"]\n",
@@ -406,10 +600,18 @@ fn zero_count_cells_give_no_fake_percentages() {
     let o = s.run(&["run", "pipelines/c.toml"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let csv = s.read("reports/c/estimates.csv");
-    assert!(csv.contains("x,a,worsened,0,0,,,,wilson,0.95,,,,,n = 0: no estimate"), "{csv}");
+    assert!(
+        csv.contains("x,a,worsened,0,0,,,,wilson,0.95,,,,,n = 0: no estimate"),
+        "{csv}"
+    );
     assert!(csv.contains("x,b,worsened,3,4,0.75,"), "{csv}");
-    assert!(csv.contains(",unreliable,,,,n = 4 is below 30"), "small cells are flagged: {csv}");
-    assert!(s.read("reports/c/index.html").contains("no estimate (n = 0)"));
+    assert!(
+        csv.contains(",unreliable,,,,n = 4 is below 30"),
+        "small cells are flagged: {csv}"
+    );
+    assert!(s
+        .read("reports/c/index.html")
+        .contains("no estimate (n = 0)"));
 }
 
 // ---------------------------------------------------------------- comparisons
@@ -419,57 +621,117 @@ fn compare_prints_estimate_interval_and_p() {
     let o = tally(&["compare", "161", "342", "556", "912"], &root());
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.contains("diff (newcombe) 161/342 vs 556/912: estimate -0.138889"), "{out}");
+    assert!(
+        out.contains("diff (newcombe) 161/342 vs 556/912: estimate -0.138889"),
+        "{out}"
+    );
     assert!(out.contains("chisq p = "), "{out}");
     let o = tally(&["compare", "5", "4", "1", "2"], &root());
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("x1 = 5 is larger than n1 = 4"));
-    let o = tally(&["compare", "1", "4", "1", "2", "--measure", "odds-ratio", "--method", "katz"], &root());
+    let o = tally(
+        &[
+            "compare",
+            "1",
+            "4",
+            "1",
+            "2",
+            "--measure",
+            "odds-ratio",
+            "--method",
+            "katz",
+        ],
+        &root(),
+    );
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("unknown odds-ratio method `katz`"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("unknown odds-ratio method `katz`"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
 fn compare_bulk_and_table_tests() {
     let s = Scratch::new();
-    s.write("pairs.csv", "x1,n1,x2,n2\n30,50,12,40\n9,5,1,2\n0,10,0,10\n");
+    s.write(
+        "pairs.csv",
+        "x1,n1,x2,n2\n30,50,12,40\n9,5,1,2\n0,10,0,10\n",
+    );
     let o = s.run(&["compare", "--input", "pairs.csv", "--measure", "ratio"]);
     assert_eq!(code(&o), 1);
     let out = stdout(&o);
     assert!(out.starts_with("x1,n1,x2,n2,measure,method,level,estimate,lower,upper,p_value\n30,50,12,40,ratio,koopman,0.95,2.0"), "{out}");
-    assert!(out.contains("0,10,0,10,ratio,koopman,0.95,,,,"), "undefined ratio and no chi-square: {out}");
+    assert!(
+        out.contains("0,10,0,10,ratio,koopman,0.95,,,,"),
+        "undefined ratio and no chi-square: {out}"
+    );
     assert!(stderr(&o).contains("pairs.csv, line 3: x1 = 9 is larger than n1 = 5"));
 
     s.write("t.csv", "treatment,improved,no_change,worsened\nGET,270,584,1708\nCBT,310,1330,425\npacing,1900,1290,260\n");
     let o = s.run(&["test", "--input", "t.csv"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     // R 4.2.2: chisq.test(matrix(c(270,310,1900,584,1330,1290,1708,425,260), 3)) -> X-squared = 3490.8, df = 4
-    assert!(stdout(&o).contains("Pearson chi-square = 3490.781799, df = 4"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("Pearson chi-square = 3490.781799, df = 4"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
 fn the_ame_report_compares_providers_against_the_reference_values() {
     let out = tempfile::tempdir().unwrap();
-    let o = tally(&["run", "pipelines/ame-2019-get.toml", "--reports-dir", out.path().to_str().unwrap()], &root());
+    let o = tally(
+        &[
+            "run",
+            "pipelines/ame-2019-get.toml",
+            "--reports-dir",
+            out.path().to_str().unwrap(),
+        ],
+        &root(),
+    );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let dir = out.path().join("ame-2019-get");
     let mut r = csv::Reader::from_path(dir.join("comparisons.csv")).unwrap();
     let h = r.headers().unwrap().clone();
     let row: std::collections::HashMap<String, String> = r
         .records()
-        .map(|x| h.iter().map(String::from).zip(x.unwrap().iter().map(String::from)).collect::<std::collections::HashMap<_, _>>())
+        .map(|x| {
+            h.iter()
+                .map(String::from)
+                .zip(x.unwrap().iter().map(String::from))
+                .collect::<std::collections::HashMap<_, _>>()
+        })
         .find(|m| m["outcome"] == "worsened" && m["group1"] == "Non-specialist")
         .unwrap();
-    assert_eq!((row["x1"].as_str(), row["n1"].as_str(), row["x2"].as_str(), row["n2"].as_str()), ("556", "912", "161", "342"));
+    assert_eq!(
+        (
+            row["x1"].as_str(),
+            row["n1"].as_str(),
+            row["x2"].as_str(),
+            row["n2"].as_str()
+        ),
+        ("556", "912", "161", "342")
+    );
     // tests/reference/compare_reference.csv: diff newcombe 161/342 vs 556/912 at 0.95 (the
     // same pair the other way round, so the signs flip and the bounds swap).
     let reference = include_str!("reference/compare_reference.csv")
         .lines()
         .find(|l| l.starts_with("diff,newcombe,161,342,556,912,0.95,"))
         .unwrap();
-    let f: Vec<f64> = reference.split(',').skip(7).map(|v| v.parse().unwrap()).collect();
+    let f: Vec<f64> = reference
+        .split(',')
+        .skip(7)
+        .map(|v| v.parse().unwrap())
+        .collect();
     let got = |k: &str| row[k].parse::<f64>().unwrap();
-    assert!((got("estimate") + f[0]).abs() < 1e-12 && (got("ci_lower") + f[2]).abs() < 1e-12 && (got("ci_upper") + f[1]).abs() < 1e-12, "{row:?} vs {reference}");
+    assert!(
+        (got("estimate") + f[0]).abs() < 1e-12
+            && (got("ci_lower") + f[2]).abs() < 1e-12
+            && (got("ci_upper") + f[1]).abs() < 1e-12,
+        "{row:?} vs {reference}"
+    );
     let html = fs::read_to_string(dir.join("index.html")).unwrap();
     assert!(html.contains("Subgroup comparisons by provider"));
     assert!(html.contains("Test of independence of outcome and provider"));

@@ -12,7 +12,14 @@ use tally::estimate::{simultaneous, tables};
 fn rows(text: &str) -> Vec<BTreeMap<String, String>> {
     let mut r = csv::Reader::from_reader(text.as_bytes());
     let h = r.headers().unwrap().clone();
-    r.records().map(|x| h.iter().map(String::from).zip(x.unwrap().iter().map(String::from)).collect()).collect()
+    r.records()
+        .map(|x| {
+            h.iter()
+                .map(String::from)
+                .zip(x.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
 }
 
 fn num(s: &str) -> Option<f64> {
@@ -42,28 +49,50 @@ fn comparisons_match_their_reference() {
         let measure = Measure::from_name(&r["measure"]).unwrap();
         let method = CompareMethod::from_name(measure, &r["method"]).unwrap();
         let n = |k: &str| r[k].parse::<u64>().unwrap();
-        let pair = Pair { x1: n("x1"), n1: n("n1"), x2: n("x2"), n2: n("n2") };
+        let pair = Pair {
+            x1: n("x1"),
+            n1: n("n1"),
+            x2: n("x2"),
+            n2: n("n2"),
+        };
         let level: f64 = r["level"].parse().unwrap();
         // Exact odds ratio on a one-point conditional support: R reports 0 [0, inf];
         // tally says there is nothing to estimate.
-        let degenerate = method == CompareMethod::ExactOr && (pair.x1 + pair.x2 == 0 || pair.x1 + pair.x2 == pair.n1 + pair.n2);
+        let degenerate = method == CompareMethod::ExactOr
+            && (pair.x1 + pair.x2 == 0 || pair.x1 + pair.x2 == pair.n1 + pair.n2);
         let got = compare(method, pair, level);
         if degenerate {
             assert!(got.is_none(), "{r:?}");
             continue;
         }
-        let rel = if method == CompareMethod::ExactOr && pair.n1 + pair.n2 > 2000 { 1e-9 } else { 1e-12 };
+        let rel = if method == CompareMethod::ExactOr && pair.n1 + pair.n2 > 2000 {
+            1e-9
+        } else {
+            1e-12
+        };
         let (e, l, u) = (num(&r["estimate"]), num(&r["lower"]), num(&r["upper"]));
         let ok = match got {
             None => e.is_none() && l.is_none() && u.is_none(),
-            Some(c) => close(Some(c.estimate), e, rel) && close(Some(c.lower), l, rel) && close(Some(c.upper), u, rel),
+            Some(c) => {
+                close(Some(c.estimate), e, rel)
+                    && close(Some(c.lower), l, rel)
+                    && close(Some(c.upper), u, rel)
+            }
         };
         if !ok {
-            failures.push(format!("{} {} {}/{} vs {}/{} @{level}: got {got:?}, want ({e:?}, {l:?}, {u:?})", r["measure"], r["method"], pair.x1, pair.n1, pair.x2, pair.n2));
+            failures.push(format!(
+                "{} {} {}/{} vs {}/{} @{level}: got {got:?}, want ({e:?}, {l:?}, {u:?})",
+                r["measure"], r["method"], pair.x1, pair.n1, pair.x2, pair.n2
+            ));
         }
         compared += 1;
     }
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(compared > 500);
 }
 
@@ -73,18 +102,34 @@ fn two_by_two_tests_match_r() {
     for r in rows(include_str!("reference/tests2x2_reference.csv")) {
         let test = Test::from_name(&r["test"]).unwrap();
         let n = |k: &str| r[k].parse::<u64>().unwrap();
-        let pair = Pair { x1: n("x1"), n1: n("n1"), x2: n("x2"), n2: n("n2") };
+        let pair = Pair {
+            x1: n("x1"),
+            n1: n("n1"),
+            x2: n("x2"),
+            n2: n("n2"),
+        };
         let got = test.run(pair);
         let (s, p) = (num(&r["statistic"]), num(&r["p_value"]));
         let ok = match got {
             None => s.is_none() && p.is_none(),
-            Some(t) => (test == Test::Fisher || close(Some(t.statistic), s, 1e-12)) && close(Some(t.p_value), p, 1e-12),
+            Some(t) => {
+                (test == Test::Fisher || close(Some(t.statistic), s, 1e-12))
+                    && close(Some(t.p_value), p, 1e-12)
+            }
         };
         if !ok {
-            failures.push(format!("{} {pair:?}: got {got:?}, want ({s:?}, {p:?})", r["test"]));
+            failures.push(format!(
+                "{} {pair:?}: got {got:?}, want ({s:?}, {p:?})",
+                r["test"]
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -111,23 +156,42 @@ fn rxc_tables_match_r() {
             "g_statistic" => t.g,
             "g_p" => t.g_p,
             "cramers_v" => t.cramers_v,
-            "stdres" => t.residuals[r["row"].parse::<usize>().unwrap() - 1][r["col"].parse::<usize>().unwrap() - 1],
+            "stdres" => {
+                t.residuals[r["row"].parse::<usize>().unwrap() - 1]
+                    [r["col"].parse::<usize>().unwrap() - 1]
+            }
             q => panic!("unknown quantity {q}"),
         };
         if !close(Some(got), num(&r["value"]), 1e-12) {
-            failures.push(format!("{} {} {} {}: got {got:e}, want {}", r["table_id"], r["quantity"], r["row"], r["col"], r["value"]));
+            failures.push(format!(
+                "{} {} {} {}: got {got:e}, want {}",
+                r["table_id"], r["quantity"], r["row"], r["col"], r["value"]
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// Goodman at 1e-12; Sison-Glaz at 1e-6 relative or 1e-7 absolute (its Edgeworth step is
 /// ill-conditioned in double: statsmodels and a 40-digit run differ by 3e-8).
 #[test]
 fn simultaneous_intervals_match_statsmodels() {
-    let mut groups: BTreeMap<(String, String, String), Vec<BTreeMap<String, String>>> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, String, String), Vec<BTreeMap<String, String>>> =
+        BTreeMap::new();
     for r in rows(include_str!("reference/simultaneous_reference.csv")) {
-        groups.entry((r["method"].clone(), r["table_id"].clone(), r["level"].clone())).or_default().push(r);
+        groups
+            .entry((
+                r["method"].clone(),
+                r["table_id"].clone(),
+                r["level"].clone(),
+            ))
+            .or_default()
+            .push(r);
     }
     assert_eq!(groups.keys().filter(|k| k.0 == "sison-glaz").count(), 15);
     for ((method, id, level), rs) in groups {
@@ -136,10 +200,15 @@ fn simultaneous_intervals_match_statsmodels() {
         let got = m.intervals(&counts, level.parse().unwrap()).unwrap();
         let ok = |g: f64, w: Option<f64>| match m {
             simultaneous::Simultaneous::Goodman => close(Some(g), w, 1e-12),
-            simultaneous::Simultaneous::SisonGlaz => w.is_some_and(|w| (g - w).abs() <= 1e-7 || (g - w).abs() <= 1e-6 * w.abs()),
+            simultaneous::Simultaneous::SisonGlaz => {
+                w.is_some_and(|w| (g - w).abs() <= 1e-7 || (g - w).abs() <= 1e-6 * w.abs())
+            }
         };
         for (r, (lo, hi)) in rs.iter().zip(got) {
-            assert!(ok(lo, num(&r["lower"])) && ok(hi, num(&r["upper"])), "{method} {id} {level} {r:?}: got ({lo:e}, {hi:e})");
+            assert!(
+                ok(lo, num(&r["lower"])) && ok(hi, num(&r["upper"])),
+                "{method} {id} {level} {r:?}: got ({lo:e}, {hi:e})"
+            );
         }
     }
 }
@@ -148,14 +217,19 @@ fn simultaneous_intervals_match_statsmodels() {
 fn p_value_adjustments_match_r() {
     let mut sets: BTreeMap<(String, String), Vec<(f64, f64)>> = BTreeMap::new();
     for r in rows(include_str!("reference/padjust_reference.csv")) {
-        sets.entry((r["set_id"].clone(), r["method"].clone())).or_default().push((r["p"].parse().unwrap(), r["adjusted"].parse().unwrap()));
+        sets.entry((r["set_id"].clone(), r["method"].clone()))
+            .or_default()
+            .push((r["p"].parse().unwrap(), r["adjusted"].parse().unwrap()));
     }
     for ((id, method), ps) in sets {
         let adjust = Adjust::from_name(&method).unwrap();
         let p: Vec<f64> = ps.iter().map(|x| x.0).collect();
         let got = adjust.apply(&p);
         for ((_, want), g) in ps.iter().zip(got) {
-            assert!((g - want).abs() <= 1e-15 || (g - want).abs() <= 2.0 * f64::EPSILON * want.abs(), "{id} {method}: got {g}, want {want}");
+            assert!(
+                (g - want).abs() <= 1e-15 || (g - want).abs() <= 2.0 * f64::EPSILON * want.abs(),
+                "{id} {method}: got {g}, want {want}"
+            );
         }
     }
 }

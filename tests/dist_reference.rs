@@ -22,10 +22,21 @@ fn quantiles_match_mpmath() {
             d => panic!("unknown distribution {d}"),
         };
         if ((got - want) / want).abs() > 1e-12 {
-            failures.push(format!("{} p={p} df={} {}: got {got:e}, want {want:e}, rel {:.1e}", &rec[0], &rec[2], &rec[3], ((got - want) / want).abs()));
+            failures.push(format!(
+                "{} p={p} df={} {}: got {got:e}, want {want:e}, rel {:.1e}",
+                &rec[0],
+                &rec[2],
+                &rec[3],
+                ((got - want) / want).abs()
+            ));
         }
         n += 1;
     }
-    assert!(failures.is_empty(), "{} of {n}:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {n}:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert_eq!(n, 300);
 }

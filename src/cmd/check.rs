@@ -22,7 +22,12 @@ pub fn run(args: &crate::cli::CheckArgs) -> Outcome {
             Ok(header) => {
                 let problems = plan.check_header(&header);
                 if problems.is_empty() {
-                    eprintln!("ok: {} ({} analyses, input {})", path.display(), plan.analyses.len(), plan.input.written);
+                    eprintln!(
+                        "ok: {} ({} analyses, input {})",
+                        path.display(),
+                        plan.analyses.len(),
+                        plan.input.written
+                    );
                 } else {
                     for p in &problems {
                         print_error(&p.to_string());
@@ -41,14 +46,22 @@ pub fn run(args: &crate::cli::CheckArgs) -> Outcome {
 
 /// Reads only the header row of a plan's input.
 fn read_header(plan: &plan::Plan) -> Result<Vec<String>, String> {
-    let file = std::fs::File::open(&plan.input.path)
-        .map_err(|e| format!("cannot open input {} (key input.path): {e}", plan.input.written))?;
-    let file = without_bom(file).map_err(|e| format!("cannot read input {}: {e}", plan.input.written))?;
+    let file = std::fs::File::open(&plan.input.path).map_err(|e| {
+        format!(
+            "cannot open input {} (key input.path): {e}",
+            plan.input.written
+        )
+    })?;
+    let file =
+        without_bom(file).map_err(|e| format!("cannot read input {}: {e}", plan.input.written))?;
     let mut rdr = CsvReader::new(std::io::BufReader::new(file), plan.input.delimiter);
     let mut record = RawRecord::default();
     match rdr.read_record(&mut record) {
         Ok(true) => ingest::parse_header(&record, &plan.input.written).map_err(|e| e.to_string()),
-        Ok(false) => Err(format!("input {} is empty: expected a header row", plan.input.written)),
+        Ok(false) => Err(format!(
+            "input {} is empty: expected a header row",
+            plan.input.written
+        )),
         Err(e) => Err(format!("cannot read input {}: {e}", plan.input.written)),
     }
 }

@@ -28,8 +28,14 @@ pub fn run(args: &CiArgs) -> Outcome {
         }
     };
     if side != ci::Side::Two {
-        if let Some(bad) = methods.iter().find(|m| m.interval_sided(1, 2, args.level, side).is_err()) {
-            let e = bad.interval_sided(1, 2, args.level, side).err().unwrap_or_default();
+        if let Some(bad) = methods
+            .iter()
+            .find(|m| m.interval_sided(1, 2, args.level, side).is_err())
+        {
+            let e = bad
+                .interval_sided(1, 2, args.level, side)
+                .err()
+                .unwrap_or_default();
             print_error(&format!("--side {}: {e}", args.side));
             return Outcome::Usage;
         }
@@ -44,9 +50,11 @@ fn parse_methods(name: &str) -> Result<Vec<Method>, String> {
     if name == "all" {
         return Ok(METHODS.iter().map(|m| m.method).collect());
     }
-    Method::from_name(name)
-        .map(|m| vec![m])
-        .map_err(|e| format!("--method: {e}\nhint: `tally methods` lists the methods; `--method all` runs every one"))
+    Method::from_name(name).map(|m| vec![m]).map_err(|e| {
+        format!(
+            "--method: {e}\nhint: `tally methods` lists the methods; `--method all` runs every one"
+        )
+    })
 }
 
 fn single(args: &CiArgs, methods: &[Method], side: ci::Side) -> Outcome {
@@ -77,7 +85,10 @@ fn single(args: &CiArgs, methods: &[Method], side: ci::Side) -> Outcome {
                 i.lower,
                 i.upper
             ),
-            None => format!("{:width$}  {x}/{n}  no estimate: n = 0 (there is no one to count)", m.name()),
+            None => format!(
+                "{:width$}  {x}/{n}  no estimate: n = 0 (there is no one to count)",
+                m.name()
+            ),
         };
         if writeln!(out, "{line}").is_err() {
             return Outcome::Failed;
@@ -97,9 +108,14 @@ fn bulk(path: &std::path::Path, methods: &[Method], default_level: f64, side: ci
     };
     let mut record = RawRecord::default();
     let header: Vec<String> = match rdr.read_record(&mut record) {
-        Ok(true) => record.fields().map(|f| String::from_utf8_lossy(f).trim().to_string()).collect(),
+        Ok(true) => record
+            .fields()
+            .map(|f| String::from_utf8_lossy(f).trim().to_string())
+            .collect(),
         Ok(false) => {
-            print_error(&format!("{shown} is empty: expected a header row with columns x,n (and optionally level)"));
+            print_error(&format!(
+                "{shown} is empty: expected a header row with columns x,n (and optionally level)"
+            ));
             return Outcome::Usage;
         }
         Err(e) => {
@@ -118,7 +134,9 @@ fn bulk(path: &std::path::Path, methods: &[Method], default_level: f64, side: ci
     let li = col("level");
     let stdout = io::stdout();
     let mut w = csv::Writer::from_writer(io::BufWriter::new(stdout.lock()));
-    if w.write_record(["x", "n", "level", "method", "estimate", "lower", "upper"]).is_err() {
+    if w.write_record(["x", "n", "level", "method", "estimate", "lower", "upper"])
+        .is_err()
+    {
         return Outcome::Failed;
     }
     let mut bad = 0u64;
@@ -132,18 +150,29 @@ fn bulk(path: &std::path::Path, methods: &[Method], default_level: f64, side: ci
             }
         }
         let line = record.line;
-        let get = |i: usize| if i < record.len() { String::from_utf8_lossy(record.field(i)).into_owned() } else { String::new() };
+        let get = |i: usize| {
+            if i < record.len() {
+                String::from_utf8_lossy(record.field(i)).into_owned()
+            } else {
+                String::new()
+            }
+        };
         let row = (|| {
             let x = parse_count("x", &get(xi))?;
             let n = parse_count("n", &get(ni))?;
             let level = match li.map(get) {
                 None => default_level,
                 Some(s) if s.trim().is_empty() => default_level,
-                Some(s) => s.trim().parse::<f64>().map_err(|_| format!("level = `{}` is not a number", s.trim()))?,
+                Some(s) => s
+                    .trim()
+                    .parse::<f64>()
+                    .map_err(|_| format!("level = `{}` is not a number", s.trim()))?,
             };
             ci::check_inputs(x, n, level)?;
             if side != ci::Side::Two && level <= 0.5 {
-                return Err(format!("level = {level}: a one-sided bound needs a level above 0.5"));
+                return Err(format!(
+                    "level = {level}: a one-sided bound needs a level above 0.5"
+                ));
             }
             Ok::<_, String>((x, n, level))
         })();
@@ -161,8 +190,24 @@ fn bulk(path: &std::path::Path, methods: &[Method], default_level: f64, side: ci
         for m in methods {
             let (xs, ns, ls) = (x.to_string(), n.to_string(), num(level));
             let result = match m.interval_sided(x, n, level, side).ok().flatten() {
-                Some(i) => w.write_record([xs, ns, ls, m.name().to_string(), num(i.estimate), num(i.lower), num(i.upper)]),
-                None => w.write_record([xs, ns, ls, m.name().to_string(), String::new(), String::new(), String::new()]),
+                Some(i) => w.write_record([
+                    xs,
+                    ns,
+                    ls,
+                    m.name().to_string(),
+                    num(i.estimate),
+                    num(i.lower),
+                    num(i.upper),
+                ]),
+                None => w.write_record([
+                    xs,
+                    ns,
+                    ls,
+                    m.name().to_string(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ]),
             };
             if result.is_err() {
                 return Outcome::Failed;
@@ -173,7 +218,9 @@ fn bulk(path: &std::path::Path, methods: &[Method], default_level: f64, side: ci
         return Outcome::Failed;
     }
     if bad > 0 {
-        print_error(&format!("{shown}: {bad} row(s) could not be used (each reported above)"));
+        print_error(&format!(
+            "{shown}: {bad} row(s) could not be used (each reported above)"
+        ));
         Outcome::Failed
     } else {
         Outcome::Success

@@ -15,7 +15,9 @@ pub fn run(args: &CompareArgs) -> Outcome {
         let measure = Measure::from_name(&args.measure).map_err(|e| format!("--measure: {e}"))?;
         let method = match &args.method {
             None => measure.default_method(),
-            Some(m) => CompareMethod::from_name(measure, m).map_err(|e| format!("--method: {e}"))?,
+            Some(m) => {
+                CompareMethod::from_name(measure, m).map_err(|e| format!("--method: {e}"))?
+            }
         };
         let test = Test::from_name(&args.test).map_err(|e| format!("--test: {e}"))?;
         ci::check_level(args.level).map_err(|e| format!("--level: {e}"))?;
@@ -47,7 +49,12 @@ fn pair_of(x1: &str, n1: &str, x2: &str, n2: &str) -> Result<Pair, String> {
 
 fn single(args: &CompareArgs, method: CompareMethod, test: Test) -> Outcome {
     let get = |o: &Option<String>| o.clone().unwrap_or_default();
-    let pair = match pair_of(&get(&args.x1), &get(&args.n1), &get(&args.x2), &get(&args.n2)) {
+    let pair = match pair_of(
+        &get(&args.x1),
+        &get(&args.n1),
+        &get(&args.x2),
+        &get(&args.n2),
+    ) {
         Ok(p) => p,
         Err(e) => {
             print_error(&e);
@@ -69,11 +76,18 @@ fn single(args: &CompareArgs, method: CompareMethod, test: Test) -> Outcome {
             c.lower,
             c.upper
         ),
-        None => format!("{} ({}): not defined for these counts (an empty group, or 0 of both)", measure.name(), method.name()),
+        None => format!(
+            "{} ({}): not defined for these counts (an empty group, or 0 of both)",
+            measure.name(),
+            method.name()
+        ),
     };
     let p = match test.run(pair) {
         Some(t) => format!("{} p = {:.6}", test.name(), t.p_value),
-        None => format!("{}: no test (a row or column of the table is empty)", test.name()),
+        None => format!(
+            "{}: no test (a row or column of the table is empty)",
+            test.name()
+        ),
     };
     let mut out = io::stdout().lock();
     if writeln!(out, "{line}\n{p}").is_err() {
@@ -93,20 +107,34 @@ fn bulk(path: &std::path::Path, method: CompareMethod, test: Test, level: f64) -
     };
     let mut record = RawRecord::default();
     let header: Vec<String> = match rdr.read_record(&mut record) {
-        Ok(true) => record.fields().map(|f| String::from_utf8_lossy(f).trim().to_string()).collect(),
+        Ok(true) => record
+            .fields()
+            .map(|f| String::from_utf8_lossy(f).trim().to_string())
+            .collect(),
         _ => {
-            print_error(&format!("{shown}: expected a header row with columns x1,n1,x2,n2"));
+            print_error(&format!(
+                "{shown}: expected a header row with columns x1,n1,x2,n2"
+            ));
             return Outcome::Usage;
         }
     };
-    let idx: Vec<Option<usize>> = ["x1", "n1", "x2", "n2"].iter().map(|c| header.iter().position(|h| h == c)).collect();
+    let idx: Vec<Option<usize>> = ["x1", "n1", "x2", "n2"]
+        .iter()
+        .map(|c| header.iter().position(|h| h == c))
+        .collect();
     if idx.iter().any(Option::is_none) {
-        print_error(&format!("{shown}: expected columns x1, n1, x2 and n2; found: {}", header.join(", ")));
+        print_error(&format!(
+            "{shown}: expected columns x1, n1, x2 and n2; found: {}",
+            header.join(", ")
+        ));
         return Outcome::Usage;
     }
     let idx: Vec<usize> = idx.into_iter().flatten().collect();
     let mut w = csv::Writer::from_writer(io::BufWriter::new(io::stdout().lock()));
-    let head = ["x1", "n1", "x2", "n2", "measure", "method", "level", "estimate", "lower", "upper", "p_value"];
+    let head = [
+        "x1", "n1", "x2", "n2", "measure", "method", "level", "estimate", "lower", "upper",
+        "p_value",
+    ];
     if w.write_record(head).is_err() {
         return Outcome::Failed;
     }
@@ -120,7 +148,13 @@ fn bulk(path: &std::path::Path, method: CompareMethod, test: Test, level: f64) -
                 return Outcome::Failed;
             }
         }
-        let get = |i: usize| if i < record.len() { String::from_utf8_lossy(record.field(i)).into_owned() } else { String::new() };
+        let get = |i: usize| {
+            if i < record.len() {
+                String::from_utf8_lossy(record.field(i)).into_owned()
+            } else {
+                String::new()
+            }
+        };
         let pair = match pair_of(&get(idx[0]), &get(idx[1]), &get(idx[2]), &get(idx[3])) {
             Ok(p) => p,
             Err(e) => {
@@ -152,7 +186,9 @@ fn bulk(path: &std::path::Path, method: CompareMethod, test: Test, level: f64) -
         return Outcome::Failed;
     }
     if bad > 0 {
-        print_error(&format!("{shown}: {bad} row(s) could not be used (each reported above)"));
+        print_error(&format!(
+            "{shown}: {bad} row(s) could not be used (each reported above)"
+        ));
         return Outcome::Failed;
     }
     Outcome::Success

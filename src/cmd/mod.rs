@@ -59,11 +59,19 @@ pub fn parse_count(what: &str, s: &str) -> Result<u64, String> {
     })
 }
 
+/// A CSV file opened with tally's reader.
+pub type FileCsv = crate::ingest::CsvReader<
+    std::io::BufReader<std::io::Chain<std::io::Cursor<Vec<u8>>, std::fs::File>>,
+>;
+
 /// Opens a CSV for reading with tally's reader (BOM removed, exact line numbers).
-pub fn open_csv(
-    path: &std::path::Path,
-) -> Result<crate::ingest::CsvReader<std::io::BufReader<std::io::Chain<std::io::Cursor<Vec<u8>>, std::fs::File>>>, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-    let file = crate::ingest::without_bom(file).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    Ok(crate::ingest::CsvReader::new(std::io::BufReader::with_capacity(1 << 18, file), b','))
+pub fn open_csv(path: &std::path::Path) -> Result<FileCsv, String> {
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let file = crate::ingest::without_bom(file)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(crate::ingest::CsvReader::new(
+        std::io::BufReader::with_capacity(1 << 18, file),
+        b',',
+    ))
 }

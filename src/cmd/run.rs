@@ -28,7 +28,10 @@ pub fn run(args: &crate::cli::RunArgs) -> Outcome {
     };
     // Two pipelines writing one report directory would overwrite each other.
     for (i, (path, p)) in plans.iter().enumerate() {
-        if let Some((other, _)) = plans[..i].iter().find(|(_, q)| job::report_dir(q, &opts) == job::report_dir(p, &opts)) {
+        if let Some((other, _)) = plans[..i]
+            .iter()
+            .find(|(_, q)| job::report_dir(q, &opts) == job::report_dir(p, &opts))
+        {
             print_error(&format!(
                 "{path} and {other} both write to {}\nhint: give one of them a different `name` or `report.dir`",
                 job::report_dir(p, &opts).display()

@@ -18,14 +18,22 @@ pub fn run(args: &TestArgs) -> Outcome {
     };
     let mut record = RawRecord::default();
     let header: Vec<String> = match rdr.read_record(&mut record) {
-        Ok(true) => record.fields().map(|f| String::from_utf8_lossy(f).trim().to_string()).collect(),
+        Ok(true) => record
+            .fields()
+            .map(|f| String::from_utf8_lossy(f).trim().to_string())
+            .collect(),
         _ => {
-            print_error(&format!("{shown} is empty: expected a header row (row label, then column labels)"));
+            print_error(&format!(
+                "{shown} is empty: expected a header row (row label, then column labels)"
+            ));
             return Outcome::Usage;
         }
     };
     if header.len() < 3 {
-        print_error(&format!("{shown}: the table needs a label column and at least two count columns; found {}", header.len()));
+        print_error(&format!(
+            "{shown}: the table needs a label column and at least two count columns; found {}",
+            header.len()
+        ));
         return Outcome::Usage;
     }
     let mut labels = Vec::new();
@@ -40,7 +48,12 @@ pub fn run(args: &TestArgs) -> Outcome {
             }
         }
         if record.len() != header.len() {
-            print_error(&format!("{shown}, line {}: expected {} fields, found {}", record.line, header.len(), record.len()));
+            print_error(&format!(
+                "{shown}, line {}: expected {} fields, found {}",
+                record.line,
+                header.len(),
+                record.len()
+            ));
             return Outcome::Usage;
         }
         let mut row = Vec::new();
@@ -66,12 +79,24 @@ pub fn run(args: &TestArgs) -> Outcome {
         t.pearson, t.df, t.pearson_p, t.g, t.df, t.g_p, t.cramers_v
     );
     if t.dropped_rows + t.dropped_cols > 0 {
-        text.push_str(&format!("note: {} empty row(s) and {} empty column(s) left out\n", t.dropped_rows, t.dropped_cols));
+        text.push_str(&format!(
+            "note: {} empty row(s) and {} empty column(s) left out\n",
+            t.dropped_rows, t.dropped_cols
+        ));
     }
     text.push_str("\nadjusted standardised residuals:\n");
     text.push_str(&format!("{}\t{}\n", header[0], header[1..].join("\t")));
     for (label, row) in labels.iter().zip(&t.residuals) {
-        let cells: Vec<String> = row.iter().map(|v| if v.is_nan() { "-".into() } else { format!("{v:.3}") }).collect();
+        let cells: Vec<String> = row
+            .iter()
+            .map(|v| {
+                if v.is_nan() {
+                    "-".into()
+                } else {
+                    format!("{v:.3}")
+                }
+            })
+            .collect();
         text.push_str(&format!("{label}\t{}\n", cells.join("\t")));
     }
     if out.write_all(text.as_bytes()).is_err() {

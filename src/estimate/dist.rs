@@ -41,18 +41,34 @@ pub fn z_two_sided(level: f64) -> f64 {
 pub fn chi_square_quantile(p: f64, df: f64) -> f64 {
     use statrs::function::gamma::{gamma_lr, gamma_ur};
     if !(p > 0.0 && p < 1.0) || df <= 0.0 {
-        return if p == 0.0 { 0.0 } else if p == 1.0 { f64::INFINITY } else { f64::NAN };
+        return if p == 0.0 {
+            0.0
+        } else if p == 1.0 {
+            f64::INFINITY
+        } else {
+            f64::NAN
+        };
     }
     let a = df / 2.0;
     let lower_tail = p <= 0.5;
     let target = if lower_tail { p } else { 1.0 - p };
     // Residual on the smaller tail, as a function of y = x / 2.
-    let resid = |y: f64| if lower_tail { gamma_lr(a, y) - target } else { target - gamma_ur(a, y) };
+    let resid = |y: f64| {
+        if lower_tail {
+            gamma_lr(a, y) - target
+        } else {
+            target - gamma_ur(a, y)
+        }
+    };
     let density = |y: f64| ((a - 1.0) * y.ln() - y - ln_gamma(a)).exp();
     let z = normal_quantile(p);
     let h = 2.0 / (9.0 * df);
     let wh = df * (1.0 - h + z * h.sqrt()).powi(3);
-    let mut y = if wh > 0.0 { wh / 2.0 } else { (p * a * ln_gamma(a).exp()).powf(1.0 / a).max(1e-300) };
+    let mut y = if wh > 0.0 {
+        wh / 2.0
+    } else {
+        (p * a * ln_gamma(a).exp()).powf(1.0 / a).max(1e-300)
+    };
     let (mut lo, mut hi) = (0.0_f64, f64::INFINITY);
     for _ in 0..300 {
         let r = resid(y);
@@ -65,8 +81,14 @@ pub fn chi_square_quantile(p: f64, df: f64) -> f64 {
             hi = y;
         }
         let mut next = y - r / density(y);
-        if !(next > lo && next < hi) || !next.is_finite() {
-            next = if hi.is_infinite() { 2.0 * y.max(1e-300) } else if lo > 0.0 && hi / lo > 4.0 { (lo * hi).sqrt() } else { 0.5 * (lo + hi) };
+        if !(next > lo && next < hi && next.is_finite()) {
+            next = if hi.is_infinite() {
+                2.0 * y.max(1e-300)
+            } else if lo > 0.0 && hi / lo > 4.0 {
+                (lo * hi).sqrt()
+            } else {
+                0.5 * (lo + hi)
+            };
         }
         if (next - y).abs() <= 4.0 * f64::EPSILON * y {
             y = next;
@@ -195,7 +217,10 @@ pub fn ln_beta(a: f64, b: f64) -> f64 {
     let (p, q) = if a < b { (a, b) } else { (b, a) };
     if p >= 10.0 {
         let corr = lgammacor(p) + lgammacor(q) - lgammacor(p + q);
-        -0.5 * q.ln() + LN_SQRT_2PI + corr + (p - 0.5) * (p / (p + q)).ln()
+        -0.5 * q.ln()
+            + LN_SQRT_2PI
+            + corr
+            + (p - 0.5) * (p / (p + q)).ln()
             + q * (-p / (p + q)).ln_1p()
     } else if q >= 10.0 {
         let corr = lgammacor(q) - lgammacor(p + q);
@@ -212,7 +237,8 @@ fn ln_prefactor(a: f64, b: f64, x: f64, y: f64) -> f64 {
     if a >= 10.0 && b >= 10.0 {
         let s = a + b;
         let corr = lgammacor(a) + lgammacor(b) - lgammacor(s);
-        -bd0(a, s * x) - bd0(b, s * y) + 0.5 * (a * b / (s * 2.0 * std::f64::consts::PI)).ln() - corr
+        -bd0(a, s * x) - bd0(b, s * y) + 0.5 * (a * b / (s * 2.0 * std::f64::consts::PI)).ln()
+            - corr
     } else {
         a * ln_of(x, y) + b * ln_of(y, x) - ln_beta(a, b)
     }
@@ -350,7 +376,7 @@ pub fn beta_quantile_tail(a: f64, b: f64, target: f64, lower_tail: bool) -> f64 
         }
         let f = beta_density(a, b, x);
         let mut next = x - r / f;
-        if !(next > lo && next < hi) || !next.is_finite() {
+        if !(next > lo && next < hi && next.is_finite()) {
             // Bisect, geometrically when the bracket spans orders of magnitude.
             next = if lo > 0.0 && hi / lo > 4.0 {
                 (lo * hi).sqrt()
@@ -373,14 +399,30 @@ pub fn beta_quantile_tail(a: f64, b: f64, target: f64, lower_tail: bool) -> f64 
 pub fn binomial_tails(x: u64, n: u64, p: f64) -> (f64, f64, f64) {
     let (xf, nf) = (x as f64, n as f64);
     if p <= 0.0 {
-        return if x == 0 { (0.0, 1.0, 0.0) } else { (1.0, 0.0, 0.0) };
+        return if x == 0 {
+            (0.0, 1.0, 0.0)
+        } else {
+            (1.0, 0.0, 0.0)
+        };
     }
     if p >= 1.0 {
-        return if x == n { (0.0, 1.0, 0.0) } else { (0.0, 0.0, 1.0) };
+        return if x == n {
+            (0.0, 1.0, 0.0)
+        } else {
+            (0.0, 0.0, 1.0)
+        };
     }
     // P(X > x) = I_p(x + 1, n - x); P(X < x) = 1 - I_p(x, n - x + 1).
-    let above = if x == n { 0.0 } else { beta_cdf_pair(xf + 1.0, nf - xf, p).0 };
-    let below = if x == 0 { 0.0 } else { beta_cdf_pair(xf, nf - xf + 1.0, p).1 };
+    let above = if x == n {
+        0.0
+    } else {
+        beta_cdf_pair(xf + 1.0, nf - xf, p).0
+    };
+    let below = if x == 0 {
+        0.0
+    } else {
+        beta_cdf_pair(xf, nf - xf + 1.0, p).1
+    };
     // P(X = x) = Beta(x + 1, n - x + 1) density at p, divided by n + 1.
     let at = beta_density(xf + 1.0, nf - xf + 1.0, p) / (nf + 1.0);
     (below, at, above)
@@ -469,7 +511,7 @@ mod tests {
         // Beta(1, b): F(x) = 1 - (1 - x)^b, so q = 1 - (1 - p)^(1/b) = -expm1(ln1p(-p) / b).
         for &b in &[1.0, 2.0, 17.0, 1e4, 1e7] {
             for &p in &[1e-5, 0.025, 0.5, 0.975] {
-                let exact = -((-p as f64).ln_1p() / b).exp_m1();
+                let exact = -((-p).ln_1p() / b).exp_m1();
                 assert!(rel(beta_quantile(1.0, b, p), exact) < 1e-13, "b={b} p={p}");
             }
         }
@@ -490,7 +532,12 @@ mod tests {
 
     #[test]
     fn binomial_tails_add_up() {
-        for &(x, n, p) in &[(0u64, 5u64, 0.3), (3, 10, 0.25), (10, 10, 0.9), (500, 1000, 0.5)] {
+        for &(x, n, p) in &[
+            (0u64, 5u64, 0.3),
+            (3, 10, 0.25),
+            (10, 10, 0.9),
+            (500, 1000, 0.5),
+        ] {
             let (b, at, a) = binomial_tails(x, n, p);
             assert!((b + at + a - 1.0).abs() < 1e-13, "{x} {n} {p}");
         }

@@ -56,22 +56,27 @@ pub fn group_counts(cells: &[Cell], k: usize) -> PolarsResult<Vec<GroupCounts>> 
             .collect::<PolarsResult<_>>()?;
         let outcome = grouped.column("outcome")?.str()?;
         let count = grouped.column("count")?.u64()?;
-        let mut by_key: indexmap::IndexMap<Vec<Option<String>>, Vec<(String, u64)>> = indexmap::IndexMap::new();
+        let mut by_key: indexmap::IndexMap<Vec<Option<String>>, Vec<(String, u64)>> =
+            indexmap::IndexMap::new();
         for row in 0..grouped.height() {
             let mut key: Vec<Option<String>> = vec![None; k];
             for (pos, &i) in subset.iter().enumerate() {
                 key[i] = key_cols[pos].get(row).map(str::to_string);
             }
-            by_key
-                .entry(key)
-                .or_default()
-                .push((outcome.get(row).unwrap_or_default().to_string(), count.get(row).unwrap_or(0)));
+            by_key.entry(key).or_default().push((
+                outcome.get(row).unwrap_or_default().to_string(),
+                count.get(row).unwrap_or(0),
+            ));
         }
         if subset.is_empty() && by_key.is_empty() {
             // No one in the denominator: still report the overall row (n = 0).
             by_key.insert(vec![None; k], Vec::new());
         }
-        out.extend(by_key.into_iter().map(|(key, counts)| GroupCounts { key, counts }));
+        out.extend(
+            by_key
+                .into_iter()
+                .map(|(key, counts)| GroupCounts { key, counts }),
+        );
     }
     Ok(out)
 }
@@ -95,7 +100,11 @@ mod tests {
 
     #[test]
     fn sums_every_margin() {
-        let cells = vec![cell(&["a", "x"], "w", 3), cell(&["a", "y"], "w", 4), cell(&["b", "x"], "i", 5)];
+        let cells = vec![
+            cell(&["a", "x"], "w", 3),
+            cell(&["a", "y"], "w", 4),
+            cell(&["b", "x"], "i", 5),
+        ];
         let g = group_counts(&cells, 2).unwrap();
         let find = |key: Vec<Option<&str>>| {
             let key: Vec<Option<String>> = key.into_iter().map(|k| k.map(String::from)).collect();
@@ -103,15 +112,27 @@ mod tests {
             c.sort();
             c
         };
-        assert_eq!(find(vec![None, None]), vec![("i".into(), 5), ("w".into(), 7)]);
+        assert_eq!(
+            find(vec![None, None]),
+            vec![("i".into(), 5), ("w".into(), 7)]
+        );
         assert_eq!(find(vec![Some("a"), None]), vec![("w".into(), 7)]);
-        assert_eq!(find(vec![None, Some("x")]), vec![("i".into(), 5), ("w".into(), 3)]);
+        assert_eq!(
+            find(vec![None, Some("x")]),
+            vec![("i".into(), 5), ("w".into(), 3)]
+        );
         assert_eq!(g.len(), 1 + 2 + 2 + 3);
     }
 
     #[test]
     fn no_cells_still_give_an_overall_row() {
         let g = group_counts(&[], 1).unwrap();
-        assert_eq!(g, vec![GroupCounts { key: vec![None], counts: vec![] }]);
+        assert_eq!(
+            g,
+            vec![GroupCounts {
+                key: vec![None],
+                counts: vec![]
+            }]
+        );
     }
 }

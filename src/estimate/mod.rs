@@ -70,7 +70,10 @@ impl AnalysisResult {
     }
 
     /// The rows of one group key, in level order.
-    pub fn rows_of<'a>(&'a self, key: &'a [Option<String>]) -> impl Iterator<Item = &'a EstimateRow> + 'a {
+    pub fn rows_of<'a>(
+        &'a self,
+        key: &'a [Option<String>],
+    ) -> impl Iterator<Item = &'a EstimateRow> + 'a {
         self.rows.iter().filter(move |r| r.group == key)
     }
 
@@ -105,9 +108,14 @@ pub fn estimate_analysis(a: &AnalysisPlan, data: AnalysisData) -> Result<Analysi
         let level = key.iter().filter(|v| v.is_some()).count();
         let mask: Vec<usize> = key.iter().map(|v| usize::from(v.is_some())).collect();
         let mut pos: Vec<usize> = mask.iter().map(|m| 1 - m).collect();
-        pos.extend(key.iter().enumerate().map(|(i, v)| match v {
-            None => 0,
-            Some(v) => data.group_orders[i].iter().position(|o| o == v).unwrap_or(usize::MAX),
+        pos.extend(key.iter().enumerate().map(|(i, v)| {
+            match v {
+                None => 0,
+                Some(v) => data.group_orders[i]
+                    .iter()
+                    .position(|o| o == v)
+                    .unwrap_or(usize::MAX),
+            }
         }));
         (level, pos)
     };
@@ -124,8 +132,14 @@ pub fn estimate_analysis(a: &AnalysisPlan, data: AnalysisData) -> Result<Analysi
                 group_label(&a.by, &g.key)
             ));
         }
-        let all_counts: Vec<u64> = a.levels.iter().map(|l| g.counts.iter().find(|(o, _)| o == l).map_or(0, |(_, c)| *c)).collect();
-        let sim = a.simultaneous.and_then(|m| m.intervals(&all_counts, a.level));
+        let all_counts: Vec<u64> = a
+            .levels
+            .iter()
+            .map(|l| g.counts.iter().find(|(o, _)| o == l).map_or(0, |(_, c)| *c))
+            .collect();
+        let sim = a
+            .simultaneous
+            .and_then(|m| m.intervals(&all_counts, a.level));
         for (li, level) in a.levels.iter().enumerate() {
             let count = g
                 .counts
@@ -172,7 +186,13 @@ fn compare_groups(
         rows.iter()
             .find(|r| {
                 r.outcome == level
-                    && r.group.iter().enumerate().all(|(i, v)| if i == cp.by { v.as_deref() == Some(g) } else { v.is_none() })
+                    && r.group.iter().enumerate().all(|(i, v)| {
+                        if i == cp.by {
+                            v.as_deref() == Some(g)
+                        } else {
+                            v.is_none()
+                        }
+                    })
             })
             .map_or((0, 0), |r| (r.count, r.n))
     };
@@ -214,13 +234,22 @@ fn compare_groups(
             });
         }
     }
-    let present: Vec<usize> = (0..out.len()).filter(|&i| out[i].p_value.is_some()).collect();
+    let present: Vec<usize> = (0..out.len())
+        .filter(|&i| out[i].p_value.is_some())
+        .collect();
     let p: Vec<f64> = present.iter().filter_map(|&i| out[i].p_value).collect();
     for (&i, adj) in present.iter().zip(cp.adjust.apply(&p)) {
         out[i].p_adjusted = Some(adj);
     }
-    let counts: Vec<Vec<u64>> = groups.iter().map(|g| a.levels.iter().map(|l| cell(g, l).0).collect()).collect();
-    let independence = tables::test_table(&counts).map(|tests| IndependenceTest { by: by.clone(), groups: groups.clone(), tests });
+    let counts: Vec<Vec<u64>> = groups
+        .iter()
+        .map(|g| a.levels.iter().map(|l| cell(g, l).0).collect())
+        .collect();
+    let independence = tables::test_table(&counts).map(|tests| IndependenceTest {
+        by: by.clone(),
+        groups: groups.clone(),
+        tests,
+    });
     (out, independence)
 }
 

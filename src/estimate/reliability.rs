@@ -27,7 +27,12 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Thresholds { min_n: 30, width_ok: 0.05, max_width: 0.30, max_relative_width: 1.30 }
+        Thresholds {
+            min_n: 30,
+            width_ok: 0.05,
+            max_width: 0.30,
+            max_relative_width: 1.30,
+        }
     }
 }
 
@@ -67,19 +72,34 @@ pub fn assess(x: u64, n: u64, t: &Thresholds) -> Flag {
     let p = x as f64 / n as f64;
     let edge = x == 0 || x == n;
     if w <= t.width_ok {
-        return if edge { Flag::Review("the estimate is 0% or 100%".into()) } else { Flag::Reliable };
+        return if edge {
+            Flag::Review("the estimate is 0% or 100%".into())
+        } else {
+            Flag::Reliable
+        };
     }
     if w >= t.max_width {
-        return Flag::Unreliable(format!("the 95% Clopper-Pearson interval is {:.1} points wide (limit {:.0})", w * 100.0, t.max_width * 100.0));
+        return Flag::Unreliable(format!(
+            "the 95% Clopper-Pearson interval is {:.1} points wide (limit {:.0})",
+            w * 100.0,
+            t.max_width * 100.0
+        ));
     }
     if p > 0.0 && w / p > t.max_relative_width {
-        return Flag::Unreliable(format!("the interval is {:.0}% of the estimate (limit {:.0}%)", w / p * 100.0, t.max_relative_width * 100.0));
+        return Flag::Unreliable(format!(
+            "the interval is {:.0}% of the estimate (limit {:.0}%)",
+            w / p * 100.0,
+            t.max_relative_width * 100.0
+        ));
     }
     if edge {
         return Flag::Review("the estimate is 0% or 100%".into());
     }
     if w / (1.0 - p) > t.max_relative_width {
-        return Flag::Review(format!("the complement's interval is {:.0}% of it", w / (1.0 - p) * 100.0));
+        return Flag::Review(format!(
+            "the complement's interval is {:.0}% of it",
+            w / (1.0 - p) * 100.0
+        ));
     }
     Flag::Reliable
 }
@@ -98,7 +118,9 @@ mod tests {
         // 3/200: width 0.04 <= 0.05 -> reliable even though the relative width is large.
         assert_eq!(assess(3, 200, &t), Flag::Reliable);
         // 8/100: width ~0.113, relative ~141% -> unreliable.
-        assert!(matches!(assess(8, 100, &t), Flag::Unreliable(r) if r.contains("% of the estimate")));
+        assert!(
+            matches!(assess(8, 100, &t), Flag::Unreliable(r) if r.contains("% of the estimate"))
+        );
         // 92/100 mirrors it: shown, complement flagged for review.
         assert!(matches!(assess(92, 100, &t), Flag::Review(_)));
         assert!(matches!(assess(0, 2000, &t), Flag::Review(_)));

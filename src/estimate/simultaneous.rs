@@ -29,11 +29,17 @@ pub enum Simultaneous {
     SisonGlaz,
 }
 
-pub const SIMULTANEOUS: &[(&str, Simultaneous)] = &[("goodman", Simultaneous::Goodman), ("sison-glaz", Simultaneous::SisonGlaz)];
+pub const SIMULTANEOUS: &[(&str, Simultaneous)] = &[
+    ("goodman", Simultaneous::Goodman),
+    ("sison-glaz", Simultaneous::SisonGlaz),
+];
 
 impl Simultaneous {
     pub fn name(self) -> &'static str {
-        SIMULTANEOUS.iter().find(|(_, m)| *m == self).map_or("?", |(n, _)| n)
+        SIMULTANEOUS
+            .iter()
+            .find(|(_, m)| *m == self)
+            .map_or("?", |(n, _)| n)
     }
 
     pub fn title(self) -> &'static str {
@@ -44,14 +50,20 @@ impl Simultaneous {
     }
 
     pub fn from_name(s: &str) -> Result<Simultaneous, String> {
-        SIMULTANEOUS.iter().find(|(n, _)| *n == s).map(|(_, m)| *m).ok_or_else(|| {
-            let names: Vec<&str> = SIMULTANEOUS.iter().map(|(n, _)| *n).collect();
-            format!(
-                "unknown simultaneous-interval method `{s}`; known: {}{}",
-                names.join(", "),
-                crate::suggest::did_you_mean(s, names.iter().copied()).map(|m| format!(" (did you mean `{m}`?)")).unwrap_or_default()
-            )
-        })
+        SIMULTANEOUS
+            .iter()
+            .find(|(n, _)| *n == s)
+            .map(|(_, m)| *m)
+            .ok_or_else(|| {
+                let names: Vec<&str> = SIMULTANEOUS.iter().map(|(n, _)| *n).collect();
+                format!(
+                    "unknown simultaneous-interval method `{s}`; known: {}{}",
+                    names.join(", "),
+                    crate::suggest::did_you_mean(s, names.iter().copied())
+                        .map(|m| format!(" (did you mean `{m}`?)"))
+                        .unwrap_or_default()
+                )
+            })
     }
 
     pub fn intervals(self, counts: &[u64], level: f64) -> Option<Vec<(f64, f64)>> {
@@ -81,7 +93,10 @@ pub fn goodman(counts: &[u64], level: f64) -> Option<Vec<(f64, f64)>> {
                 let p = x as f64 / nf;
                 let root = (c * (c + 4.0 * nf * p * (1.0 - p))).sqrt();
                 let denom = 2.0 * (nf + c);
-                (((2.0 * nf * p + c - root) / denom).max(0.0), ((2.0 * nf * p + c + root) / denom).min(1.0))
+                (
+                    ((2.0 * nf * p + c - root) / denom).max(0.0),
+                    ((2.0 * nf * p + c + root) / denom).min(1.0),
+                )
             })
             .collect(),
     )
@@ -155,12 +170,20 @@ pub fn sison_glaz(counts: &[u64], level: f64) -> Option<Vec<(f64, f64)>> {
             let a = (lam + c).min(nf);
             let p_box = poisson_range(b, a, lam);
             log_prob += p_box.ln();
-            let fm = |r: f64| lam.powf(r) * (1.0 - (poisson_range(a - r + 1.0, a, lam) - poisson_range(b - r, b - 1.0, lam)) / p_box);
+            let fm = |r: f64| {
+                lam.powf(r)
+                    * (1.0
+                        - (poisson_range(a - r + 1.0, a, lam) - poisson_range(b - r, b - 1.0, lam))
+                            / p_box)
+            };
             let (m1, m2f, m3f, m4f) = (fm(1.0), fm(2.0), fm(3.0), fm(4.0));
             let mu = m1;
             let mu2 = m2f + mu - mu * mu;
             let mu3 = m3f + m2f * (3.0 - 3.0 * mu) + mu - 3.0 * mu * mu + 2.0 * mu.powi(3);
-            let mu4 = m4f + m3f * (6.0 - 4.0 * mu) + m2f * (7.0 - 12.0 * mu + 6.0 * mu * mu) + mu - 4.0 * mu * mu + 6.0 * mu.powi(3) - 3.0 * mu.powi(4);
+            let mu4 = m4f + m3f * (6.0 - 4.0 * mu) + m2f * (7.0 - 12.0 * mu + 6.0 * mu * mu) + mu
+                - 4.0 * mu * mu
+                + 6.0 * mu.powi(3)
+                - 3.0 * mu.powi(4);
             s_mu += mu;
             s_mu2 += mu2;
             s_mu3 += mu3;

@@ -36,8 +36,13 @@ pub struct TableTests {
 pub fn test_table(counts: &[Vec<u64>]) -> Option<TableTests> {
     let r = counts.len();
     let c = counts.first().map_or(0, Vec::len);
-    let row_tot: Vec<f64> = counts.iter().map(|row| row.iter().sum::<u64>() as f64).collect();
-    let col_tot: Vec<f64> = (0..c).map(|j| counts.iter().map(|row| row[j]).sum::<u64>() as f64).collect();
+    let row_tot: Vec<f64> = counts
+        .iter()
+        .map(|row| row.iter().sum::<u64>() as f64)
+        .collect();
+    let col_tot: Vec<f64> = (0..c)
+        .map(|j| counts.iter().map(|row| row[j]).sum::<u64>() as f64)
+        .collect();
     let rows: Vec<usize> = (0..r).filter(|&i| row_tot[i] > 0.0).collect();
     let cols: Vec<usize> = (0..c).filter(|&j| col_tot[j] > 0.0).collect();
     if rows.len() < 2 || cols.len() < 2 {
@@ -54,7 +59,8 @@ pub fn test_table(counts: &[Vec<u64>]) -> Option<TableTests> {
             if o > 0.0 {
                 g += o * (o / e).ln();
             }
-            residuals[i][j] = (o - e) / (e * (1.0 - row_tot[i] / n) * (1.0 - col_tot[j] / n)).sqrt();
+            residuals[i][j] =
+                (o - e) / (e * (1.0 - row_tot[i] / n) * (1.0 - col_tot[j] / n)).sqrt();
         }
     }
     g *= 2.0;

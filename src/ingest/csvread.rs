@@ -97,7 +97,13 @@ pub struct CsvReader<R> {
 
 impl<R: BufRead> CsvReader<R> {
     pub fn new(inner: R, delimiter: u8) -> CsvReader<R> {
-        CsvReader { inner, delimiter, line: 1, skip_lf: false, blank_lines: 0 }
+        CsvReader {
+            inner,
+            delimiter,
+            line: 1,
+            skip_lf: false,
+            blank_lines: 0,
+        }
     }
 
     pub fn into_inner(self) -> R {
@@ -155,7 +161,10 @@ impl<R: BufRead> CsvReader<R> {
                         }
                     }
                     State::Quoted => {
-                        let run = buf[i..].iter().position(|&c| c == b'"').unwrap_or(buf.len() - i);
+                        let run = buf[i..]
+                            .iter()
+                            .position(|&c| c == b'"')
+                            .unwrap_or(buf.len() - i);
                         let chunk = &buf[i..i + run];
                         self.line += chunk.iter().filter(|&&c| c == b'\n').count() as u64;
                         rec.buf.extend_from_slice(chunk);
@@ -217,11 +226,20 @@ mod tests {
     use super::*;
 
     fn records(data: &[u8], cap: usize) -> (Vec<(u64, Vec<String>, bool)>, u64) {
-        let mut r = CsvReader::new(io::BufReader::with_capacity(cap, without_bom(data).unwrap()), b',');
+        let mut r = CsvReader::new(
+            io::BufReader::with_capacity(cap, without_bom(data).unwrap()),
+            b',',
+        );
         let mut rec = RawRecord::default();
         let mut out = Vec::new();
         while r.read_record(&mut rec).unwrap() {
-            out.push((rec.line, rec.fields().map(|f| String::from_utf8_lossy(f).into_owned()).collect(), rec.unterminated_quote));
+            out.push((
+                rec.line,
+                rec.fields()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect(),
+                rec.unterminated_quote,
+            ));
         }
         (out, r.blank_lines)
     }
@@ -244,7 +262,10 @@ mod tests {
         }
         // Bytes that only begin like a mark are kept.
         let data: &[u8] = b"\xef\xbbx,y\n";
-        let mut r = CsvReader::new(io::BufReader::with_capacity(1, without_bom(data).unwrap()), b',');
+        let mut r = CsvReader::new(
+            io::BufReader::with_capacity(1, without_bom(data).unwrap()),
+            b',',
+        );
         let mut rec = RawRecord::default();
         assert!(r.read_record(&mut rec).unwrap());
         assert_eq!(rec.field(0), b"\xef\xbbx");

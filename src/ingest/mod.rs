@@ -18,9 +18,9 @@ mod csvread;
 
 pub use csvread::{without_bom, CsvReader, RawRecord};
 
-use crate::plan::InputPlan;
 #[cfg(test)]
 use crate::plan::InputKind;
+use crate::plan::InputPlan;
 
 /// A raw value of a needed column: `None` when the cell is one of the missing tokens.
 pub type RawValue = Option<String>;
@@ -89,7 +89,12 @@ pub enum IngestError {
     #[error("{path}, line 1: the header is not valid UTF-8 (column {column})\nhint: re-save the file as UTF-8 (in Excel: Save As > CSV UTF-8)")]
     HeaderEncoding { path: String, column: usize },
     #[error("{path}, line 1: column `{name}` appears twice in the header (columns {first} and {second})")]
-    DuplicateColumn { path: String, name: String, first: usize, second: usize },
+    DuplicateColumn {
+        path: String,
+        name: String,
+        first: usize,
+        second: usize,
+    },
     #[error("{path}: {message}")]
     Columns { path: String, message: String },
     #[error("cannot read {path}: {source}")]
@@ -145,7 +150,10 @@ pub fn read_from<R: Read>(
         source: e,
     };
     let reader = csvread::without_bom(reader).map_err(io_err)?;
-    let mut rdr = CsvReader::new(io::BufReader::with_capacity(1 << 18, reader), input.delimiter);
+    let mut rdr = CsvReader::new(
+        io::BufReader::with_capacity(1 << 18, reader),
+        input.delimiter,
+    );
 
     let mut record = RawRecord::default();
     if !rdr.read_record(&mut record).map_err(io_err)? {
@@ -158,16 +166,25 @@ pub fn read_from<R: Read>(
     })?;
     let index: Vec<usize> = columns
         .iter()
-        .map(|c| header.iter().position(|h| h == c).expect("checked by check_header"))
+        .map(|c| {
+            header
+                .iter()
+                .position(|h| h == c)
+                .expect("checked by check_header")
+        })
         .collect();
-    let count_index = input
-        .count_column
-        .as_ref()
-        .map(|c| header.iter().position(|h| h == c).expect("checked by check_header"));
-    let id_index = input
-        .id_column
-        .as_ref()
-        .map(|c| header.iter().position(|h| h == c).expect("checked by check_header"));
+    let count_index = input.count_column.as_ref().map(|c| {
+        header
+            .iter()
+            .position(|h| h == c)
+            .expect("checked by check_header")
+    });
+    let id_index = input.id_column.as_ref().map(|c| {
+        header
+            .iter()
+            .position(|h| h == c)
+            .expect("checked by check_header")
+    });
 
     let mut tuples: HashMap<Vec<RawValue>, usize> = HashMap::new();
     let mut rows: Vec<(Vec<RawValue>, u64)> = Vec::new();
@@ -211,7 +228,10 @@ pub fn read_from<R: Read>(
             match std::str::from_utf8(record.field(i)) {
                 Ok(s) => {
                     if s.contains('\0') {
-                        bad = Some(("NUL byte in a field", format!("column `{name}` contains a NUL byte")));
+                        bad = Some((
+                            "NUL byte in a field",
+                            format!("column `{name}` contains a NUL byte"),
+                        ));
                         break;
                     }
                     values.push(if input.missing.iter().any(|m| m == s) {
@@ -248,7 +268,10 @@ pub fn read_from<R: Read>(
             if let Some(first) = seen_ids.get(&id) {
                 rejected.push(reject(
                     "duplicate respondent id",
-                    format!("id `{}` was first seen on line {first}", String::from_utf8_lossy(&id)),
+                    format!(
+                        "id `{}` was first seen on line {first}",
+                        String::from_utf8_lossy(&id)
+                    ),
                 ));
                 continue;
             }
@@ -398,7 +421,11 @@ mod tests {
         let rej: Vec<(u64, &str)> = t.rejected.iter().map(|r| (r.line, r.reason)).collect();
         assert_eq!(
             rej,
-            [(3, "wrong number of fields"), (6, "duplicate respondent id"), (8, "invalid UTF-8")]
+            [
+                (3, "wrong number of fields"),
+                (6, "duplicate respondent id"),
+                (8, "invalid UTF-8")
+            ]
         );
         assert_eq!(t.records_kept + t.rejected.len() as u64, t.records_read);
         assert_eq!(t.respondents, 3);
@@ -413,7 +440,14 @@ mod tests {
         assert_eq!(t.respondents, 12);
         assert_eq!(t.rows, vec![(vec![Some("a".into())], 12)]);
         let details: Vec<&str> = t.rejected.iter().map(|r| r.detail.as_str()).collect();
-        assert_eq!(details, ["count `-1` is negative", "count `2.5` is not a whole number", "the count is empty"]);
+        assert_eq!(
+            details,
+            [
+                "count `-1` is negative",
+                "count `2.5` is not a whole number",
+                "the count is empty"
+            ]
+        );
     }
 
     #[test]
@@ -421,9 +455,21 @@ mod tests {
         let cols = vec![];
         let e = read_from("".as_bytes(), &input(InputKind::Counts), &cols, &ok).unwrap_err();
         assert!(e.to_string().contains("is empty"));
-        let e = read_from("o,count\n".as_bytes(), &input(InputKind::Counts), &cols, &ok).unwrap_err();
+        let e = read_from(
+            "o,count\n".as_bytes(),
+            &input(InputKind::Counts),
+            &cols,
+            &ok,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("no data rows"));
-        let e = read_from("o,o\n1,2\n".as_bytes(), &input(InputKind::Counts), &cols, &ok).unwrap_err();
+        let e = read_from(
+            "o,o\n1,2\n".as_bytes(),
+            &input(InputKind::Counts),
+            &cols,
+            &ok,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("appears twice"));
     }
 }

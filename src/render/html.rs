@@ -4,7 +4,10 @@
 use std::fmt::Write;
 
 use super::plots::bars::thousands;
-use super::{ci_phrase, comparison_label, exclusion_sentence, format_effect, format_p, level_pct, methods_paragraph, PlotFile, ReportInput};
+use super::{
+    ci_phrase, comparison_label, exclusion_sentence, format_effect, format_p, level_pct,
+    methods_paragraph, PlotFile, ReportInput,
+};
 use crate::estimate::compare::Measure;
 use crate::estimate::reliability::Flag;
 use crate::estimate::AnalysisResult;
@@ -63,7 +66,12 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
     // Contents.
     h.push_str("<nav aria-label=\"Contents\"><h2 id=\"contents\">Contents</h2><ol>\n<li><a href=\"#data\">Data and row accounting</a></li>\n");
     for r in input.results {
-        let _ = writeln!(h, "<li><a href=\"#a-{}\">{}</a></li>", escape(&r.plan.name), escape(&r.plan.title));
+        let _ = writeln!(
+            h,
+            "<li><a href=\"#a-{}\">{}</a></li>",
+            escape(&r.plan.name),
+            escape(&r.plan.title)
+        );
     }
     h.push_str("<li><a href=\"#methods\">Methods</a></li>\n<li><a href=\"#caveats\">Caveats</a></li>\n<li><a href=\"#provenance\">Provenance</a></li>\n</ol></nav>\n");
 
@@ -79,11 +87,24 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
         thousands(t.rejected.len() as u64)
     );
     h.push_str("<table><caption>Rows read, used and rejected</caption>\n<thead><tr><th scope=\"col\">Rows</th><th scope=\"col\">Count</th></tr></thead><tbody>\n");
-    let _ = writeln!(h, "<tr><th scope=\"row\">Read</th><td class=\"num\">{}</td></tr>", thousands(t.records_read));
+    let _ = writeln!(
+        h,
+        "<tr><th scope=\"row\">Read</th><td class=\"num\">{}</td></tr>",
+        thousands(t.records_read)
+    );
     for (reason, n) in t.rejected_by_reason() {
-        let _ = writeln!(h, "<tr><th scope=\"row\">Rejected: {}</th><td class=\"num\">{}</td></tr>", escape(reason), thousands(n));
+        let _ = writeln!(
+            h,
+            "<tr><th scope=\"row\">Rejected: {}</th><td class=\"num\">{}</td></tr>",
+            escape(reason),
+            thousands(n)
+        );
     }
-    let _ = writeln!(h, "<tr><th scope=\"row\">Used</th><td class=\"num\">{}</td></tr>", thousands(t.records_kept));
+    let _ = writeln!(
+        h,
+        "<tr><th scope=\"row\">Used</th><td class=\"num\">{}</td></tr>",
+        thousands(t.records_kept)
+    );
     if plan.input.kind == crate::plan::InputKind::Counts {
         let _ = writeln!(h, "<tr><th scope=\"row\">Respondents in used rows (sum of counts)</th><td class=\"num\">{}</td></tr>", thousands(t.respondents));
     }
@@ -97,7 +118,10 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
                 escape(&u.column),
                 escape(&u.value),
                 thousands(u.respondents),
-                u.suggestion.as_deref().map(|s| format!("<code>{}</code>", escape(s))).unwrap_or_default()
+                u.suggestion
+                    .as_deref()
+                    .map(|s| format!("<code>{}</code>", escape(s)))
+                    .unwrap_or_default()
             );
         }
         h.push_str("</tbody></table></div>\n");
@@ -110,7 +134,12 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
     // Methods.
     h.push_str("<h2 id=\"methods\">Methods</h2>\n");
     for r in input.results {
-        let _ = writeln!(h, "<p><strong>{}.</strong> {}</p>", escape(&r.plan.title), escape(&methods_paragraph(r)));
+        let _ = writeln!(
+            h,
+            "<p><strong>{}.</strong> {}</p>",
+            escape(&r.plan.title),
+            escape(&methods_paragraph(r))
+        );
     }
     h.push_str("<p>Estimates, counts and denominators are in <code>estimates.csv</code> and <code>estimates.json</code> beside this page, one row per analysis, subgroup and answer.</p>\n");
 
@@ -131,14 +160,23 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
     h.push_str("<h2 id=\"provenance\">Provenance</h2>\n<table><tbody>\n");
     let _ = writeln!(h, "<tr><th scope=\"row\">Input</th><td><code>{}</code><br><span class=\"muted\">SHA-256 {}</span></td></tr>", escape(&t.source.written), t.source.sha256);
     let _ = writeln!(h, "<tr><th scope=\"row\">Pipeline</th><td><code>{}</code><br><span class=\"muted\">SHA-256 {}</span></td></tr>", escape(&input.pipeline_written), input.pipeline_sha256);
-    let _ = writeln!(h, "<tr><th scope=\"row\">Tool</th><td>tally {}</td></tr>", env!("CARGO_PKG_VERSION"));
+    let _ = writeln!(
+        h,
+        "<tr><th scope=\"row\">Tool</th><td>tally {}</td></tr>",
+        env!("CARGO_PKG_VERSION")
+    );
     h.push_str("</tbody></table>\n<p class=\"muted\">The run date and stage timings are in <code>manifest.json</code>.</p>\n</main>\n</body>\n</html>\n");
     h
 }
 
 fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile]) {
     let p = &r.plan;
-    let _ = writeln!(h, "<section aria-labelledby=\"a-{0}\">\n<h2 id=\"a-{0}\">{1}</h2>", escape(&p.name), escape(&p.title));
+    let _ = writeln!(
+        h,
+        "<section aria-labelledby=\"a-{0}\">\n<h2 id=\"a-{0}\">{1}</h2>",
+        escape(&p.name),
+        escape(&p.title)
+    );
     if let Some(q) = &p.question {
         let _ = writeln!(h, "<p class=\"muted\">Question: {}</p>", escape(q));
     }
@@ -151,7 +189,12 @@ fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile]) {
     );
 
     // The table: one row per subgroup, one column per level.
-    let _ = writeln!(h, "<table>\n<caption>{}: percentage of respondents ({}), count / n</caption>\n<thead><tr>", escape(&p.title), escape(&ci_phrase(r)));
+    let _ = writeln!(
+        h,
+        "<table>\n<caption>{}: percentage of respondents ({}), count / n</caption>\n<thead><tr>",
+        escape(&p.title),
+        escape(&ci_phrase(r))
+    );
     if p.by.is_empty() {
         h.push_str("<th scope=\"col\">Group</th>");
     }
@@ -223,7 +266,11 @@ fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile]) {
         }
         h.push_str("</tr></thead><tbody>\n");
         for key in r.groups() {
-            let _ = write!(h, "<tr><th scope=\"row\">{}</th>", escape(&super::short_label(&key)));
+            let _ = write!(
+                h,
+                "<tr><th scope=\"row\">{}</th>",
+                escape(&super::short_label(&key))
+            );
             for e in r.rows_of(&key) {
                 match e.simultaneous {
                     Some((lo, hi)) => {
@@ -248,7 +295,12 @@ fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile]) {
             escape(&f.stem)
         );
     }
-    let _ = writeln!(h, "<p class=\"muted\">Level: {}; method: {}.</p>\n</section>", level_pct(p.level), escape(p.method.title()));
+    let _ = writeln!(
+        h,
+        "<p class=\"muted\">Level: {}; method: {}.</p>\n</section>",
+        level_pct(p.level),
+        escape(p.method.title())
+    );
 }
 
 fn comparisons_section(h: &mut String, r: &AnalysisResult) {
@@ -259,7 +311,11 @@ fn comparisons_section(h: &mut String, r: &AnalysisResult) {
         Measure::Ratio => "Ratio",
         Measure::OddsRatio => "Odds ratio",
     };
-    let _ = writeln!(h, "<h3>Subgroup comparisons by {}</h3>", escape(&r.plan.by[cp.by]));
+    let _ = writeln!(
+        h,
+        "<h3>Subgroup comparisons by {}</h3>",
+        escape(&r.plan.by[cp.by])
+    );
     if !r.comparisons.is_empty() {
         let _ = writeln!(
             h,
@@ -273,9 +329,25 @@ fn comparisons_section(h: &mut String, r: &AnalysisResult) {
             what
         );
         for c in &r.comparisons {
-            let share = |x: u64, n: u64| if n == 0 { "n = 0".to_string() } else { format!("{} ({} / {})", pct(x as f64 / n as f64), thousands(x), thousands(n)) };
+            let share = |x: u64, n: u64| {
+                if n == 0 {
+                    "n = 0".to_string()
+                } else {
+                    format!(
+                        "{} ({} / {})",
+                        pct(x as f64 / n as f64),
+                        thousands(x),
+                        thousands(n)
+                    )
+                }
+            };
             let effect = match c.result {
-                Some(x) => format!("{}<br><span class=\"ci\">{} to {}</span>", format_effect(measure, x.estimate), format_effect(measure, x.lower), format_effect(measure, x.upper)),
+                Some(x) => format!(
+                    "{}<br><span class=\"ci\">{} to {}</span>",
+                    format_effect(measure, x.estimate),
+                    format_effect(measure, x.lower),
+                    format_effect(measure, x.upper)
+                ),
                 None => "not defined".into(),
             };
             let _ = writeln!(
@@ -315,6 +387,9 @@ mod tests {
 
     #[test]
     fn escapes_markup() {
-        assert_eq!(escape("<script>alert('x') & \"y\"</script>"), "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;");
+        assert_eq!(
+            escape("<script>alert('x') & \"y\"</script>"),
+            "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;"
+        );
     }
 }

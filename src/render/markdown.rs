@@ -4,7 +4,10 @@ use std::fmt::Write;
 
 use super::html::pct;
 use super::plots::bars::thousands;
-use super::{ci_phrase, comparison_label, exclusion_sentence, format_effect, format_p, level_pct, methods_paragraph, PlotFile, ReportInput};
+use super::{
+    ci_phrase, comparison_label, exclusion_sentence, format_effect, format_p, level_pct,
+    methods_paragraph, PlotFile, ReportInput,
+};
 
 /// Escapes Markdown table and inline syntax in data-derived text.
 pub fn escape(s: &str) -> String {
@@ -40,7 +43,11 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
         thousands(t.records_kept),
         thousands(t.rejected.len() as u64)
     );
-    let _ = writeln!(m, "| Rows | Count |\n|---|---:|\n| Read | {} |", thousands(t.records_read));
+    let _ = writeln!(
+        m,
+        "| Rows | Count |\n|---|---:|\n| Read | {} |",
+        thousands(t.records_read)
+    );
     for (reason, n) in t.rejected_by_reason() {
         let _ = writeln!(m, "| Rejected: {} | {} |", escape(reason), thousands(n));
     }
@@ -48,7 +55,14 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
     if !input.unmapped.is_empty() {
         let _ = writeln!(m, "Unmapped answers (excluded from the analyses that use the column):\n\n| Column | Value | Respondents | Did you mean |\n|---|---|---:|---|");
         for u in input.unmapped {
-            let _ = writeln!(m, "| {} | {} | {} | {} |", escape(&u.column), escape(&u.value), thousands(u.respondents), u.suggestion.as_deref().map(escape).unwrap_or_default());
+            let _ = writeln!(
+                m,
+                "| {} | {} | {} | {} |",
+                escape(&u.column),
+                escape(&u.value),
+                thousands(u.respondents),
+                u.suggestion.as_deref().map(escape).unwrap_or_default()
+            );
         }
         m.push('\n');
     }
@@ -58,22 +72,50 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
         if let Some(q) = &p.question {
             let _ = writeln!(m, "Question: {}\n", escape(q));
         }
-        let _ = writeln!(m, "Denominator: {} (n = {}). {}\n", escape(&p.denominator), thousands(r.data.included), escape(&exclusion_sentence(r)));
-        let mut head: Vec<String> = if p.by.is_empty() { vec!["Group".into()] } else { p.by.iter().map(|b| escape(b)).collect() };
+        let _ = writeln!(
+            m,
+            "Denominator: {} (n = {}). {}\n",
+            escape(&p.denominator),
+            thousands(r.data.included),
+            escape(&exclusion_sentence(r))
+        );
+        let mut head: Vec<String> = if p.by.is_empty() {
+            vec!["Group".into()]
+        } else {
+            p.by.iter().map(|b| escape(b)).collect()
+        };
         head.push("n".into());
-        head.extend(p.levels.iter().map(|l| format!("{} ({})", escape(l), ci_phrase(r))));
-        let _ = writeln!(m, "| {} |\n|{}", head.join(" | "), "---|".repeat(head.len()));
+        head.extend(
+            p.levels
+                .iter()
+                .map(|l| format!("{} ({})", escape(l), ci_phrase(r))),
+        );
+        let _ = writeln!(
+            m,
+            "| {} |\n|{}",
+            head.join(" | "),
+            "---|".repeat(head.len())
+        );
         for key in r.groups() {
             let rows: Vec<_> = r.rows_of(&key).collect();
             let mut cells: Vec<String> = if p.by.is_empty() {
                 vec!["All".into()]
             } else {
-                key.iter().map(|v| v.as_deref().map_or("All".into(), escape)).collect()
+                key.iter()
+                    .map(|v| v.as_deref().map_or("All".into(), escape))
+                    .collect()
             };
             cells.push(thousands(rows.first().map_or(0, |x| x.n)));
             for e in rows {
                 cells.push(match e.interval {
-                    Some(i) => format!("{} ({} to {}); {}/{}", pct(i.estimate), pct(i.lower), pct(i.upper), e.count, e.n),
+                    Some(i) => format!(
+                        "{} ({} to {}); {}/{}",
+                        pct(i.estimate),
+                        pct(i.lower),
+                        pct(i.upper),
+                        e.count,
+                        e.n
+                    ),
                     None => "no estimate (n = 0)".into(),
                 });
             }
@@ -93,7 +135,14 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
                     cp.adjust.name()
                 );
                 for c in &r.comparisons {
-                    let est = c.result.map_or("not defined".into(), |x| format!("{} ({} to {})", format_effect(measure, x.estimate), format_effect(measure, x.lower), format_effect(measure, x.upper)));
+                    let est = c.result.map_or("not defined".into(), |x| {
+                        format!(
+                            "{} ({} to {})",
+                            format_effect(measure, x.estimate),
+                            format_effect(measure, x.lower),
+                            format_effect(measure, x.upper)
+                        )
+                    });
                     let _ = writeln!(
                         m,
                         "| {} | {} | {}/{} | {}/{} | {} | {} | {} |",
@@ -120,7 +169,12 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
     }
     let _ = writeln!(m, "## Methods\n");
     for r in input.results {
-        let _ = writeln!(m, "**{}.** {}\n", escape(&r.plan.title), escape(&methods_paragraph(r)));
+        let _ = writeln!(
+            m,
+            "**{}.** {}\n",
+            escape(&r.plan.title),
+            escape(&methods_paragraph(r))
+        );
     }
     let _ = writeln!(m, "## Caveats\n");
     for c in &plan.report.caveats {

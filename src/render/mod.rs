@@ -43,17 +43,44 @@ pub struct PlotFile {
 pub fn render(input: &ReportInput) -> Result<Vec<Artifact>, String> {
     let plots = render_plots(input)?;
     let mut out = vec![
-        Artifact { path: "estimates.csv".into(), bytes: tables::estimates_csv(input.results) },
-        Artifact { path: "estimates.json".into(), bytes: tables::estimates_json(input)? },
-        Artifact { path: "rejected.csv".into(), bytes: tables::rejected_csv(input.table) },
-        Artifact { path: "unmapped.csv".into(), bytes: tables::unmapped_csv(input.unmapped) },
-        Artifact { path: "index.html".into(), bytes: html::report(input, &plots).into_bytes() },
-        Artifact { path: "report.md".into(), bytes: markdown::report(input, &plots).into_bytes() },
+        Artifact {
+            path: "estimates.csv".into(),
+            bytes: tables::estimates_csv(input.results),
+        },
+        Artifact {
+            path: "estimates.json".into(),
+            bytes: tables::estimates_json(input)?,
+        },
+        Artifact {
+            path: "rejected.csv".into(),
+            bytes: tables::rejected_csv(input.table),
+        },
+        Artifact {
+            path: "unmapped.csv".into(),
+            bytes: tables::unmapped_csv(input.unmapped),
+        },
+        Artifact {
+            path: "index.html".into(),
+            bytes: html::report(input, &plots).into_bytes(),
+        },
+        Artifact {
+            path: "report.md".into(),
+            bytes: markdown::report(input, &plots).into_bytes(),
+        },
     ];
-    out.push(Artifact { path: "comparisons.csv".into(), bytes: tables::comparisons_csv(input.results) });
+    out.push(Artifact {
+        path: "comparisons.csv".into(),
+        bytes: tables::comparisons_csv(input.results),
+    });
     for p in plots {
-        out.push(Artifact { path: format!("plots/{}.svg", p.stem), bytes: p.rendered.svg.into_bytes() });
-        out.push(Artifact { path: format!("plots/{}.png", p.stem), bytes: p.rendered.png });
+        out.push(Artifact {
+            path: format!("plots/{}.svg", p.stem),
+            bytes: p.rendered.svg.into_bytes(),
+        });
+        out.push(Artifact {
+            path: format!("plots/{}.png", p.stem),
+            bytes: p.rendered.png,
+        });
     }
     Ok(out)
 }
@@ -109,7 +136,11 @@ pub fn comparison_label(c: &crate::estimate::ComparisonRow) -> String {
 }
 
 fn forest_plot(r: &AnalysisResult) -> plots::forest::ForestPlot {
-    let cp = r.plan.compare.as_ref().expect("comparisons come from a compare plan");
+    let cp = r
+        .plan
+        .compare
+        .as_ref()
+        .expect("comparisons come from a compare plan");
     let measure = cp.method.measure();
     let rows = r
         .comparisons
@@ -188,7 +219,10 @@ fn bar_chart(r: &AnalysisResult) -> BarChart {
             BarGroup {
                 label: short_label(&key),
                 n: rows.first().map_or(0, |x| x.n),
-                values: rows.iter().map(|x| x.interval.map(|i| (i.estimate, i.lower, i.upper))).collect(),
+                values: rows
+                    .iter()
+                    .map(|x| x.interval.map(|i| (i.estimate, i.lower, i.upper)))
+                    .collect(),
             }
         })
         .collect();
@@ -211,7 +245,11 @@ fn bar_chart(r: &AnalysisResult) -> BarChart {
     BarChart {
         colours: plots::level_colours(&sides),
         title: r.plan.title.clone(),
-        subtitle: format!("Denominator: {}. Whiskers: {}.", r.plan.denominator, ci_phrase(r)),
+        subtitle: format!(
+            "Denominator: {}. Whiskers: {}.",
+            r.plan.denominator,
+            ci_phrase(r)
+        ),
         x_label: format!("Percentage of respondents ({})", ci_phrase(r)),
         levels: r.plan.levels.clone(),
         groups,
@@ -226,7 +264,10 @@ fn diverging_chart(r: &AnalysisResult) -> DivergingChart {
         .map(|l| (l, Side::Negative))
         .chain(p.neutral.iter().map(|l| (l, Side::Neutral)))
         .chain(p.positive.iter().map(|l| (l, Side::Positive)))
-        .map(|(l, side)| Segment { level: l.clone(), side })
+        .map(|(l, side)| Segment {
+            level: l.clone(),
+            side,
+        })
         .collect();
     let aside: Vec<&str> = p
         .levels
@@ -247,13 +288,22 @@ fn diverging_chart(r: &AnalysisResult) -> DivergingChart {
             let values = (n > 0).then(|| {
                 segments
                     .iter()
-                    .map(|s| rows.iter().find(|x| x.outcome == s.level).map_or(0.0, |x| x.count as f64 / n as f64))
+                    .map(|s| {
+                        rows.iter()
+                            .find(|x| x.outcome == s.level)
+                            .map_or(0.0, |x| x.count as f64 / n as f64)
+                    })
                     .collect()
             });
             (short_label(&key), n, values)
         })
         .collect();
-    DivergingChart { title: r.plan.title.clone(), subtitle, segments, groups }
+    DivergingChart {
+        title: r.plan.title.clone(),
+        subtitle,
+        segments,
+        groups,
+    }
 }
 
 /// Sentences describing who was excluded from an analysis, for the methods paragraph.
@@ -281,11 +331,18 @@ pub fn methods_paragraph(r: &AnalysisResult) -> String {
     let by = if p.by.is_empty() {
         String::new()
     } else {
-        format!(" Estimates are given for every subgroup of {} and for every margin.", p.by.join(" \u{d7} "))
+        format!(
+            " Estimates are given for every subgroup of {} and for every margin.",
+            p.by.join(" \u{d7} ")
+        )
     };
     let missing = match p.missing {
-        crate::plan::MissingPolicy::Exclude => "Missing answers were excluded (complete-case analysis).",
-        crate::plan::MissingPolicy::Level => "Missing answers were kept as their own category, `missing`.",
+        crate::plan::MissingPolicy::Exclude => {
+            "Missing answers were excluded (complete-case analysis)."
+        }
+        crate::plan::MissingPolicy::Level => {
+            "Missing answers were kept as their own category, `missing`."
+        }
     };
     format!(
         "Each percentage is the number of respondents giving that answer divided by the denominator: {}, {} respondents in all. {} {}{} Intervals are two-sided {} confidence intervals by the {} method ({}).",

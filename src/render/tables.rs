@@ -40,7 +40,9 @@ pub fn grouping_columns(results: &[AnalysisResult]) -> Vec<String> {
 }
 
 fn csv_bytes(rows: Vec<Vec<String>>) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
     for row in rows {
         // Writing to a Vec cannot fail.
         let _ = w.write_record(row.iter().map(|c| c.as_bytes()));
@@ -54,8 +56,22 @@ pub fn estimates_csv(results: &[AnalysisResult]) -> Vec<u8> {
     let mut header = vec!["analysis".to_string()];
     header.extend(gcols.iter().cloned());
     header.extend(
-        ["outcome", "count", "n", "proportion", "ci_lower", "ci_upper", "ci_method", "ci_level", "reliability", "simultaneous_method", "simultaneous_lower", "simultaneous_upper", "note"]
-            .map(String::from),
+        [
+            "outcome",
+            "count",
+            "n",
+            "proportion",
+            "ci_lower",
+            "ci_upper",
+            "ci_method",
+            "ci_level",
+            "reliability",
+            "simultaneous_method",
+            "simultaneous_lower",
+            "simultaneous_upper",
+            "note",
+        ]
+        .map(String::from),
     );
     let mut rows = vec![header.iter().map(|h| safe_cell(h).into_owned()).collect()];
     for r in results {
@@ -64,7 +80,9 @@ pub fn estimates_csv(results: &[AnalysisResult]) -> Vec<u8> {
             for g in &gcols {
                 let cell = match r.plan.by.iter().position(|b| b == g) {
                     None => String::new(),
-                    Some(i) => e.group[i].as_deref().map_or(ALL.to_string(), |v| safe_cell(v).into_owned()),
+                    Some(i) => e.group[i]
+                        .as_deref()
+                        .map_or(ALL.to_string(), |v| safe_cell(v).into_owned()),
                 };
                 row.push(cell);
             }
@@ -97,7 +115,11 @@ pub fn estimates_csv(results: &[AnalysisResult]) -> Vec<u8> {
 }
 
 fn push_simultaneous(row: &mut Vec<String>, r: &AnalysisResult, e: &crate::estimate::EstimateRow) {
-    row.push(r.plan.simultaneous.map_or(String::new(), |m| m.name().to_string()));
+    row.push(
+        r.plan
+            .simultaneous
+            .map_or(String::new(), |m| m.name().to_string()),
+    );
     row.push(e.simultaneous.map_or(String::new(), |s| num(s.0)));
     row.push(e.simultaneous.map_or(String::new(), |s| num(s.1)));
 }
@@ -165,12 +187,26 @@ pub fn estimates_json(input: &ReportInput) -> Result<Vec<u8>, String> {
             ci_level: r.plan.level,
             respondents_available: r.data.available,
             respondents_included: r.data.included,
-            exclusions: r.data.exclusions.iter().map(|(reason, n)| JsonReason { reason, respondents: *n }).collect(),
+            exclusions: r
+                .data
+                .exclusions
+                .iter()
+                .map(|(reason, n)| JsonReason {
+                    reason,
+                    respondents: *n,
+                })
+                .collect(),
             estimates: r
                 .rows
                 .iter()
                 .map(|e| JsonEstimate {
-                    group: r.plan.by.iter().map(String::as_str).zip(e.group.iter().map(|g| g.as_deref())).collect(),
+                    group: r
+                        .plan
+                        .by
+                        .iter()
+                        .map(String::as_str)
+                        .zip(e.group.iter().map(|g| g.as_deref()))
+                        .collect(),
                     outcome: &e.outcome,
                     count: e.count,
                     n: e.n,
@@ -178,7 +214,11 @@ pub fn estimates_json(input: &ReportInput) -> Result<Vec<u8>, String> {
                     ci_lower: e.interval.map(|i| i.lower),
                     ci_upper: e.interval.map(|i| i.upper),
                     reliability: e.flag.as_ref().map(|f| f.code()),
-                    reliability_note: e.flag.as_ref().map(|f| f.reason()).filter(|r| !r.is_empty()),
+                    reliability_note: e
+                        .flag
+                        .as_ref()
+                        .map(|f| f.reason())
+                        .filter(|r| !r.is_empty()),
                     simultaneous: e.simultaneous.map(|s| [s.0, s.1]),
                 })
                 .collect(),
@@ -191,14 +231,17 @@ pub fn estimates_json(input: &ReportInput) -> Result<Vec<u8>, String> {
         input_sha256: &input.table.source.sha256,
         analyses,
     };
-    let mut bytes = serde_json::to_vec_pretty(&report).map_err(|e| format!("writing estimates.json: {e}"))?;
+    let mut bytes =
+        serde_json::to_vec_pretty(&report).map_err(|e| format!("writing estimates.json: {e}"))?;
     bytes.push(b'\n');
     Ok(bytes)
 }
 
 /// Every rejected record, verbatim, with its line and reason.
 pub fn rejected_csv(table: &Table) -> Vec<u8> {
-    let mut rows = vec![["line", "reason", "detail", "record"].map(String::from).to_vec()];
+    let mut rows = vec![["line", "reason", "detail", "record"]
+        .map(String::from)
+        .to_vec()];
     for r in &table.rejected {
         rows.push(vec![
             r.line.to_string(),
@@ -212,37 +255,45 @@ pub fn rejected_csv(table: &Table) -> Vec<u8> {
 
 /// Every raw value without a recode entry, with its count and a suggestion.
 pub fn unmapped_csv(unmapped: &[Unmapped]) -> Vec<u8> {
-    let mut rows = vec![["column", "value", "respondents", "did_you_mean"].map(String::from).to_vec()];
+    let mut rows = vec![["column", "value", "respondents", "did_you_mean"]
+        .map(String::from)
+        .to_vec()];
     for u in unmapped {
         rows.push(vec![
             safe_cell(&u.column).into_owned(),
             safe_cell(&u.value).into_owned(),
             u.respondents.to_string(),
-            u.suggestion.as_deref().map(|s| safe_cell(s).into_owned()).unwrap_or_default(),
+            u.suggestion
+                .as_deref()
+                .map(|s| safe_cell(s).into_owned())
+                .unwrap_or_default(),
         ]);
     }
     csv_bytes(rows)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::safe_cell;
-
-    #[test]
-    fn formula_cells_are_neutralised() {
-        assert_eq!(safe_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(safe_cell("+1"), "'+1");
-        assert_eq!(safe_cell("@SUM"), "'@SUM");
-        assert_eq!(safe_cell("\tx"), "'\tx");
-        assert_eq!(safe_cell("worsened"), "worsened");
-    }
-}
-
 /// Every subgroup comparison: one row per analysis x outcome level x pair.
 pub fn comparisons_csv(results: &[AnalysisResult]) -> Vec<u8> {
     let header = [
-        "analysis", "by", "outcome", "group1", "x1", "n1", "group2", "x2", "n2", "measure", "method", "ci_level",
-        "estimate", "ci_lower", "ci_upper", "test", "p_value", "adjust", "p_adjusted",
+        "analysis",
+        "by",
+        "outcome",
+        "group1",
+        "x1",
+        "n1",
+        "group2",
+        "x2",
+        "n2",
+        "measure",
+        "method",
+        "ci_level",
+        "estimate",
+        "ci_lower",
+        "ci_upper",
+        "test",
+        "p_value",
+        "adjust",
+        "p_adjusted",
     ];
     let mut rows = vec![header.map(String::from).to_vec()];
     for r in results {
@@ -273,4 +324,18 @@ pub fn comparisons_csv(results: &[AnalysisResult]) -> Vec<u8> {
         }
     }
     csv_bytes(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_cell;
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        assert_eq!(safe_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(safe_cell("+1"), "'+1");
+        assert_eq!(safe_cell("@SUM"), "'@SUM");
+        assert_eq!(safe_cell("\tx"), "'\tx");
+        assert_eq!(safe_cell("worsened"), "worsened");
+    }
 }

@@ -121,14 +121,18 @@ fn prepare_analysis(plan: &Plan, a: &AnalysisPlan, table: &Table) -> AnalysisDat
                 }
                 Value::Clean(v) if keep.iter().any(|k| k == v) => {}
                 _ => {
-                    exclude(format!("outside denominator: `{c}` not in {{{}}}", keep.join(", ")));
+                    exclude(format!(
+                        "outside denominator: `{c}` not in {{{}}}",
+                        keep.join(", ")
+                    ));
                     continue 'rows;
                 }
             }
         }
         // 3-4: outcome and subgroups.
         let mut group = Vec::with_capacity(by_i.len());
-        let columns = std::iter::once((outcome_i, &a.outcome)).chain(by_i.iter().copied().zip(&a.by));
+        let columns =
+            std::iter::once((outcome_i, &a.outcome)).chain(by_i.iter().copied().zip(&a.by));
         let mut outcome = String::new();
         for (k, (i, c)) in columns.enumerate() {
             let v = match recode(plan, c, &values[i]) {
@@ -161,19 +165,22 @@ fn prepare_analysis(plan: &Plan, a: &AnalysisPlan, table: &Table) -> AnalysisDat
     }
     debug_assert_eq!(available, included + exclusions.values().sum::<u64>());
 
-    let group_orders = a
-        .by
-        .iter()
-        .enumerate()
-        .map(|(k, c)| group_order(plan, c, cells.keys().map(|(g, _)| g[k].as_str())))
-        .collect();
+    let group_orders =
+        a.by.iter()
+            .enumerate()
+            .map(|(k, c)| group_order(plan, c, cells.keys().map(|(g, _)| g[k].as_str())))
+            .collect();
     AnalysisData {
         available,
         exclusions: order_reasons(exclusions),
         included,
         cells: cells
             .into_iter()
-            .map(|((group, outcome), count)| Cell { group, outcome, count })
+            .map(|((group, outcome), count)| Cell {
+                group,
+                outcome,
+                count,
+            })
             .collect(),
         group_orders,
     }
@@ -206,7 +213,8 @@ fn group_order<'a>(plan: &Plan, column: &str, seen: impl Iterator<Item = &'a str
     let mut order: Vec<String> = Vec::new();
     if let Some(map) = plan.recode.get(column) {
         for target in map.values() {
-            if target != MISSING_LABEL && seen.contains(&target.as_str()) && !order.contains(target) {
+            if target != MISSING_LABEL && seen.contains(&target.as_str()) && !order.contains(target)
+            {
                 order.push(target.clone());
             }
         }

@@ -82,7 +82,11 @@ pub fn interval(x: u64, n: u64, level: f64) -> (f64, f64) {
             }
         }
         let k0 = lo;
-        let b = root_or_end(|p| lower_tail(k0 + 1, n, p) - upper_tail(xi, n, p), p_lower, p_hat);
+        let b = root_or_end(
+            |p| lower_tail(k0 + 1, n, p) - upper_tail(xi, n, p),
+            p_lower,
+            p_hat,
+        );
         let g = |p: f64| upper_tail(xi, n, p) + lower_tail(k0, n, p) - alpha;
         if g(b) > 0.0 {
             root_or_end(g, p_lower, b)
@@ -104,7 +108,11 @@ pub fn interval(x: u64, n: u64, level: f64) -> (f64, f64) {
             }
         }
         let j0 = lo;
-        let b = root_or_end(|p| upper_tail(j0 - 1, n, p) - lower_tail(xi, n, p), p_hat, p_upper);
+        let b = root_or_end(
+            |p| upper_tail(j0 - 1, n, p) - lower_tail(xi, n, p),
+            p_hat,
+            p_upper,
+        );
         let g = |p: f64| lower_tail(xi, n, p) + upper_tail(j0, n, p) - alpha;
         if g(b) > 0.0 {
             root_or_end(g, b, p_upper)

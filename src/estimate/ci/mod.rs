@@ -234,7 +234,9 @@ impl Side {
             "two" | "two-sided" => Ok(Side::Two),
             "lower" => Ok(Side::Lower),
             "upper" => Ok(Side::Upper),
-            _ => Err(format!("unknown side `{s}`; expected `two`, `lower` or `upper`")),
+            _ => Err(format!(
+                "unknown side `{s}`; expected `two`, `lower` or `upper`"
+            )),
         }
     }
 }
@@ -243,15 +245,25 @@ impl Method {
     /// A one- or two-sided interval. Every method but Blaker's is equal-tailed, so its
     /// one-sided bound at `level` is the two-sided bound at `2 level - 1`; Blaker's
     /// construction is two-sided only (its one-sided analogue is Clopper-Pearson's).
-    pub fn interval_sided(self, x: u64, n: u64, level: f64, side: Side) -> Result<Option<Interval>, String> {
+    pub fn interval_sided(
+        self,
+        x: u64,
+        n: u64,
+        level: f64,
+        side: Side,
+    ) -> Result<Option<Interval>, String> {
         if side == Side::Two {
             return Ok(self.interval(x, n, level));
         }
         if self == Method::Blaker {
-            return Err("blaker has no one-sided form (its one-sided analogue is clopper-pearson)".into());
+            return Err(
+                "blaker has no one-sided form (its one-sided analogue is clopper-pearson)".into(),
+            );
         }
         if level <= 0.5 {
-            return Err(format!("a one-sided bound needs a level above 0.5, got {level}"));
+            return Err(format!(
+                "a one-sided bound needs a level above 0.5, got {level}"
+            ));
         }
         Ok(self.interval(x, n, 2.0 * level - 1.0).map(|i| match side {
             Side::Lower => Interval { upper: 1.0, ..i },
@@ -281,7 +293,11 @@ impl fmt::Display for UnknownMethod {
             None => write!(
                 f,
                 " (known: {})",
-                METHODS.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")
+                METHODS
+                    .iter()
+                    .map(|m| m.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         }
     }
@@ -341,8 +357,14 @@ mod tests {
                             assert!(ci.upper >= prev.upper - 1e-15, "{name} {x}/{n} narrower");
                         }
                         let mirror = info.method.interval(n - x, n, level).unwrap();
-                        assert!((mirror.lower - (1.0 - ci.upper)).abs() < 1e-12, "{name} mirror");
-                        assert!((mirror.upper - (1.0 - ci.lower)).abs() < 1e-12, "{name} mirror");
+                        assert!(
+                            (mirror.lower - (1.0 - ci.upper)).abs() < 1e-12,
+                            "{name} mirror"
+                        );
+                        assert!(
+                            (mirror.upper - (1.0 - ci.lower)).abs() < 1e-12,
+                            "{name} mirror"
+                        );
                         previous = Some(ci);
                     }
                 }
@@ -353,14 +375,22 @@ mod tests {
     #[test]
     fn one_sided_bounds_are_two_sided_bounds_at_twice_the_tail() {
         // One-sided 95% Clopper-Pearson upper bound for 0/10 is 1 - 0.05^(1/10).
-        let ci = Method::ClopperPearson.interval_sided(0, 10, 0.95, Side::Upper).unwrap().unwrap();
+        let ci = Method::ClopperPearson
+            .interval_sided(0, 10, 0.95, Side::Upper)
+            .unwrap()
+            .unwrap();
         assert_eq!(ci.lower, 0.0);
         assert!((ci.upper - (1.0 - 0.05f64.powf(0.1))).abs() < 1e-14);
-        let lo = Method::Wilson.interval_sided(7, 10, 0.95, Side::Lower).unwrap().unwrap();
+        let lo = Method::Wilson
+            .interval_sided(7, 10, 0.95, Side::Lower)
+            .unwrap()
+            .unwrap();
         // (2 * 0.95 - 1 is 0.8999999999999999 in binary64, one ulp from the literal 0.9.)
         assert!((lo.lower - Method::Wilson.interval(7, 10, 0.9).unwrap().lower).abs() < 1e-15);
         assert_eq!(lo.upper, 1.0);
-        assert!(Method::Blaker.interval_sided(7, 10, 0.95, Side::Lower).is_err());
+        assert!(Method::Blaker
+            .interval_sided(7, 10, 0.95, Side::Lower)
+            .is_err());
     }
 
     #[test]
@@ -374,6 +404,9 @@ mod tests {
     fn unknown_names_get_a_suggestion() {
         let err = Method::from_name("wilsen").unwrap_err();
         assert_eq!(err.suggestion.as_deref(), Some("wilson"));
-        assert!(Method::from_name("exact-ish-thing-nobody-knows").unwrap_err().suggestion.is_none());
+        assert!(Method::from_name("exact-ish-thing-nobody-knows")
+            .unwrap_err()
+            .suggestion
+            .is_none());
     }
 }

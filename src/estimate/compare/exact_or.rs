@@ -42,7 +42,12 @@ impl Conditional {
 
     /// Probabilities at `ln psi = t`.
     pub fn probs(&self, t: f64) -> Vec<f64> {
-        let lw: Vec<f64> = self.log_w.iter().enumerate().map(|(i, w)| w + t * i as f64).collect();
+        let lw: Vec<f64> = self
+            .log_w
+            .iter()
+            .enumerate()
+            .map(|(i, w)| w + t * i as f64)
+            .collect();
         let max = lw.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let e: Vec<f64> = lw.iter().map(|v| (v - max).exp()).collect();
         let s: f64 = e.iter().sum();
@@ -60,7 +65,11 @@ pub fn interval(p: Pair, level: f64) -> Option<Comparison> {
     let last = (cond.hi - cond.lo) as usize;
     let mean_excess = |t: f64| {
         let pr = cond.probs(t);
-        pr.iter().enumerate().map(|(k, q)| k as f64 * q).sum::<f64>() - i as f64
+        pr.iter()
+            .enumerate()
+            .map(|(k, q)| k as f64 * q)
+            .sum::<f64>()
+            - i as f64
     };
     let estimate = if i == 0 {
         0.0
@@ -89,5 +98,9 @@ pub fn interval(p: Pair, level: f64) -> Option<Comparison> {
         let lower_tail = |t: f64| alpha / 2.0 - cond.probs(t)[..=i].iter().sum::<f64>();
         bound(&lower_tail, estimate, 1.0)
     };
-    Some(Comparison { estimate, lower, upper })
+    Some(Comparison {
+        estimate,
+        lower,
+        upper,
+    })
 }

@@ -19,9 +19,18 @@ use crate::estimate::dist::z_two_sided;
 
 pub fn interval(p: Pair, level: f64) -> Option<Comparison> {
     let add = if p.x1 == 0 || p.x2 == 0 { 0.5 } else { 0.0 };
-    let (x1, n1, x2, n2) = (p.x1 as f64 + add, p.n1 as f64 + add, p.x2 as f64 + add, p.n2 as f64 + add);
+    let (x1, n1, x2, n2) = (
+        p.x1 as f64 + add,
+        p.n1 as f64 + add,
+        p.x2 as f64 + add,
+        p.n2 as f64 + add,
+    );
     let z = z_two_sided(level);
     let log_rr = (x1 / n1).ln() - (x2 / n2).ln();
     let se = (1.0 / x1 - 1.0 / n1 + 1.0 / x2 - 1.0 / n2).max(0.0).sqrt();
-    Some(Comparison { estimate: log_rr.exp(), lower: (log_rr - z * se).exp(), upper: (log_rr + z * se).exp() })
+    Some(Comparison {
+        estimate: log_rr.exp(),
+        lower: (log_rr - z * se).exp(),
+        upper: (log_rr + z * se).exp(),
+    })
 }

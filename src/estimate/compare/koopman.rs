@@ -53,9 +53,21 @@ pub fn interval(p: Pair, level: f64) -> Option<Comparison> {
         }
     };
     let estimate = p1 / p2;
-    let lower = if p.x1 == 0 { 0.0 } else { bound(&excess, estimate, -1.0) };
-    let upper = if p.x2 == 0 { f64::INFINITY } else { bound(&excess, estimate, 1.0) };
-    Some(Comparison { estimate, lower, upper })
+    let lower = if p.x1 == 0 {
+        0.0
+    } else {
+        bound(&excess, estimate, -1.0)
+    };
+    let upper = if p.x2 == 0 {
+        f64::INFINITY
+    } else {
+        bound(&excess, estimate, 1.0)
+    };
+    Some(Comparison {
+        estimate,
+        lower,
+        upper,
+    })
 }
 
 /// Searches from the estimate (log scale) in `direction` for where `excess` turns positive.
@@ -78,6 +90,10 @@ pub(super) fn bound(excess: &dyn Fn(f64) -> f64, estimate: f64, direction: f64) 
         step *= 2.0;
         outer = start + direction * step;
     }
-    let (a, b) = if direction < 0.0 { (outer, inner) } else { (inner, outer) };
+    let (a, b) = if direction < 0.0 {
+        (outer, inner)
+    } else {
+        (inner, outer)
+    };
     find_root(excess, a, b).exp()
 }

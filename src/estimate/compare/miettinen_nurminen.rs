@@ -53,7 +53,11 @@ pub fn interval(p: Pair, level: f64) -> Comparison {
     let z2 = z_two_sided(level).powi(2);
     let d_hat = p.p1() - p.p2();
     let big_n = (p.n1 + p.n2) as f64;
-    let correction = if big_n > 1.0 { big_n / (big_n - 1.0) } else { 1.0 };
+    let correction = if big_n > 1.0 {
+        big_n / (big_n - 1.0)
+    } else {
+        1.0
+    };
     let excess = |delta: f64| {
         let (t1, t2) = restricted_mle(&p, delta);
         let v = (t1 * (1.0 - t1) / p.n1 as f64 + t2 * (1.0 - t2) / p.n2 as f64) * correction;
@@ -68,7 +72,19 @@ pub fn interval(p: Pair, level: f64) -> Comparison {
             num / v - z2
         }
     };
-    let lower = if d_hat <= -1.0 || excess(-1.0) <= 0.0 { -1.0 } else { find_root(excess, -1.0, d_hat) };
-    let upper = if d_hat >= 1.0 || excess(1.0) <= 0.0 { 1.0 } else { find_root(excess, d_hat, 1.0) };
-    Comparison { estimate: d_hat, lower, upper }
+    let lower = if d_hat <= -1.0 || excess(-1.0) <= 0.0 {
+        -1.0
+    } else {
+        find_root(excess, -1.0, d_hat)
+    };
+    let upper = if d_hat >= 1.0 || excess(1.0) <= 0.0 {
+        1.0
+    } else {
+        find_root(excess, d_hat, 1.0)
+    };
+    Comparison {
+        estimate: d_hat,
+        lower,
+        upper,
+    }
 }

@@ -100,7 +100,10 @@ pub const COMPARE_METHODS: &[CompareInfo] = &[
 
 impl CompareMethod {
     fn info(self) -> &'static CompareInfo {
-        COMPARE_METHODS.iter().find(|m| m.method == self).expect("every method has a registry row")
+        COMPARE_METHODS
+            .iter()
+            .find(|m| m.method == self)
+            .expect("every method has a registry row")
     }
     pub fn name(self) -> &'static str {
         self.info().name
@@ -123,7 +126,9 @@ impl CompareMethod {
             "unknown {} method `{name}`; known: {}{}",
             measure.name(),
             names.join(", "),
-            crate::suggest::did_you_mean(name, names.iter().copied()).map(|m| format!(" (did you mean `{m}`?)")).unwrap_or_default()
+            crate::suggest::did_you_mean(name, names.iter().copied())
+                .map(|m| format!(" (did you mean `{m}`?)"))
+                .unwrap_or_default()
         ))
     }
 }

@@ -28,21 +28,35 @@ pub enum Test {
     Fisher,
 }
 
-pub const TESTS: &[(&str, Test)] = &[("chisq", Test::ChiSquare), ("chisq-yates", Test::ChiSquareYates), ("fisher", Test::Fisher)];
+pub const TESTS: &[(&str, Test)] = &[
+    ("chisq", Test::ChiSquare),
+    ("chisq-yates", Test::ChiSquareYates),
+    ("fisher", Test::Fisher),
+];
 
 impl Test {
     pub fn name(self) -> &'static str {
-        TESTS.iter().find(|(_, t)| *t == self).map(|(n, _)| *n).unwrap_or("?")
+        TESTS
+            .iter()
+            .find(|(_, t)| *t == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("?")
     }
     pub fn from_name(s: &str) -> Result<Test, String> {
-        TESTS.iter().find(|(n, _)| *n == s).map(|(_, t)| *t).ok_or_else(|| {
-            let names: Vec<&str> = TESTS.iter().map(|(n, _)| *n).collect();
-            format!(
-                "unknown test `{s}`; known: {}{}",
-                names.join(", "),
-                crate::suggest::did_you_mean(s, names.iter().copied()).map(|m| format!(" (did you mean `{m}`?)")).unwrap_or_default()
-            )
-        })
+        TESTS
+            .iter()
+            .find(|(n, _)| *n == s)
+            .map(|(_, t)| *t)
+            .ok_or_else(|| {
+                let names: Vec<&str> = TESTS.iter().map(|(n, _)| *n).collect();
+                format!(
+                    "unknown test `{s}`; known: {}{}",
+                    names.join(", "),
+                    crate::suggest::did_you_mean(s, names.iter().copied())
+                        .map(|m| format!(" (did you mean `{m}`?)"))
+                        .unwrap_or_default()
+                )
+            })
     }
     pub fn run(self, p: Pair) -> Option<TestResult> {
         match self {
@@ -55,21 +69,41 @@ impl Test {
 
 /// Pearson's chi-square test, optionally with Yates' correction (R's form).
 pub fn chisq(p: Pair, yates: bool) -> Option<TestResult> {
-    let obs = [p.x1 as f64, (p.n1 - p.x1) as f64, p.x2 as f64, (p.n2 - p.x2) as f64];
+    let obs = [
+        p.x1 as f64,
+        (p.n1 - p.x1) as f64,
+        p.x2 as f64,
+        (p.n2 - p.x2) as f64,
+    ];
     let n = (p.n1 + p.n2) as f64;
     let rows = [p.n1 as f64, p.n2 as f64];
     let cols = [(p.x1 + p.x2) as f64, n - (p.x1 + p.x2) as f64];
     if rows.contains(&0.0) || cols.contains(&0.0) {
         return None;
     }
-    let exp = [rows[0] * cols[0] / n, rows[0] * cols[1] / n, rows[1] * cols[0] / n, rows[1] * cols[1] / n];
+    let exp = [
+        rows[0] * cols[0] / n,
+        rows[0] * cols[1] / n,
+        rows[1] * cols[0] / n,
+        rows[1] * cols[1] / n,
+    ];
     let correction = if yates {
-        obs.iter().zip(&exp).map(|(o, e)| (o - e).abs()).fold(0.5, f64::min)
+        obs.iter()
+            .zip(&exp)
+            .map(|(o, e)| (o - e).abs())
+            .fold(0.5, f64::min)
     } else {
         0.0
     };
-    let statistic: f64 = obs.iter().zip(&exp).map(|(o, e)| ((o - e).abs() - correction).powi(2) / e).sum();
-    Some(TestResult { statistic, p_value: chi_square_sf(statistic, 1.0) })
+    let statistic: f64 = obs
+        .iter()
+        .zip(&exp)
+        .map(|(o, e)| ((o - e).abs() - correction).powi(2) / e)
+        .sum();
+    Some(TestResult {
+        statistic,
+        p_value: chi_square_sf(statistic, 1.0),
+    })
 }
 
 /// Fisher's exact test, two-sided (R's definition). The statistic reported is the
@@ -78,6 +112,12 @@ pub fn fisher(p: Pair) -> Option<TestResult> {
     let cond = Conditional::new(&p);
     let probs = cond.probs(0.0);
     let observed = probs[(p.x1 - cond.lo) as usize];
-    let p_value: f64 = probs.iter().filter(|&&q| q <= observed * (1.0 + 1e-7)).sum();
-    Some(TestResult { statistic: observed, p_value: p_value.min(1.0) })
+    let p_value: f64 = probs
+        .iter()
+        .filter(|&&q| q <= observed * (1.0 + 1e-7))
+        .sum();
+    Some(TestResult {
+        statistic: observed,
+        p_value: p_value.min(1.0),
+    })
 }

@@ -16,7 +16,14 @@ use super::{Comparison, Pair};
 use crate::estimate::dist::z_two_sided;
 
 pub fn interval(p: Pair, level: f64) -> Comparison {
-    wald(p.p1(), p.n1 as f64, p.p2(), p.n2 as f64, p.p1() - p.p2(), level)
+    wald(
+        p.p1(),
+        p.n1 as f64,
+        p.p2(),
+        p.n2 as f64,
+        p.p1() - p.p2(),
+        level,
+    )
 }
 
 /// The Wald difference interval around `estimate` for given proportions and sizes.

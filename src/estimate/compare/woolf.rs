@@ -24,5 +24,9 @@ pub fn interval(p: Pair, level: f64) -> Comparison {
     let log_or = a.ln() + d.ln() - b.ln() - c.ln();
     let se = (1.0 / a + 1.0 / b + 1.0 / c + 1.0 / d).sqrt();
     let z = z_two_sided(level);
-    Comparison { estimate: log_or.exp(), lower: (log_or - z * se).exp(), upper: (log_or + z * se).exp() }
+    Comparison {
+        estimate: log_or.exp(),
+        lower: (log_or - z * se).exp(),
+        upper: (log_or + z * se).exp(),
+    }
 }

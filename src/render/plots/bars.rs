@@ -51,18 +51,32 @@ impl Plot for BarChart {
     }
 
     fn alt(&self) -> String {
-        let mut s = format!("Bar chart: {}. {}.", self.title, self.subtitle.trim_end_matches('.'));
+        let mut s = format!(
+            "Bar chart: {}. {}.",
+            self.title,
+            self.subtitle.trim_end_matches('.')
+        );
         for g in &self.groups {
             let parts: Vec<String> = self
                 .levels
                 .iter()
                 .zip(&g.values)
                 .map(|(l, v)| match v {
-                    Some((p, lo, hi)) => format!("{l} {} ({} to {})", pct_label(*p), pct_label(*lo), pct_label(*hi)),
+                    Some((p, lo, hi)) => format!(
+                        "{l} {} ({} to {})",
+                        pct_label(*p),
+                        pct_label(*lo),
+                        pct_label(*hi)
+                    ),
                     None => format!("{l} no estimate"),
                 })
                 .collect();
-            s.push_str(&format!(" {} (n = {}): {}.", g.label, g.n, parts.join("; ")));
+            s.push_str(&format!(
+                " {} (n = {}): {}.",
+                g.label,
+                g.n,
+                parts.join("; ")
+            ));
         }
         s
     }
@@ -76,15 +90,30 @@ impl Plot for BarChart {
         let left = Pos::new(HPos::Left, VPos::Center);
         let right = Pos::new(HPos::Right, VPos::Center);
         let centre = Pos::new(HPos::Center, VPos::Top);
-        area.draw(&Text::new(self.title.clone(), (px(16.0, s), px(20.0, s)), font(16.0, s, true).pos(left)))?;
-        area.draw(&Text::new(self.subtitle.clone(), (px(16.0, s), px(42.0, s)), font(11.5, s, false).pos(left)))?;
+        area.draw(&Text::new(
+            self.title.clone(),
+            (px(16.0, s), px(20.0, s)),
+            font(16.0, s, true).pos(left),
+        ))?;
+        area.draw(&Text::new(
+            self.subtitle.clone(),
+            (px(16.0, s), px(42.0, s)),
+            font(11.5, s, false).pos(left),
+        ))?;
 
         // Legend.
         let mut lx = LEFT;
         for (i, level) in self.levels.iter().enumerate() {
             let c = self.colours[i];
-            area.draw(&Rectangle::new([(px(lx, s), px(62.0, s)), (px(lx + 12.0, s), px(74.0, s))], c.filled()))?;
-            area.draw(&Text::new(level.clone(), (px(lx + 17.0, s), px(68.0, s)), font(11.5, s, false).pos(left)))?;
+            area.draw(&Rectangle::new(
+                [(px(lx, s), px(62.0, s)), (px(lx + 12.0, s), px(74.0, s))],
+                c.filled(),
+            ))?;
+            area.draw(&Text::new(
+                level.clone(),
+                (px(lx + 17.0, s), px(68.0, s)),
+                font(11.5, s, false).pos(left),
+            ))?;
             lx += 30.0 + level.chars().count() as f64 * 7.0;
         }
 
@@ -94,18 +123,43 @@ impl Plot for BarChart {
             let p = t as f64 / 5.0;
             let x = self.x(p);
             let grid = RGBColor(220, 220, 220);
-            area.draw(&PathElement::new(vec![(px(x, s), px(TOP - 6.0, s)), (px(x, s), px(bottom, s))], grid.stroke_width(px(1.0, s).max(1) as u32)))?;
-            area.draw(&Text::new(pct_tick(p), (px(x, s), px(bottom + 5.0, s)), font(11.0, s, false).pos(centre)))?;
+            area.draw(&PathElement::new(
+                vec![(px(x, s), px(TOP - 6.0, s)), (px(x, s), px(bottom, s))],
+                grid.stroke_width(px(1.0, s).max(1) as u32),
+            ))?;
+            area.draw(&Text::new(
+                pct_tick(p),
+                (px(x, s), px(bottom + 5.0, s)),
+                font(11.0, s, false).pos(centre),
+            ))?;
         }
-        area.draw(&PathElement::new(vec![(px(LEFT, s), px(TOP - 6.0, s)), (px(LEFT, s), px(bottom, s))], BLACK.stroke_width(px(1.0, s).max(1) as u32)))?;
-        area.draw(&Text::new(self.x_label.clone(), (px((LEFT + RIGHT) / 2.0, s), px(bottom + 24.0, s)), font(12.0, s, false).pos(centre)))?;
+        area.draw(&PathElement::new(
+            vec![
+                (px(LEFT, s), px(TOP - 6.0, s)),
+                (px(LEFT, s), px(bottom, s)),
+            ],
+            BLACK.stroke_width(px(1.0, s).max(1) as u32),
+        ))?;
+        area.draw(&Text::new(
+            self.x_label.clone(),
+            (px((LEFT + RIGHT) / 2.0, s), px(bottom + 24.0, s)),
+            font(12.0, s, false).pos(centre),
+        ))?;
 
         // Bars with whiskers.
         for (gi, g) in self.groups.iter().enumerate() {
             let top = TOP + gi as f64 * self.block();
             let mid = top + self.levels.len() as f64 * BAR / 2.0;
-            area.draw(&Text::new(g.label.clone(), (px(LEFT - 10.0, s), px(mid - 7.0, s)), font(12.0, s, true).pos(right)))?;
-            area.draw(&Text::new(format!("n = {}", thousands(g.n)), (px(LEFT - 10.0, s), px(mid + 8.0, s)), font(11.0, s, false).pos(right)))?;
+            area.draw(&Text::new(
+                g.label.clone(),
+                (px(LEFT - 10.0, s), px(mid - 7.0, s)),
+                font(12.0, s, true).pos(right),
+            ))?;
+            area.draw(&Text::new(
+                format!("n = {}", thousands(g.n)),
+                (px(LEFT - 10.0, s), px(mid + 8.0, s)),
+                font(11.0, s, false).pos(right),
+            ))?;
             for (li, v) in g.values.iter().enumerate() {
                 let y0 = top + li as f64 * BAR + 1.5;
                 let y1 = y0 + BAR - 3.0;
@@ -113,16 +167,39 @@ impl Plot for BarChart {
                 let c = self.colours[li];
                 match v {
                     Some((p, lo, hi)) => {
-                        area.draw(&Rectangle::new([(px(LEFT, s), px(y0, s)), (px(self.x(*p), s), px(y1, s))], c.filled()))?;
+                        area.draw(&Rectangle::new(
+                            [(px(LEFT, s), px(y0, s)), (px(self.x(*p), s), px(y1, s))],
+                            c.filled(),
+                        ))?;
                         let stroke = BLACK.stroke_width(px(1.2, s).max(1) as u32);
-                        area.draw(&PathElement::new(vec![(px(self.x(*lo), s), px(ym, s)), (px(self.x(*hi), s), px(ym, s))], stroke))?;
+                        area.draw(&PathElement::new(
+                            vec![
+                                (px(self.x(*lo), s), px(ym, s)),
+                                (px(self.x(*hi), s), px(ym, s)),
+                            ],
+                            stroke,
+                        ))?;
                         for b in [*lo, *hi] {
-                            area.draw(&PathElement::new(vec![(px(self.x(b), s), px(y0 + 2.0, s)), (px(self.x(b), s), px(y1 - 2.0, s))], stroke))?;
+                            area.draw(&PathElement::new(
+                                vec![
+                                    (px(self.x(b), s), px(y0 + 2.0, s)),
+                                    (px(self.x(b), s), px(y1 - 2.0, s)),
+                                ],
+                                stroke,
+                            ))?;
                         }
-                        area.draw(&Text::new(pct_label(*p), (px(self.x(*hi) + 5.0, s), px(ym, s)), font(10.5, s, false).pos(left)))?;
+                        area.draw(&Text::new(
+                            pct_label(*p),
+                            (px(self.x(*hi) + 5.0, s), px(ym, s)),
+                            font(10.5, s, false).pos(left),
+                        ))?;
                     }
                     None => {
-                        area.draw(&Text::new("no estimate (n = 0)", (px(LEFT + 5.0, s), px(ym, s)), font(10.5, s, false).pos(left)))?;
+                        area.draw(&Text::new(
+                            "no estimate (n = 0)",
+                            (px(LEFT + 5.0, s), px(ym, s)),
+                            font(10.5, s, false).pos(left),
+                        ))?;
                     }
                 }
             }

@@ -79,15 +79,27 @@ impl DivergingChart {
 
 impl Plot for DivergingChart {
     fn size(&self) -> (u32, u32) {
-        (WIDTH as u32, (TOP + self.groups.len() as f64 * ROW + 56.0).ceil() as u32)
+        (
+            WIDTH as u32,
+            (TOP + self.groups.len() as f64 * ROW + 56.0).ceil() as u32,
+        )
     }
 
     fn alt(&self) -> String {
-        let mut s = format!("Diverging stacked bar chart: {}. {}.", self.title, self.subtitle.trim_end_matches('.'));
+        let mut s = format!(
+            "Diverging stacked bar chart: {}. {}.",
+            self.title,
+            self.subtitle.trim_end_matches('.')
+        );
         for (label, n, v) in &self.groups {
             match v {
                 Some(v) => {
-                    let parts: Vec<String> = self.segments.iter().zip(v).map(|(seg, p)| format!("{} {}", seg.level, pct_label(*p))).collect();
+                    let parts: Vec<String> = self
+                        .segments
+                        .iter()
+                        .zip(v)
+                        .map(|(seg, p)| format!("{} {}", seg.level, pct_label(*p)))
+                        .collect();
                     s.push_str(&format!(" {label} (n = {n}): {}.", parts.join(", ")));
                 }
                 None => s.push_str(&format!(" {label}: no estimate (n = 0).")),
@@ -106,14 +118,29 @@ impl Plot for DivergingChart {
         let right = Pos::new(HPos::Right, VPos::Center);
         let centre = Pos::new(HPos::Center, VPos::Center);
         let top_c = Pos::new(HPos::Center, VPos::Top);
-        area.draw(&Text::new(self.title.clone(), (px(16.0, s), px(20.0, s)), font(16.0, s, true).pos(left)))?;
-        area.draw(&Text::new(self.subtitle.clone(), (px(16.0, s), px(42.0, s)), font(11.5, s, false).pos(left)))?;
+        area.draw(&Text::new(
+            self.title.clone(),
+            (px(16.0, s), px(20.0, s)),
+            font(16.0, s, true).pos(left),
+        ))?;
+        area.draw(&Text::new(
+            self.subtitle.clone(),
+            (px(16.0, s), px(42.0, s)),
+            font(11.5, s, false).pos(left),
+        ))?;
         let colours = self.colours();
 
         let mut lx = LEFT;
         for (seg, c) in self.segments.iter().zip(&colours) {
-            area.draw(&Rectangle::new([(px(lx, s), px(62.0, s)), (px(lx + 12.0, s), px(74.0, s))], c.filled()))?;
-            area.draw(&Text::new(seg.level.clone(), (px(lx + 17.0, s), px(68.0, s)), font(11.5, s, false).pos(left)))?;
+            area.draw(&Rectangle::new(
+                [(px(lx, s), px(62.0, s)), (px(lx + 12.0, s), px(74.0, s))],
+                c.filled(),
+            ))?;
+            area.draw(&Text::new(
+                seg.level.clone(),
+                (px(lx + 17.0, s), px(68.0, s)),
+                font(11.5, s, false).pos(left),
+            ))?;
             lx += 30.0 + seg.level.chars().count() as f64 * 7.0;
         }
 
@@ -124,31 +151,65 @@ impl Plot for DivergingChart {
         for t in (-ticks..=ticks).filter(|t| t % step == 0) {
             let p = t as f64 / 10.0;
             let x = self.x(p);
-            let colour = if t == 0 { BLACK } else { RGBColor(220, 220, 220) };
-            area.draw(&PathElement::new(vec![(px(x, s), px(TOP - 6.0, s)), (px(x, s), px(bottom, s))], colour.stroke_width(px(1.0, s).max(1) as u32)))?;
-            area.draw(&Text::new(pct_tick(p.abs()), (px(x, s), px(bottom + 5.0, s)), font(11.0, s, false).pos(top_c)))?;
+            let colour = if t == 0 {
+                BLACK
+            } else {
+                RGBColor(220, 220, 220)
+            };
+            area.draw(&PathElement::new(
+                vec![(px(x, s), px(TOP - 6.0, s)), (px(x, s), px(bottom, s))],
+                colour.stroke_width(px(1.0, s).max(1) as u32),
+            ))?;
+            area.draw(&Text::new(
+                pct_tick(p.abs()),
+                (px(x, s), px(bottom + 5.0, s)),
+                font(11.0, s, false).pos(top_c),
+            ))?;
         }
-        area.draw(&Text::new("\u{2190} worse      percentage of respondents      better \u{2192}", (px(self.x(0.0), s), px(bottom + 24.0, s)), font(12.0, s, false).pos(top_c)))?;
+        area.draw(&Text::new(
+            "\u{2190} worse      percentage of respondents      better \u{2192}",
+            (px(self.x(0.0), s), px(bottom + 24.0, s)),
+            font(12.0, s, false).pos(top_c),
+        ))?;
 
         for (gi, (label, n, v)) in self.groups.iter().enumerate() {
             let y0 = TOP + gi as f64 * ROW + 4.0;
             let y1 = y0 + ROW - 8.0;
             let ym = (y0 + y1) / 2.0;
-            area.draw(&Text::new(label.clone(), (px(LEFT - 10.0, s), px(ym - 6.0, s)), font(12.0, s, true).pos(right)))?;
-            area.draw(&Text::new(format!("n = {}", thousands(*n)), (px(LEFT - 10.0, s), px(ym + 8.0, s)), font(11.0, s, false).pos(right)))?;
+            area.draw(&Text::new(
+                label.clone(),
+                (px(LEFT - 10.0, s), px(ym - 6.0, s)),
+                font(12.0, s, true).pos(right),
+            ))?;
+            area.draw(&Text::new(
+                format!("n = {}", thousands(*n)),
+                (px(LEFT - 10.0, s), px(ym + 8.0, s)),
+                font(11.0, s, false).pos(right),
+            ))?;
             let Some(v) = v else {
-                area.draw(&Text::new("no estimate (n = 0)", (px(self.x(0.0) + 5.0, s), px(ym, s)), font(10.5, s, false).pos(left)))?;
+                area.draw(&Text::new(
+                    "no estimate (n = 0)",
+                    (px(self.x(0.0) + 5.0, s), px(ym, s)),
+                    font(10.5, s, false).pos(left),
+                ))?;
                 continue;
             };
             let (l, _) = self.sides(v);
             let mut at = -l;
             for (p, c) in v.iter().zip(&colours) {
                 let (x0, x1) = (self.x(at), self.x(at + p));
-                area.draw(&Rectangle::new([(px(x0, s), px(y0, s)), (px(x1, s), px(y1, s))], c.filled()))?;
+                area.draw(&Rectangle::new(
+                    [(px(x0, s), px(y0, s)), (px(x1, s), px(y1, s))],
+                    c.filled(),
+                ))?;
                 if x1 - x0 > 34.0 {
                     let ink = super::text_on(*c);
                     let style = font(10.5, s, false).pos(centre).color(&ink);
-                    area.draw(&Text::new(pct_label(*p), (px((x0 + x1) / 2.0, s), px(ym, s)), style))?;
+                    area.draw(&Text::new(
+                        pct_label(*p),
+                        (px((x0 + x1) / 2.0, s), px(ym, s)),
+                        style,
+                    ))?;
                 }
                 at += p;
             }

@@ -66,7 +66,15 @@ impl ForestPlot {
 
     fn x(&self, v: f64) -> f64 {
         let (lo, hi) = self.range();
-        let tv = if v.is_infinite() { if v > 0.0 { hi } else { lo } } else { self.t(v) };
+        let tv = if v.is_infinite() {
+            if v > 0.0 {
+                hi
+            } else {
+                lo
+            }
+        } else {
+            self.t(v)
+        };
         LEFT + (tv.clamp(lo, hi) - lo) / (hi - lo) * (RIGHT - LEFT)
     }
 
@@ -84,7 +92,11 @@ impl ForestPlot {
         let (lo, hi) = self.range();
         if self.log {
             let mut t = Vec::new();
-            let mults: &[f64] = if hi - lo < 10f64.ln() { &[1.0, 1.5, 2.0, 3.0, 5.0, 7.0] } else { &[1.0, 2.0, 5.0] };
+            let mults: &[f64] = if hi - lo < 10f64.ln() {
+                &[1.0, 1.5, 2.0, 3.0, 5.0, 7.0]
+            } else {
+                &[1.0, 2.0, 5.0]
+            };
             for k in -6..=6 {
                 for &m in mults {
                     let v = m * 10f64.powi(k);
@@ -98,7 +110,11 @@ impl ForestPlot {
             let span = hi - lo;
             let raw = span / 5.0;
             let mag = 10f64.powf(raw.log10().floor());
-            let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * mag).find(|s| *s >= raw).unwrap_or(raw);
+            let step = [1.0, 2.0, 5.0, 10.0]
+                .iter()
+                .map(|m| m * mag)
+                .find(|s| *s >= raw)
+                .unwrap_or(raw);
             let start = (lo / step).ceil() as i64;
             let end = (hi / step).floor() as i64;
             (start..=end).map(|i| i as f64 * step).collect()
@@ -108,47 +124,100 @@ impl ForestPlot {
 
 impl Plot for ForestPlot {
     fn size(&self) -> (u32, u32) {
-        (WIDTH as u32, (TOP + self.rows.len() as f64 * ROW + 60.0).ceil() as u32)
+        (
+            WIDTH as u32,
+            (TOP + self.rows.len() as f64 * ROW + 60.0).ceil() as u32,
+        )
     }
 
     fn alt(&self) -> String {
-        let mut s = format!("Forest plot: {}. {}.", self.title, self.subtitle.trim_end_matches('.'));
+        let mut s = format!(
+            "Forest plot: {}. {}.",
+            self.title,
+            self.subtitle.trim_end_matches('.')
+        );
         for r in &self.rows {
             s.push_str(&format!(" {}: {}.", r.label, r.text));
         }
         s
     }
 
-    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, s: f64) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        s: f64,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         area.fill(&WHITE)?;
         let left = Pos::new(HPos::Left, VPos::Center);
         let right = Pos::new(HPos::Right, VPos::Center);
         let top_c = Pos::new(HPos::Center, VPos::Top);
-        area.draw(&Text::new(self.title.clone(), (px(16.0, s), px(20.0, s)), font(16.0, s, true).pos(left)))?;
-        area.draw(&Text::new(self.subtitle.clone(), (px(16.0, s), px(42.0, s)), font(11.5, s, false).pos(left)))?;
+        area.draw(&Text::new(
+            self.title.clone(),
+            (px(16.0, s), px(20.0, s)),
+            font(16.0, s, true).pos(left),
+        ))?;
+        area.draw(&Text::new(
+            self.subtitle.clone(),
+            (px(16.0, s), px(42.0, s)),
+            font(11.5, s, false).pos(left),
+        ))?;
         let bottom = TOP + self.rows.len() as f64 * ROW;
         let thin = px(1.0, s).max(1) as u32;
         for t in self.ticks() {
             let x = self.x(t);
-            area.draw(&PathElement::new(vec![(px(x, s), px(TOP - 4.0, s)), (px(x, s), px(bottom, s))], RGBColor(225, 225, 225).stroke_width(thin)))?;
-            area.draw(&Text::new(self.tick_label(t), (px(x, s), px(bottom + 5.0, s)), font(11.0, s, false).pos(top_c)))?;
+            area.draw(&PathElement::new(
+                vec![(px(x, s), px(TOP - 4.0, s)), (px(x, s), px(bottom, s))],
+                RGBColor(225, 225, 225).stroke_width(thin),
+            ))?;
+            area.draw(&Text::new(
+                self.tick_label(t),
+                (px(x, s), px(bottom + 5.0, s)),
+                font(11.0, s, false).pos(top_c),
+            ))?;
         }
         let xn = self.x(self.null);
         let mut y = TOP - 4.0;
         while y < bottom {
-            area.draw(&PathElement::new(vec![(px(xn, s), px(y, s)), (px(xn, s), px((y + 4.0).min(bottom), s))], BLACK.stroke_width(thin)))?;
+            area.draw(&PathElement::new(
+                vec![
+                    (px(xn, s), px(y, s)),
+                    (px(xn, s), px((y + 4.0).min(bottom), s)),
+                ],
+                BLACK.stroke_width(thin),
+            ))?;
             y += 7.0;
         }
-        area.draw(&Text::new(self.x_label.clone(), (px((LEFT + RIGHT) / 2.0, s), px(bottom + 24.0, s)), font(12.0, s, false).pos(top_c)))?;
+        area.draw(&Text::new(
+            self.x_label.clone(),
+            (px((LEFT + RIGHT) / 2.0, s), px(bottom + 24.0, s)),
+            font(12.0, s, false).pos(top_c),
+        ))?;
         for (i, r) in self.rows.iter().enumerate() {
             let ym = TOP + i as f64 * ROW + ROW / 2.0;
-            area.draw(&Text::new(r.label.clone(), (px(LEFT - 12.0, s), px(ym, s)), font(11.5, s, false).pos(right)))?;
-            area.draw(&Text::new(r.text.clone(), (px(RIGHT + 14.0, s), px(ym, s)), font(11.0, s, false).pos(left)))?;
+            area.draw(&Text::new(
+                r.label.clone(),
+                (px(LEFT - 12.0, s), px(ym, s)),
+                font(11.5, s, false).pos(right),
+            ))?;
+            area.draw(&Text::new(
+                r.text.clone(),
+                (px(RIGHT + 14.0, s), px(ym, s)),
+                font(11.0, s, false).pos(left),
+            ))?;
             if let Some((e, l, u)) = r.value {
                 let stroke = BLACK.stroke_width(px(1.4, s).max(1) as u32);
-                area.draw(&PathElement::new(vec![(px(self.x(l), s), px(ym, s)), (px(self.x(u), s), px(ym, s))], stroke))?;
+                area.draw(&PathElement::new(
+                    vec![(px(self.x(l), s), px(ym, s)), (px(self.x(u), s), px(ym, s))],
+                    stroke,
+                ))?;
                 let xe = self.x(e);
-                area.draw(&Rectangle::new([(px(xe - 4.5, s), px(ym - 4.5, s)), (px(xe + 4.5, s), px(ym + 4.5, s))], OKABE_ITO[0].filled()))?;
+                area.draw(&Rectangle::new(
+                    [
+                        (px(xe - 4.5, s), px(ym - 4.5, s)),
+                        (px(xe + 4.5, s), px(ym + 4.5, s)),
+                    ],
+                    OKABE_ITO[0].filled(),
+                ))?;
             }
         }
         Ok(())

@@ -76,25 +76,26 @@ pub fn render<P: Plot>(plot: &P) -> Result<Rendered, String> {
     let mut svg = String::new();
     {
         let area = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
-        plot.draw(&area, 1.0).map_err(|e| format!("drawing SVG: {e}"))?;
+        plot.draw(&area, 1.0)
+            .map_err(|e| format!("drawing SVG: {e}"))?;
         area.present().map_err(|e| format!("drawing SVG: {e}"))?;
     }
     let (pw, ph) = ((w as f64 * PNG_SCALE) as u32, (h as f64 * PNG_SCALE) as u32);
     let mut rgb = vec![255u8; (pw * ph * 3) as usize];
     {
         let area = BitMapBackend::with_buffer(&mut rgb, (pw, ph)).into_drawing_area();
-        plot.draw(&area, PNG_SCALE).map_err(|e| format!("drawing PNG: {e}"))?;
+        plot.draw(&area, PNG_SCALE)
+            .map_err(|e| format!("drawing PNG: {e}"))?;
         area.present().map_err(|e| format!("drawing PNG: {e}"))?;
     }
     let png = encode_png(&rgb, pw, ph)?;
     let alt = plot.alt();
     let svg_inline = add_title(&svg, &alt);
-    let standalone = svg_inline.replacen(
-        "<svg ",
-        &format!("<svg font-family=\"{FONT}\" "),
-        1,
+    let standalone = svg_inline.replacen("<svg ", &format!("<svg font-family=\"{FONT}\" "), 1);
+    let standalone = insert_after_open_tag(
+        &standalone,
+        &format!("<defs><style>{}</style></defs>", font_face_css()),
     );
-    let standalone = insert_after_open_tag(&standalone, &format!("<defs><style>{}</style></defs>", font_face_css()));
     Ok(Rendered {
         svg_inline,
         svg: standalone,
@@ -106,11 +107,17 @@ pub fn render<P: Plot>(plot: &P) -> Result<Rendered, String> {
 /// Gives the SVG an accessible name: `role="img"` and a `<title>`.
 fn add_title(svg: &str, alt: &str) -> String {
     let with_role = svg.replacen("<svg ", "<svg role=\"img\" ", 1);
-    insert_after_open_tag(&with_role, &format!("<title>{}</title>", crate::render::html::escape(alt)))
+    insert_after_open_tag(
+        &with_role,
+        &format!("<title>{}</title>", crate::render::html::escape(alt)),
+    )
 }
 
 fn insert_after_open_tag(svg: &str, content: &str) -> String {
-    match svg.find("<svg").and_then(|start| svg[start..].find('>').map(|e| start + e + 1)) {
+    match svg
+        .find("<svg")
+        .and_then(|start| svg[start..].find('>').map(|e| start + e + 1))
+    {
         Some(at) => format!("{}\n{}{}", &svg[..at], content, &svg[at..]),
         None => svg.to_string(),
     }
@@ -123,8 +130,12 @@ fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, String> {
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
         enc.set_compression(png::Compression::Best);
-        let mut writer = enc.write_header().map_err(|e| format!("encoding PNG: {e}"))?;
-        writer.write_image_data(rgb).map_err(|e| format!("encoding PNG: {e}"))?;
+        let mut writer = enc
+            .write_header()
+            .map_err(|e| format!("encoding PNG: {e}"))?;
+        writer
+            .write_image_data(rgb)
+            .map_err(|e| format!("encoding PNG: {e}"))?;
     }
     Ok(out)
 }
@@ -134,7 +145,11 @@ fn base64(bytes: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut s = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let v = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -159,8 +174,16 @@ pub const OKABE_ITO: [RGBColor; 7] = [
 ];
 
 /// ColorBrewer PuOr, darkest first: oranges for worse, purples for better.
-const ORANGES: [RGBColor; 3] = [RGBColor(179, 88, 6), RGBColor(241, 163, 64), RGBColor(254, 224, 182)];
-const PURPLES: [RGBColor; 3] = [RGBColor(84, 39, 136), RGBColor(153, 142, 195), RGBColor(216, 218, 235)];
+const ORANGES: [RGBColor; 3] = [
+    RGBColor(179, 88, 6),
+    RGBColor(241, 163, 64),
+    RGBColor(254, 224, 182),
+];
+const PURPLES: [RGBColor; 3] = [
+    RGBColor(84, 39, 136),
+    RGBColor(153, 142, 195),
+    RGBColor(216, 218, 235),
+];
 const NEUTRAL_GREY: RGBColor = RGBColor(190, 190, 190);
 
 /// Which side of "no change" a level is on, for colouring.
@@ -230,7 +253,11 @@ pub fn text_on(bg: RGBColor) -> RGBColor {
 
 /// Text style in the embedded font at a scaled size.
 pub fn font(size: f64, scale: f64, bold: bool) -> TextStyle<'static> {
-    let style = if bold { FontStyle::Bold } else { FontStyle::Normal };
+    let style = if bold {
+        FontStyle::Bold
+    } else {
+        FontStyle::Normal
+    };
     TextStyle::from(FontDesc::new(FontFamily::Name(FONT), size * scale, style)).color(&BLACK)
 }
 
