@@ -510,7 +510,7 @@ mod tests {
     fn beta_quantile_closed_forms() {
         // Beta(1, b): F(x) = 1 - (1 - x)^b, so q = 1 - (1 - p)^(1/b) = -expm1(ln1p(-p) / b).
         for &b in &[1.0, 2.0, 17.0, 1e4, 1e7] {
-            for &p in &[1e-5, 0.025, 0.5, 0.975] {
+            for &p in &[1e-5f64, 0.025, 0.5, 0.975] {
                 let exact = -((-p).ln_1p() / b).exp_m1();
                 assert!(rel(beta_quantile(1.0, b, p), exact) < 1e-13, "b={b} p={p}");
             }
