@@ -375,7 +375,13 @@ pub fn beta_quantile_tail(a: f64, b: f64, target: f64, lower_tail: bool) -> f64 
             hi = x;
         }
         let f = beta_density(a, b, x);
-        let mut next = x - r / f;
+        let step = r / f;
+        // Converged: the Newton step is below a few ulp (test before the bracket check,
+        // which would reject a sub-ulp step and bisect needlessly).
+        if step.is_finite() && step.abs() <= 4.0 * f64::EPSILON * x.abs() {
+            return x - step;
+        }
+        let mut next = x - step;
         if !(next > lo && next < hi && next.is_finite()) {
             // Bisect, geometrically when the bracket spans orders of magnitude.
             next = if lo > 0.0 && hi / lo > 4.0 {
