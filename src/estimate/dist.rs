@@ -403,35 +403,45 @@ pub fn beta_quantile_tail(a: f64, b: f64, target: f64, lower_tail: bool) -> f64 
 /// Binomial tail probabilities at `p`: `(P(X < x), P(X = x), P(X > x))` for X ~ Bin(n, p),
 /// each computed directly (through the incomplete beta), not by subtraction.
 pub fn binomial_tails(x: u64, n: u64, p: f64) -> (f64, f64, f64) {
-    let (xf, nf) = (x as f64, n as f64);
-    if p <= 0.0 {
-        return if x == 0 {
-            (0.0, 1.0, 0.0)
-        } else {
-            (1.0, 0.0, 0.0)
-        };
+    (
+        binomial_below(x, n, p),
+        binomial_at(x, n, p),
+        binomial_above(x, n, p),
+    )
+}
+
+/// `P(X > x)` for X ~ Bin(n, p): `I_p(x + 1, n - x)`.
+pub fn binomial_above(x: u64, n: u64, p: f64) -> f64 {
+    if x >= n || p <= 0.0 {
+        return 0.0;
     }
     if p >= 1.0 {
-        return if x == n {
-            (0.0, 1.0, 0.0)
-        } else {
-            (0.0, 0.0, 1.0)
-        };
+        return 1.0;
     }
-    // P(X > x) = I_p(x + 1, n - x); P(X < x) = 1 - I_p(x, n - x + 1).
-    let above = if x == n {
-        0.0
-    } else {
-        beta_cdf_pair(xf + 1.0, nf - xf, p).0
-    };
-    let below = if x == 0 {
-        0.0
-    } else {
-        beta_cdf_pair(xf, nf - xf + 1.0, p).1
-    };
-    // P(X = x) = Beta(x + 1, n - x + 1) density at p, divided by n + 1.
-    let at = beta_density(xf + 1.0, nf - xf + 1.0, p) / (nf + 1.0);
-    (below, at, above)
+    beta_cdf_pair(x as f64 + 1.0, (n - x) as f64, p).0
+}
+
+/// `P(X < x)` for X ~ Bin(n, p): `1 - I_p(x, n - x + 1)`, the complement computed directly.
+pub fn binomial_below(x: u64, n: u64, p: f64) -> f64 {
+    if x == 0 || p >= 1.0 {
+        return 0.0;
+    }
+    if p <= 0.0 {
+        return 1.0;
+    }
+    beta_cdf_pair(x as f64, (n - x) as f64 + 1.0, p).1
+}
+
+/// `P(X = x)` for X ~ Bin(n, p): the Beta(x + 1, n - x + 1) density at p over n + 1.
+pub fn binomial_at(x: u64, n: u64, p: f64) -> f64 {
+    if p <= 0.0 {
+        return if x == 0 { 1.0 } else { 0.0 };
+    }
+    if p >= 1.0 {
+        return if x == n { 1.0 } else { 0.0 };
+    }
+    let (xf, nf) = (x as f64, n as f64);
+    beta_density(xf + 1.0, nf - xf + 1.0, p) / (nf + 1.0)
 }
 
 /// A root of `f` in `[a, b]`, where `f(a)` and `f(b)` differ in sign (Brent 1973, "zeroin"),

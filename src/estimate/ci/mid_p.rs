@@ -23,7 +23,9 @@
 //! Fagerland, Lydersen & Laake (2015) Statistical Analysis of Contingency Tables (PropCIs
 //! `midPci`).
 
-use crate::estimate::dist::{binomial_tails, find_root};
+use crate::estimate::dist::{
+    beta_quantile, binomial_above, binomial_at, binomial_below, find_root,
+};
 
 pub fn interval(x: u64, n: u64, level: f64) -> (f64, f64) {
     let half_alpha = (1.0 - level) / 2.0;
@@ -31,26 +33,35 @@ pub fn interval(x: u64, n: u64, level: f64) -> (f64, f64) {
     let lower = if x == 0 {
         0.0
     } else {
-        // Increasing in p: negative at 0, positive at p_hat.
+        // Increasing in p; the root lies between the Clopper-Pearson bounds for x and x + 1
+        // (P(X >= x) <= mid-p tail <= P(X > x) ... at alpha/2), a tight bracket.
+        let (xf, nf) = (x as f64, n as f64);
+        let a = beta_quantile(xf, nf - xf + 1.0, half_alpha);
+        let b = if x == n {
+            p_hat
+        } else {
+            beta_quantile(xf + 1.0, nf - xf, half_alpha).min(p_hat)
+        };
         find_root(
-            |p| {
-                let (_, at, above) = binomial_tails(x, n, p);
-                above + 0.5 * at - half_alpha
-            },
-            0.0,
-            p_hat,
+            |p| binomial_above(x, n, p) + 0.5 * binomial_at(x, n, p) - half_alpha,
+            a,
+            b,
         )
     };
     let upper = if x == n {
         1.0
     } else {
+        let (xf, nf) = (x as f64, n as f64);
+        let b = beta_quantile(xf + 1.0, nf - xf, 1.0 - half_alpha);
+        let a = if x == 0 {
+            p_hat
+        } else {
+            beta_quantile(xf, nf - xf + 1.0, 1.0 - half_alpha).max(p_hat)
+        };
         find_root(
-            |p| {
-                let (below, at, _) = binomial_tails(x, n, p);
-                below + 0.5 * at - half_alpha
-            },
-            p_hat,
-            1.0,
+            |p| binomial_below(x, n, p) + 0.5 * binomial_at(x, n, p) - half_alpha,
+            a,
+            b,
         )
     };
     (lower, upper)
