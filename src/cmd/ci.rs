@@ -2,10 +2,9 @@
 
 use std::io::{self, Write};
 
-use super::{open_csv, parse_count, print_error, Outcome};
+use super::{open_with_header, parse_count, print_error, Outcome};
 use crate::cli::CiArgs;
 use crate::estimate::ci::{self, Method, METHODS};
-use crate::ingest::RawRecord;
 use crate::render::tables::num;
 
 pub fn run(args: &CiArgs) -> Outcome {
@@ -99,30 +98,11 @@ fn single(args: &CiArgs, methods: &[Method], side: ci::Side) -> Outcome {
 
 fn bulk(path: &std::path::Path, methods: &[Method], default_level: f64, side: ci::Side) -> Outcome {
     let shown = path.display();
-    let mut rdr = match open_csv(path) {
-        Ok(r) => r,
-        Err(e) => {
-            print_error(&e);
-            return Outcome::Failed;
-        }
-    };
-    let mut record = RawRecord::default();
-    let header: Vec<String> = match rdr.read_record(&mut record) {
-        Ok(true) => record
-            .fields()
-            .map(|f| String::from_utf8_lossy(f).trim().to_string())
-            .collect(),
-        Ok(false) => {
-            print_error(&format!(
-                "{shown} is empty: expected a header row with columns x,n (and optionally level)"
-            ));
-            return Outcome::Usage;
-        }
-        Err(e) => {
-            print_error(&format!("cannot read {shown}: {e}"));
-            return Outcome::Failed;
-        }
-    };
+    let (mut rdr, header, mut record) =
+        match open_with_header(path, "with columns x,n (and optionally level)") {
+            Ok(v) => v,
+            Err(outcome) => return outcome,
+        };
     let col = |name: &str| header.iter().position(|h| h == name);
     let (Some(xi), Some(ni)) = (col("x"), col("n")) else {
         print_error(&format!(

@@ -2,12 +2,11 @@
 
 use std::io::{self, Write};
 
-use super::{open_csv, parse_count, print_error, Outcome};
+use super::{open_with_header, parse_count, print_error, Outcome};
 use crate::cli::CompareArgs;
 use crate::estimate::ci;
 use crate::estimate::compare::tests2x2::Test;
 use crate::estimate::compare::{check_pair, compare, CompareMethod, Measure, Pair};
-use crate::ingest::RawRecord;
 use crate::render::tables::num;
 
 pub fn run(args: &CompareArgs) -> Outcome {
@@ -98,25 +97,9 @@ fn single(args: &CompareArgs, method: CompareMethod, test: Test) -> Outcome {
 
 fn bulk(path: &std::path::Path, method: CompareMethod, test: Test, level: f64) -> Outcome {
     let shown = path.display();
-    let mut rdr = match open_csv(path) {
-        Ok(r) => r,
-        Err(e) => {
-            print_error(&e);
-            return Outcome::Failed;
-        }
-    };
-    let mut record = RawRecord::default();
-    let header: Vec<String> = match rdr.read_record(&mut record) {
-        Ok(true) => record
-            .fields()
-            .map(|f| String::from_utf8_lossy(f).trim().to_string())
-            .collect(),
-        _ => {
-            print_error(&format!(
-                "{shown}: expected a header row with columns x1,n1,x2,n2"
-            ));
-            return Outcome::Usage;
-        }
+    let (mut rdr, header, mut record) = match open_with_header(path, "with columns x1,n1,x2,n2") {
+        Ok(v) => v,
+        Err(outcome) => return outcome,
     };
     let idx: Vec<Option<usize>> = ["x1", "n1", "x2", "n2"]
         .iter()

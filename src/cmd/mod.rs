@@ -75,3 +75,37 @@ pub fn open_csv(path: &std::path::Path) -> Result<FileCsv, String> {
         b',',
     ))
 }
+
+/// Opens a CSV and reads its header row (names trimmed). On failure the error has been
+/// printed and the outcome to return is given: `Failed` when the file cannot be read,
+/// `Usage` when it is empty (`expected` says what header was wanted).
+pub fn open_with_header(
+    path: &std::path::Path,
+    expected: &str,
+) -> Result<(FileCsv, Vec<String>, crate::ingest::RawRecord), Outcome> {
+    let mut rdr = open_csv(path).map_err(|e| {
+        print_error(&e);
+        Outcome::Failed
+    })?;
+    let mut record = crate::ingest::RawRecord::default();
+    match rdr.read_record(&mut record) {
+        Ok(true) => {
+            let header = record
+                .fields()
+                .map(|f| String::from_utf8_lossy(f).trim().to_string())
+                .collect();
+            Ok((rdr, header, record))
+        }
+        Ok(false) => {
+            print_error(&format!(
+                "{} is empty: expected a header row {expected}",
+                path.display()
+            ));
+            Err(Outcome::Usage)
+        }
+        Err(e) => {
+            print_error(&format!("cannot read {}: {e}", path.display()));
+            Err(Outcome::Failed)
+        }
+    }
+}

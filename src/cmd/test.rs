@@ -2,33 +2,17 @@
 
 use std::io::{self, Write};
 
-use super::{open_csv, parse_count, print_error, Outcome};
+use super::{open_with_header, parse_count, print_error, Outcome};
 use crate::cli::TestArgs;
 use crate::estimate::tables::test_table;
-use crate::ingest::RawRecord;
 
 pub fn run(args: &TestArgs) -> Outcome {
     let shown = args.input.display();
-    let mut rdr = match open_csv(&args.input) {
-        Ok(r) => r,
-        Err(e) => {
-            print_error(&e);
-            return Outcome::Failed;
-        }
-    };
-    let mut record = RawRecord::default();
-    let header: Vec<String> = match rdr.read_record(&mut record) {
-        Ok(true) => record
-            .fields()
-            .map(|f| String::from_utf8_lossy(f).trim().to_string())
-            .collect(),
-        _ => {
-            print_error(&format!(
-                "{shown} is empty: expected a header row (row label, then column labels)"
-            ));
-            return Outcome::Usage;
-        }
-    };
+    let (mut rdr, header, mut record) =
+        match open_with_header(&args.input, "(row label, then column labels)") {
+            Ok(v) => v,
+            Err(outcome) => return outcome,
+        };
     if header.len() < 3 {
         print_error(&format!(
             "{shown}: the table needs a label column and at least two count columns; found {}",

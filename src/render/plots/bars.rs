@@ -86,36 +86,19 @@ impl Plot for BarChart {
         area: &DrawingArea<DB, Shift>,
         s: f64,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-        area.fill(&WHITE)?;
+        super::draw_heading(area, &self.title, &self.subtitle, s)?;
         let left = Pos::new(HPos::Left, VPos::Center);
         let right = Pos::new(HPos::Right, VPos::Center);
         let centre = Pos::new(HPos::Center, VPos::Top);
-        area.draw(&Text::new(
-            self.title.clone(),
-            (px(16.0, s), px(20.0, s)),
-            font(16.0, s, true).pos(left),
-        ))?;
-        area.draw(&Text::new(
-            self.subtitle.clone(),
-            (px(16.0, s), px(42.0, s)),
-            font(11.5, s, false).pos(left),
-        ))?;
-
-        // Legend.
-        let mut lx = LEFT;
-        for (i, level) in self.levels.iter().enumerate() {
-            let c = self.colours[i];
-            area.draw(&Rectangle::new(
-                [(px(lx, s), px(62.0, s)), (px(lx + 12.0, s), px(74.0, s))],
-                c.filled(),
-            ))?;
-            area.draw(&Text::new(
-                level.clone(),
-                (px(lx + 17.0, s), px(68.0, s)),
-                font(11.5, s, false).pos(left),
-            ))?;
-            lx += 30.0 + level.chars().count() as f64 * 7.0;
-        }
+        super::draw_legend(
+            area,
+            self.levels
+                .iter()
+                .map(String::as_str)
+                .zip(self.colours.iter().copied()),
+            LEFT,
+            s,
+        )?;
 
         // Grid and axis.
         let bottom = TOP + self.groups.len() as f64 * self.block();

@@ -113,36 +113,21 @@ impl Plot for DivergingChart {
         area: &DrawingArea<DB, Shift>,
         s: f64,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-        area.fill(&WHITE)?;
+        super::draw_heading(area, &self.title, &self.subtitle, s)?;
         let left = Pos::new(HPos::Left, VPos::Center);
         let right = Pos::new(HPos::Right, VPos::Center);
         let centre = Pos::new(HPos::Center, VPos::Center);
         let top_c = Pos::new(HPos::Center, VPos::Top);
-        area.draw(&Text::new(
-            self.title.clone(),
-            (px(16.0, s), px(20.0, s)),
-            font(16.0, s, true).pos(left),
-        ))?;
-        area.draw(&Text::new(
-            self.subtitle.clone(),
-            (px(16.0, s), px(42.0, s)),
-            font(11.5, s, false).pos(left),
-        ))?;
         let colours = self.colours();
-
-        let mut lx = LEFT;
-        for (seg, c) in self.segments.iter().zip(&colours) {
-            area.draw(&Rectangle::new(
-                [(px(lx, s), px(62.0, s)), (px(lx + 12.0, s), px(74.0, s))],
-                c.filled(),
-            ))?;
-            area.draw(&Text::new(
-                seg.level.clone(),
-                (px(lx + 17.0, s), px(68.0, s)),
-                font(11.5, s, false).pos(left),
-            ))?;
-            lx += 30.0 + seg.level.chars().count() as f64 * 7.0;
-        }
+        super::draw_legend(
+            area,
+            self.segments
+                .iter()
+                .map(|seg| seg.level.as_str())
+                .zip(colours.iter().copied()),
+            LEFT,
+            s,
+        )?;
 
         let bottom = TOP + self.groups.len() as f64 * ROW;
         let e = self.extent();

@@ -147,20 +147,10 @@ impl Plot for ForestPlot {
         area: &DrawingArea<DB, Shift>,
         s: f64,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-        area.fill(&WHITE)?;
+        super::draw_heading(area, &self.title, &self.subtitle, s)?;
         let left = Pos::new(HPos::Left, VPos::Center);
         let right = Pos::new(HPos::Right, VPos::Center);
         let top_c = Pos::new(HPos::Center, VPos::Top);
-        area.draw(&Text::new(
-            self.title.clone(),
-            (px(16.0, s), px(20.0, s)),
-            font(16.0, s, true).pos(left),
-        ))?;
-        area.draw(&Text::new(
-            self.subtitle.clone(),
-            (px(16.0, s), px(42.0, s)),
-            font(11.5, s, false).pos(left),
-        ))?;
         let bottom = TOP + self.rows.len() as f64 * ROW;
         let thin = px(1.0, s).max(1) as u32;
         for t in self.ticks() {

@@ -14,6 +14,7 @@ use std::sync::Once;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 
 /// The embedded plot font (regular and bold), registered with plotters under [`FONT`].
@@ -259,6 +260,52 @@ pub fn font(size: f64, scale: f64, bold: bool) -> TextStyle<'static> {
         FontStyle::Normal
     };
     TextStyle::from(FontDesc::new(FontFamily::Name(FONT), size * scale, style)).color(&BLACK)
+}
+
+/// Clears the canvas and draws a plot's title and subtitle (shared by every plot kind).
+pub fn draw_heading<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+    s: f64,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let left = Pos::new(HPos::Left, VPos::Center);
+    area.fill(&WHITE)?;
+    area.draw(&Text::new(
+        title.to_string(),
+        (px(16.0, s), px(20.0, s)),
+        font(16.0, s, true).pos(left),
+    ))?;
+    area.draw(&Text::new(
+        subtitle.to_string(),
+        (px(16.0, s), px(42.0, s)),
+        font(11.5, s, false).pos(left),
+    ))?;
+    Ok(())
+}
+
+/// Draws a one-row legend of coloured squares and labels starting at `x`.
+pub fn draw_legend<'a, DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    items: impl Iterator<Item = (&'a str, RGBColor)>,
+    x: f64,
+    s: f64,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let left = Pos::new(HPos::Left, VPos::Center);
+    let mut lx = x;
+    for (label, c) in items {
+        area.draw(&Rectangle::new(
+            [(px(lx, s), px(62.0, s)), (px(lx + 12.0, s), px(74.0, s))],
+            c.filled(),
+        ))?;
+        area.draw(&Text::new(
+            label.to_string(),
+            (px(lx + 17.0, s), px(68.0, s)),
+            font(11.5, s, false).pos(left),
+        ))?;
+        lx += 30.0 + label.chars().count() as f64 * 7.0;
+    }
+    Ok(())
 }
 
 /// Scales a coordinate.
