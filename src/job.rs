@@ -172,6 +172,7 @@ struct Rows {
     rejected: u64,
     rejected_by_reason: indexmap::IndexMap<&'static str, u64>,
     respondents_in_used_rows: u64,
+    blank_lines_skipped: u64,
 }
 
 #[derive(Serialize)]
@@ -208,6 +209,7 @@ fn manifest(
             rejected: table.rejected.len() as u64,
             rejected_by_reason: table.rejected_by_reason(),
             respondents_in_used_rows: table.respondents,
+            blank_lines_skipped: table.blank_lines,
         },
         stage_seconds: timings.iter().map(|(k, d)| (*k, d.as_secs_f64())).collect(),
         artifacts: artifacts

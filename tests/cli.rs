@@ -473,7 +473,7 @@ fn bad_data_files_get_clear_errors() {
 #[test]
 fn malformed_rows_are_counted_and_kept_verbatim() {
     let s = Scratch::new();
-    let data = "\u{feff}id,outcome,group\r\n1,Worse,a\r\n2,Same\r\n3,\"Better\",\"b\nc\"\r\n1,Worse,a\r\n4,Worse,a,extra\r\n5,W\u{0}rse,a\r\n6,Bettr,a\r\n7,,a\r\n";
+    let data = "\u{feff}id,outcome,group\r\n1,Worse,a\r\n2,Same\r\n3,\"Better\",\"b\nc\"\r\n1,Worse,a\r\n4,Worse,a,extra\r\n5,W\u{0}rse,a\r\n6,Bettr,a\r\n7,,a\r\n\r\n";
     s.write("data/s.csv", data);
     s.write("pipelines/p.toml", SIMPLE_PIPELINE);
     let o = s.run(&["run", "pipelines/p.toml"]);
@@ -498,6 +498,7 @@ fn malformed_rows_are_counted_and_kept_verbatim() {
     assert_eq!(manifest["rows"]["read"], 8);
     assert_eq!(manifest["rows"]["used"], 4);
     assert_eq!(manifest["rows"]["rejected"], 4);
+    assert_eq!(manifest["rows"]["blank_lines_skipped"], 1);
     let est: serde_json::Value = serde_json::from_str(&s.read("reports/p/estimates.json")).unwrap();
     let a = &est["analyses"][0];
     assert_eq!(a["respondents_included"], 2);

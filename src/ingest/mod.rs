@@ -60,6 +60,8 @@ pub struct Table {
     pub records_read: u64,
     /// Records kept (`records_read - rejected.len()`).
     pub records_kept: u64,
+    /// Blank lines skipped (they are not records, but are reported).
+    pub blank_lines: u64,
     /// Respondents in the kept records (= records kept for respondent files; the sum of the
     /// count column for counts tables).
     pub respondents: u64,
@@ -301,6 +303,7 @@ pub fn read_from<R: Read>(
         rows,
         records_read,
         records_kept,
+        blank_lines: rdr.blank_lines,
         respondents,
         rejected,
     })

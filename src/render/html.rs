@@ -105,6 +105,13 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
         "<tr><th scope=\"row\">Used</th><td class=\"num\">{}</td></tr>",
         thousands(t.records_kept)
     );
+    if t.blank_lines > 0 {
+        let _ = writeln!(
+            h,
+            "<tr><th scope=\"row\">Blank lines skipped (not rows)</th><td class=\"num\">{}</td></tr>",
+            thousands(t.blank_lines)
+        );
+    }
     if plan.input.kind == crate::plan::InputKind::Counts {
         let _ = writeln!(h, "<tr><th scope=\"row\">Respondents in used rows (sum of counts)</th><td class=\"num\">{}</td></tr>", thousands(t.respondents));
     }

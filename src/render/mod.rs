@@ -85,29 +85,46 @@ pub fn render(input: &ReportInput) -> Result<Vec<Artifact>, String> {
     Ok(out)
 }
 
+/// Renders every plot, in parallel (rayon's pool; the order of the result is the order of
+/// the jobs, so the report is the same whatever the scheduling).
 fn render_plots(input: &ReportInput) -> Result<Vec<PlotFile>, String> {
-    let mut files = Vec::new();
+    use rayon::prelude::*;
+    #[derive(Clone, Copy)]
+    enum Job {
+        Bars,
+        Diverging,
+        Forest,
+    }
+    let mut jobs: Vec<(&AnalysisResult, Job)> = Vec::new();
     for r in input.results {
         for kind in &input.plan.report.plots {
-            let (suffix, rendered) = match kind {
-                PlotKind::Bars => ("bars", plots::render(&bar_chart(r))?),
-                PlotKind::Diverging => ("diverging", plots::render(&diverging_chart(r))?),
+            jobs.push((
+                r,
+                if *kind == PlotKind::Bars {
+                    Job::Bars
+                } else {
+                    Job::Diverging
+                },
+            ));
+        }
+        if !r.comparisons.is_empty() {
+            jobs.push((r, Job::Forest));
+        }
+    }
+    jobs.into_par_iter()
+        .map(|(r, job)| {
+            let (suffix, rendered) = match job {
+                Job::Bars => ("bars", plots::render(&bar_chart(r))?),
+                Job::Diverging => ("diverging", plots::render(&diverging_chart(r))?),
+                Job::Forest => ("forest", plots::render(&forest_plot(r))?),
             };
-            files.push(PlotFile {
+            Ok(PlotFile {
                 analysis: r.plan.name.clone(),
                 stem: format!("{}-{}", r.plan.name, suffix),
                 rendered,
-            });
-        }
-        if !r.comparisons.is_empty() {
-            files.push(PlotFile {
-                analysis: r.plan.name.clone(),
-                stem: format!("{}-forest", r.plan.name),
-                rendered: plots::render(&forest_plot(r))?,
-            });
-        }
-    }
-    Ok(files)
+            })
+        })
+        .collect()
 }
 
 /// A p-value for people: "0.0046", "1.2e-05", "< 1e-300".
