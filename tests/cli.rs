@@ -735,6 +735,13 @@ fn the_ame_report_compares_providers_against_the_reference_values() {
     );
     let html = fs::read_to_string(dir.join("index.html")).unwrap();
     assert!(html.contains("Subgroup comparisons by provider"));
+    // The key findings state the published headline with its interval and denominator.
+    assert!(html.contains("Key findings"), "no findings box");
+    assert!(
+        html.contains("Effect of GET, all respondents: 38.0% answered worsened (95% CI 36.5% to 39.5%; n = 4,001, all respondents, including those who had not tried GET)."),
+        "headline missing"
+    );
+    assert!(html.contains("worsened, Non-specialist vs M.E. specialist: +13.9 percentage points (95% CI +7.7 to +20.0), holm-adjusted p = 1.9e-5."));
     assert!(html.contains("Test of independence of outcome and provider"));
     assert!(dir.join("plots/get_by_provider-forest.svg").is_file());
 }

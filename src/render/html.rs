@@ -42,7 +42,7 @@ th{background:#f0f0f0}td.num{text-align:right}
 .ci{color:#444;font-size:.85em;white-space:nowrap}
 .note{background:#fff8e1;border-left:4px solid #e6a700;padding:.5rem .8rem}
 figure{margin:1rem 0}figure svg{max-width:100%;height:auto}figcaption{font-size:.85em;color:#444}
-.muted{color:#555}code{background:#f4f4f4;padding:0 .2em}
+.muted{color:#555}.findings{border:2px solid #542788;padding:.2rem 1rem;margin:1rem 0}.findings h2{border:none;margin-top:.6rem}code{background:#f4f4f4;padding:0 .2em}
 @media print{body{max-width:none;margin:0}h2{break-before:auto}figure,table{break-inside:avoid}}
 ";
 
@@ -61,6 +61,16 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
     );
     if let Some(d) = &plan.report.description {
         let _ = writeln!(h, "<p>{}</p>", escape(d));
+    }
+
+    // Key findings, each traceable to a table below.
+    let findings = super::key_findings(input.results);
+    if !findings.is_empty() {
+        h.push_str("<section class=\"findings\" aria-labelledby=\"findings\"><h2 id=\"findings\">Key findings</h2><ul>\n");
+        for f in &findings {
+            let _ = writeln!(h, "<li>{}</li>", escape(f));
+        }
+        h.push_str("</ul><p class=\"muted\">Each figure is in its analysis's table below, with its denominator, method and exclusions.</p></section>\n");
     }
 
     // Contents.

@@ -33,6 +33,14 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
     if let Some(d) = &plan.report.description {
         let _ = writeln!(m, "{}\n", escape(d));
     }
+    let findings = super::key_findings(input.results);
+    if !findings.is_empty() {
+        let _ = writeln!(m, "## Key findings\n");
+        for f in &findings {
+            let _ = writeln!(m, "- {}", escape(f));
+        }
+        m.push('\n');
+    }
     let _ = writeln!(m, "## Data and row accounting\n");
     let _ = writeln!(
         m,

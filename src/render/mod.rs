@@ -323,6 +323,71 @@ fn diverging_chart(r: &AnalysisResult) -> DivergingChart {
     }
 }
 
+/// The report's key findings, one sentence each, generated from the estimates: for every
+/// analysis the overall share of each negative and positive level, then every subgroup
+/// comparison whose adjusted p-value is below 0.05. Unreliable estimates say so.
+pub fn key_findings(results: &[AnalysisResult]) -> Vec<String> {
+    let mut out = Vec::new();
+    for r in results {
+        let p = &r.plan;
+        let Some(overall) = r.groups().into_iter().next() else {
+            continue;
+        };
+        for e in r.rows_of(&overall) {
+            if !(p.negative.contains(&e.outcome) || p.positive.contains(&e.outcome)) {
+                continue;
+            }
+            let Some(i) = e.interval else { continue };
+            let mut s = format!(
+                "{}: {} answered {} ({} CI {} to {}; n = {}, {})",
+                p.title,
+                html::pct(i.estimate),
+                e.outcome,
+                level_pct(p.level),
+                html::pct(i.lower),
+                html::pct(i.upper),
+                plots::bars::thousands(e.n),
+                p.denominator
+            );
+            if let Some(crate::estimate::reliability::Flag::Unreliable(why)) = &e.flag {
+                s.push_str(&format!(" (unreliable: {why})"));
+            }
+            s.push('.');
+            out.push(s);
+        }
+        if let Some(cp) = &p.compare {
+            let measure = cp.method.measure();
+            for c in &r.comparisons {
+                let (Some(x), Some(adj)) = (c.result, c.p_adjusted) else {
+                    continue;
+                };
+                if adj >= 0.05 {
+                    continue;
+                }
+                let unit = if measure == crate::estimate::compare::Measure::Diff {
+                    " percentage points"
+                } else {
+                    ""
+                };
+                out.push(format!(
+                    "{}: {}, {} vs {}: {}{unit} ({} CI {} to {}), {}-adjusted p = {}.",
+                    p.title,
+                    c.level,
+                    c.group1,
+                    c.group2,
+                    format_effect(measure, x.estimate),
+                    level_pct(p.level),
+                    format_effect(measure, x.lower),
+                    format_effect(measure, x.upper),
+                    cp.adjust.name(),
+                    format_p(adj)
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// Sentences describing who was excluded from an analysis, for the methods paragraph.
 pub fn exclusion_sentence(r: &AnalysisResult) -> String {
     if r.data.exclusions.is_empty() {
