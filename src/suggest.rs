@@ -24,9 +24,51 @@ where
     best.filter(|(s, _)| *s >= 0.6).map(|(_, c)| c.to_string())
 }
 
+/// The message for a name that is not in a closed list: what it is, the names known, and
+/// the nearest one when it looks like a typo.
+pub fn unknown(what: &str, given: &str, known: &[&str]) -> String {
+    let mut m = format!("unknown {what} `{given}`; known: {}", known.join(", "));
+    if let Some(s) = did_you_mean(given, known.iter().copied()) {
+        m.push_str(&format!(" (did you mean `{s}`?)"));
+    }
+    m
+}
+
+/// Looks a value up by its exact name in a `(name, value)` table (never by prefix).
+pub fn lookup<T: Copy>(table: &[(&'static str, T)], what: &str, given: &str) -> Result<T, String> {
+    table
+        .iter()
+        .find(|(n, _)| *n == given)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let names: Vec<&str> = table.iter().map(|(n, _)| *n).collect();
+            unknown(what, given, &names)
+        })
+}
+
+/// The name of a value in a `(name, value)` table (every value has one).
+pub fn name_of<T: Copy + PartialEq>(table: &[(&'static str, T)], value: T) -> &'static str {
+    table
+        .iter()
+        .find(|(_, v)| *v == value)
+        .map_or("?", |(n, _)| n)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::did_you_mean;
+    use super::{did_you_mean, lookup, name_of};
+
+    #[test]
+    fn lookups_are_exact_and_reversible() {
+        const T: &[(&str, u8)] = &[("holm", 1), ("bonferroni", 2)];
+        assert_eq!(lookup(T, "adjustment", "holm"), Ok(1));
+        assert_eq!(name_of(T, 2), "bonferroni");
+        let e = lookup(T, "adjustment", "hol").unwrap_err();
+        assert_eq!(
+            e,
+            "unknown adjustment `hol`; known: holm, bonferroni (did you mean `holm`?)"
+        );
+    }
 
     #[test]
     fn suggests_near_misses_only() {

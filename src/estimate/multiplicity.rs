@@ -25,27 +25,11 @@ pub const ADJUSTMENTS: &[(&str, Adjust)] = &[
 
 impl Adjust {
     pub fn name(self) -> &'static str {
-        ADJUSTMENTS
-            .iter()
-            .find(|(_, a)| *a == self)
-            .map_or("?", |(n, _)| n)
+        crate::suggest::name_of(ADJUSTMENTS, self)
     }
 
     pub fn from_name(s: &str) -> Result<Adjust, String> {
-        ADJUSTMENTS
-            .iter()
-            .find(|(n, _)| *n == s)
-            .map(|(_, a)| *a)
-            .ok_or_else(|| {
-                let names: Vec<&str> = ADJUSTMENTS.iter().map(|(n, _)| *n).collect();
-                format!(
-                    "unknown p-value adjustment `{s}`; known: {}{}",
-                    names.join(", "),
-                    crate::suggest::did_you_mean(s, names.iter().copied())
-                        .map(|m| format!(" (did you mean `{m}`?)"))
-                        .unwrap_or_default()
-                )
-            })
+        crate::suggest::lookup(ADJUSTMENTS, "p-value adjustment", s)
     }
 
     /// Adjusts `p` (in input order).

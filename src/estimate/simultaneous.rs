@@ -36,10 +36,7 @@ pub const SIMULTANEOUS: &[(&str, Simultaneous)] = &[
 
 impl Simultaneous {
     pub fn name(self) -> &'static str {
-        SIMULTANEOUS
-            .iter()
-            .find(|(_, m)| *m == self)
-            .map_or("?", |(n, _)| n)
+        crate::suggest::name_of(SIMULTANEOUS, self)
     }
 
     pub fn title(self) -> &'static str {
@@ -50,20 +47,7 @@ impl Simultaneous {
     }
 
     pub fn from_name(s: &str) -> Result<Simultaneous, String> {
-        SIMULTANEOUS
-            .iter()
-            .find(|(n, _)| *n == s)
-            .map(|(_, m)| *m)
-            .ok_or_else(|| {
-                let names: Vec<&str> = SIMULTANEOUS.iter().map(|(n, _)| *n).collect();
-                format!(
-                    "unknown simultaneous-interval method `{s}`; known: {}{}",
-                    names.join(", "),
-                    crate::suggest::did_you_mean(s, names.iter().copied())
-                        .map(|m| format!(" (did you mean `{m}`?)"))
-                        .unwrap_or_default()
-                )
-            })
+        crate::suggest::lookup(SIMULTANEOUS, "simultaneous-interval method", s)
     }
 
     pub fn intervals(self, counts: &[u64], level: f64) -> Option<Vec<(f64, f64)>> {

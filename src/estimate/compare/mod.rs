@@ -25,27 +25,20 @@ pub enum Measure {
     OddsRatio,
 }
 
+/// The measures by their names on the command line and in pipelines.
+pub const MEASURES: &[(&str, Measure)] = &[
+    ("diff", Measure::Diff),
+    ("ratio", Measure::Ratio),
+    ("odds-ratio", Measure::OddsRatio),
+];
+
 impl Measure {
     pub fn name(self) -> &'static str {
-        match self {
-            Measure::Diff => "diff",
-            Measure::Ratio => "ratio",
-            Measure::OddsRatio => "odds-ratio",
-        }
+        crate::suggest::name_of(MEASURES, self)
     }
 
     pub fn from_name(s: &str) -> Result<Measure, String> {
-        match s {
-            "diff" | "difference" => Ok(Measure::Diff),
-            "ratio" | "risk-ratio" => Ok(Measure::Ratio),
-            "odds-ratio" | "or" => Ok(Measure::OddsRatio),
-            _ => Err(format!(
-                "unknown measure `{s}`; expected `diff`, `ratio` or `odds-ratio`{}",
-                crate::suggest::did_you_mean(s, ["diff", "ratio", "odds-ratio"])
-                    .map(|m| format!(" (did you mean `{m}`?)"))
-                    .unwrap_or_default()
-            )),
-        }
+        crate::suggest::lookup(MEASURES, "measure", s)
     }
 
     /// The method used when none is named.
@@ -117,19 +110,12 @@ impl CompareMethod {
 
     /// Looks a method up by name within a measure (names such as `wald` are per measure).
     pub fn from_name(measure: Measure, name: &str) -> Result<CompareMethod, String> {
-        let known = COMPARE_METHODS.iter().filter(|m| m.measure == measure);
-        if let Some(m) = known.clone().find(|m| m.name == name) {
-            return Ok(m.method);
-        }
-        let names: Vec<&str> = known.map(|m| m.name).collect();
-        Err(format!(
-            "unknown {} method `{name}`; known: {}{}",
-            measure.name(),
-            names.join(", "),
-            crate::suggest::did_you_mean(name, names.iter().copied())
-                .map(|m| format!(" (did you mean `{m}`?)"))
-                .unwrap_or_default()
-        ))
+        let known: Vec<(&'static str, CompareMethod)> = COMPARE_METHODS
+            .iter()
+            .filter(|m| m.measure == measure)
+            .map(|m| (m.name, m.method))
+            .collect();
+        crate::suggest::lookup(&known, &format!("{} method", measure.name()), name)
     }
 }
 

@@ -36,27 +36,10 @@ pub const TESTS: &[(&str, Test)] = &[
 
 impl Test {
     pub fn name(self) -> &'static str {
-        TESTS
-            .iter()
-            .find(|(_, t)| *t == self)
-            .map(|(n, _)| *n)
-            .unwrap_or("?")
+        crate::suggest::name_of(TESTS, self)
     }
     pub fn from_name(s: &str) -> Result<Test, String> {
-        TESTS
-            .iter()
-            .find(|(n, _)| *n == s)
-            .map(|(_, t)| *t)
-            .ok_or_else(|| {
-                let names: Vec<&str> = TESTS.iter().map(|(n, _)| *n).collect();
-                format!(
-                    "unknown test `{s}`; known: {}{}",
-                    names.join(", "),
-                    crate::suggest::did_you_mean(s, names.iter().copied())
-                        .map(|m| format!(" (did you mean `{m}`?)"))
-                        .unwrap_or_default()
-                )
-            })
+        crate::suggest::lookup(TESTS, "test", s)
     }
     pub fn run(self, p: Pair) -> Option<TestResult> {
         match self {
