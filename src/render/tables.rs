@@ -144,14 +144,14 @@ struct JsonAnalysis<'a> {
     ci_level: f64,
     respondents_available: u64,
     respondents_included: u64,
-    exclusions: Vec<JsonReason<'a>>,
+    exclusions: Vec<JsonReason>,
     estimates: Vec<JsonEstimate<'a>>,
     notes: &'a [String],
 }
 
 #[derive(Serialize)]
-struct JsonReason<'a> {
-    reason: &'a str,
+struct JsonReason {
+    reason: String,
     respondents: u64,
 }
 
@@ -192,7 +192,7 @@ pub fn estimates_json(input: &ReportInput) -> Result<Vec<u8>, String> {
                 .exclusions
                 .iter()
                 .map(|(reason, n)| JsonReason {
-                    reason,
+                    reason: reason.to_string(),
                     respondents: *n,
                 })
                 .collect(),

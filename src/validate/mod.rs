@@ -1,15 +1,20 @@
 //! Recoding and row accounting (pure: a [`Table`] and a [`Plan`] in, values out).
 //!
 //! For every analysis each respondent is either in the denominator or excluded for exactly
-//! one reason, taken in this order (the order of the report's flow diagram):
+//! one reason, the first that applies when checked in this order:
 //!
-//! 1. an unmapped value in a filter column (`unmapped value in <col>`);
-//! 2. the denominator filter (`outside denominator: <col> not in {...}`);
+//! 1. an unmapped value in a filter column;
+//! 2. the denominator filter;
 //! 3. an unmapped value in the outcome or a subgroup column;
 //! 4. a missing outcome or subgroup answer (under `missing = "exclude"`);
 //! 5. an outcome value that is not one of the analysis's levels.
 //!
+//! Reasons are an [`Exclusion`], listed in the order of its variants (outside the
+//! denominator, unmapped, missing, not a level), then by column.
+//!
 //! Invariant, checked here and in the tests: `available = included + sum(exclusions)`.
+
+use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
 
@@ -28,6 +33,36 @@ pub struct Unmapped {
     pub suggestion: Option<String>,
 }
 
+/// Why a respondent is left out of an analysis. The variant order is the display order.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Exclusion {
+    /// The filter column's value is not one of those kept.
+    OutsideDenominator { column: String, keep: Vec<String> },
+    /// A value with no entry in the column's recode table.
+    Unmapped { column: String },
+    /// No answer (under `missing = "exclude"`).
+    Missing { column: String },
+    /// An outcome value that is not one of the analysis's levels.
+    NotALevel { column: String },
+}
+
+impl std::fmt::Display for Exclusion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Exclusion::OutsideDenominator { column, keep } => {
+                write!(
+                    f,
+                    "outside denominator: `{column}` not in {{{}}}",
+                    keep.join(", ")
+                )
+            }
+            Exclusion::Unmapped { column } => write!(f, "unmapped value in `{column}`"),
+            Exclusion::Missing { column } => write!(f, "missing `{column}`"),
+            Exclusion::NotALevel { column } => write!(f, "`{column}` value not among the levels"),
+        }
+    }
+}
+
 /// One subgroup-by-outcome count, after recoding.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cell {
@@ -42,8 +77,8 @@ pub struct Cell {
 pub struct AnalysisData {
     /// Respondents entering the analysis (all kept records).
     pub available: u64,
-    /// Respondents left out, by reason, in flow order.
-    pub exclusions: Vec<(String, u64)>,
+    /// Respondents left out, by reason, in display order.
+    pub exclusions: Vec<(Exclusion, u64)>,
     /// Respondents in the denominator.
     pub included: u64,
     pub cells: Vec<Cell>,
@@ -100,8 +135,7 @@ fn prepare_analysis(plan: &Plan, a: &AnalysisPlan, table: &Table) -> AnalysisDat
         .map(|(c, keep)| (column_index(table, c), c, keep))
         .collect();
 
-    let mut exclusions: IndexMap<String, u64> = IndexMap::new();
-    // Reserve the flow order of reasons so that the report always lists them the same way.
+    let mut exclusions: BTreeMap<Exclusion, u64> = BTreeMap::new();
     let mut cells: IndexMap<(Vec<String>, String), u64> = IndexMap::new();
     let mut included = 0u64;
     let mut available = 0u64;
@@ -109,22 +143,24 @@ fn prepare_analysis(plan: &Plan, a: &AnalysisPlan, table: &Table) -> AnalysisDat
     'rows: for (values, count) in &table.rows {
         let count = *count;
         available += count;
-        let mut exclude = |reason: String| {
+        let mut exclude = |reason: Exclusion| {
             *exclusions.entry(reason).or_insert(0) += count;
         };
         // 1-2: the denominator filter.
         for (i, c, keep) in &filter_i {
             match recode(plan, c, &values[*i]) {
                 Value::Unmapped => {
-                    exclude(format!("unmapped value in `{c}`"));
+                    exclude(Exclusion::Unmapped {
+                        column: c.to_string(),
+                    });
                     continue 'rows;
                 }
                 Value::Clean(v) if keep.iter().any(|k| k == v) => {}
                 _ => {
-                    exclude(format!(
-                        "outside denominator: `{c}` not in {{{}}}",
-                        keep.join(", ")
-                    ));
+                    exclude(Exclusion::OutsideDenominator {
+                        column: c.to_string(),
+                        keep: keep.to_vec(),
+                    });
                     continue 'rows;
                 }
             }
@@ -137,12 +173,16 @@ fn prepare_analysis(plan: &Plan, a: &AnalysisPlan, table: &Table) -> AnalysisDat
         for (k, (i, c)) in columns.enumerate() {
             let v = match recode(plan, c, &values[i]) {
                 Value::Unmapped => {
-                    exclude(format!("unmapped value in `{c}`"));
+                    exclude(Exclusion::Unmapped {
+                        column: c.to_string(),
+                    });
                     continue 'rows;
                 }
                 Value::Missing => match a.missing {
                     MissingPolicy::Exclude => {
-                        exclude(format!("missing `{c}`"));
+                        exclude(Exclusion::Missing {
+                            column: c.to_string(),
+                        });
                         continue 'rows;
                     }
                     MissingPolicy::Level => MISSING_LABEL,
@@ -157,7 +197,9 @@ fn prepare_analysis(plan: &Plan, a: &AnalysisPlan, table: &Table) -> AnalysisDat
         }
         // 5: outcome levels.
         if !a.levels.iter().any(|l| l == &outcome) {
-            exclude(format!("`{}` value not among the levels", a.outcome));
+            exclude(Exclusion::NotALevel {
+                column: a.outcome.clone(),
+            });
             continue;
         }
         included += count;
@@ -172,7 +214,7 @@ fn prepare_analysis(plan: &Plan, a: &AnalysisPlan, table: &Table) -> AnalysisDat
             .collect();
     AnalysisData {
         available,
-        exclusions: order_reasons(exclusions),
+        exclusions: exclusions.into_iter().collect(),
         included,
         cells: cells
             .into_iter()
@@ -184,24 +226,6 @@ fn prepare_analysis(plan: &Plan, a: &AnalysisPlan, table: &Table) -> AnalysisDat
             .collect(),
         group_orders,
     }
-}
-
-/// Reasons in flow order (unmapped filter, filter, unmapped, missing, levels), then by name.
-fn order_reasons(reasons: IndexMap<String, u64>) -> Vec<(String, u64)> {
-    let rank = |r: &str| {
-        if r.starts_with("outside denominator") {
-            1
-        } else if r.starts_with("unmapped") {
-            2
-        } else if r.starts_with("missing") {
-            3
-        } else {
-            4
-        }
-    };
-    let mut v: Vec<(String, u64)> = reasons.into_iter().collect();
-    v.sort_by(|a, b| rank(&a.0).cmp(&rank(&b.0)).then_with(|| a.0.cmp(&b.0)));
-    v
 }
 
 /// Display order of a subgroup column's values: the order of the recode map's targets when
@@ -257,4 +281,34 @@ fn unmapped_values(plan: &Plan, table: &Table) -> Vec<Unmapped> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Exclusion;
+
+    #[test]
+    fn reasons_sort_in_display_order_and_read_as_before() {
+        let col = |c: &str| c.to_string();
+        let mut v = vec![
+            Exclusion::NotALevel { column: col("o") },
+            Exclusion::Missing { column: col("o") },
+            Exclusion::Unmapped { column: col("o") },
+            Exclusion::OutsideDenominator {
+                column: col("t"),
+                keep: vec![col("yes")],
+            },
+        ];
+        v.sort();
+        let text: Vec<String> = v.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            [
+                "outside denominator: `t` not in {yes}",
+                "unmapped value in `o`",
+                "missing `o`",
+                "`o` value not among the levels"
+            ]
+        );
+    }
 }
