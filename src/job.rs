@@ -125,7 +125,7 @@ pub fn run(plan: &Plan, pipeline_written: &str, opts: &JobOptions) -> Result<Job
         &timings,
         started,
     ));
-    let report_dir = opts.reports_root.join(&plan.report.dir);
+    let report_dir = report_dir(plan, opts);
     output::write_report(&report_dir, &artifacts).map_err(|e| JobError::Write {
         path: report_dir.display().to_string(),
         source: e,

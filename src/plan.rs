@@ -432,9 +432,7 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
             })
             .collect(),
     };
-    let report = spec::ReportSpec {
-        ..spec.report.clone()
-    };
+    let report = spec.report;
 
     if !problems.is_empty() {
         return Err(problems);

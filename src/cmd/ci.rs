@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::{open_with_header, parse_count, print_error, Outcome};
+use super::{field_text, next_record, open_with_header, parse_count, print_error, Outcome};
 use crate::cli::CiArgs;
 use crate::estimate::ci::{self, Method, METHODS};
 use crate::render::tables::num;
@@ -121,22 +121,13 @@ fn bulk(path: &std::path::Path, methods: &[Method], default_level: f64, side: ci
     }
     let mut bad = 0u64;
     loop {
-        match rdr.read_record(&mut record) {
+        match next_record(&mut rdr, &mut record, path) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => {
-                print_error(&format!("cannot read {shown}: {e}"));
-                return Outcome::Failed;
-            }
+            Err(outcome) => return outcome,
         }
         let line = record.line;
-        let get = |i: usize| {
-            if i < record.len() {
-                String::from_utf8_lossy(record.field(i)).into_owned()
-            } else {
-                String::new()
-            }
-        };
+        let get = |i: usize| field_text(&record, i);
         let row = (|| {
             let x = parse_count("x", &get(xi))?;
             let n = parse_count("n", &get(ni))?;

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::{open_with_header, parse_count, print_error, Outcome};
+use super::{field_text, next_record, open_with_header, parse_count, print_error, Outcome};
 use crate::cli::CompareArgs;
 use crate::estimate::ci;
 use crate::estimate::compare::tests2x2::Test;
@@ -123,21 +123,12 @@ fn bulk(path: &std::path::Path, method: CompareMethod, test: Test, level: f64) -
     }
     let mut bad = 0u64;
     loop {
-        match rdr.read_record(&mut record) {
+        match next_record(&mut rdr, &mut record, path) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => {
-                print_error(&format!("cannot read {shown}: {e}"));
-                return Outcome::Failed;
-            }
+            Err(outcome) => return outcome,
         }
-        let get = |i: usize| {
-            if i < record.len() {
-                String::from_utf8_lossy(record.field(i)).into_owned()
-            } else {
-                String::new()
-            }
-        };
+        let get = |i: usize| field_text(&record, i);
         let pair = match pair_of(&get(idx[0]), &get(idx[1]), &get(idx[2]), &get(idx[3])) {
             Ok(p) => p,
             Err(e) => {

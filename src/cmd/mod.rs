@@ -109,3 +109,25 @@ pub fn open_with_header(
         }
     }
 }
+
+/// Reads the next data record of a bulk input. When the file cannot be read the error is
+/// printed and the outcome to return is given.
+pub fn next_record(
+    rdr: &mut FileCsv,
+    record: &mut crate::ingest::RawRecord,
+    path: &std::path::Path,
+) -> Result<bool, Outcome> {
+    rdr.read_record(record).map_err(|e| {
+        print_error(&format!("cannot read {}: {e}", path.display()));
+        Outcome::Failed
+    })
+}
+
+/// A field as text (invalid UTF-8 replaced), or "" past the end of a short row.
+pub fn field_text(record: &crate::ingest::RawRecord, i: usize) -> String {
+    if i < record.len() {
+        String::from_utf8_lossy(record.field(i)).into_owned()
+    } else {
+        String::new()
+    }
+}

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::{open_with_header, parse_count, print_error, Outcome};
+use super::{next_record, open_with_header, parse_count, print_error, Outcome};
 use crate::cli::TestArgs;
 use crate::estimate::tables::test_table;
 
@@ -23,13 +23,10 @@ pub fn run(args: &TestArgs) -> Outcome {
     let mut labels = Vec::new();
     let mut counts: Vec<Vec<u64>> = Vec::new();
     loop {
-        match rdr.read_record(&mut record) {
+        match next_record(&mut rdr, &mut record, &args.input) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => {
-                print_error(&format!("cannot read {shown}: {e}"));
-                return Outcome::Failed;
-            }
+            Err(outcome) => return outcome,
         }
         if record.len() != header.len() {
             print_error(&format!(

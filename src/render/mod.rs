@@ -212,11 +212,7 @@ pub fn short_label(key: &[Option<String>]) -> String {
 
 /// "Wilson 95% CI" and similar.
 pub fn ci_phrase(r: &AnalysisResult) -> String {
-    format!("{} {} CI", method_title(r), level_pct(r.plan.level))
-}
-
-pub fn method_title(r: &AnalysisResult) -> String {
-    r.plan.method.title().to_string()
+    format!("{} {} CI", r.plan.method.title(), level_pct(r.plan.level))
 }
 
 /// 0.95 -> "95%", 0.999 -> "99.9%".

@@ -290,7 +290,7 @@ mod tests {
     #[test]
     fn reasons_sort_in_display_order_and_read_as_before() {
         let col = |c: &str| c.to_string();
-        let mut v = vec![
+        let mut v = [
             Exclusion::NotALevel { column: col("o") },
             Exclusion::Missing { column: col("o") },
             Exclusion::Unmapped { column: col("o") },

@@ -15,8 +15,9 @@
 //! Not needed.
 //!
 //! # Accuracy
-//! The tails come from `dist::binomial_tails` (incomplete beta, each tail direct) and the
-//! bounds from a Brent root search to a few ulp.
+//! Each bound evaluates only the tail it needs (`dist::binomial_above` or `binomial_below`,
+//! through the incomplete beta, computed directly) plus `binomial_at`, and is found by a
+//! Brent search between the Clopper-Pearson bounds for x and x + 1, to a few ulp.
 //!
 //! # References
 //! Lancaster HO (1961) JASA 56:223-234. Agresti A, Gottard A (2007) Stat Methodol 4:143-159.
