@@ -237,8 +237,9 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Reads estimates.csv rows as maps of column -> value.
-fn estimates(dir: &Path) -> Vec<std::collections::HashMap<String, String>> {
-    let mut r = csv::Reader::from_path(dir.join("estimates.csv")).unwrap();
+/// Reads a CSV of a report as maps of column -> value.
+fn csv_rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
     let h = r.headers().unwrap().clone();
     r.records()
         .map(|rec| {
@@ -250,20 +251,29 @@ fn estimates(dir: &Path) -> Vec<std::collections::HashMap<String, String>> {
         .collect()
 }
 
-#[test]
-fn the_ame_example_reproduces_the_published_percentages() {
+/// Runs `pipelines/<name>.toml` into a fresh reports root; returns the root (kept alive) and
+/// the report directory.
+fn run_example(name: &str) -> (tempfile::TempDir, PathBuf) {
     let out = tempfile::tempdir().unwrap();
+    let pipeline = format!("pipelines/{name}.toml");
     let o = tally(
         &[
             "run",
-            "pipelines/ame-2019-get.toml",
+            &pipeline,
             "--reports-dir",
             out.path().to_str().unwrap(),
         ],
         &root(),
     );
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let rows = estimates(&out.path().join("ame-2019-get"));
+    assert_eq!(code(&o), 0, "{name}: {}", stderr(&o));
+    let dir = out.path().join(name);
+    (out, dir)
+}
+
+#[test]
+fn the_ame_example_reproduces_the_published_percentages() {
+    let (_out, dir) = run_example("ame-2019-get");
+    let rows = csv_rows(&dir.join("estimates.csv"));
     let pct = |analysis: &str, group: &str, outcome: &str| -> f64 {
         let r = rows
             .iter()
@@ -300,18 +310,7 @@ fn the_ame_example_reproduces_the_published_percentages() {
 
 #[test]
 fn the_synthetic_example_accounts_for_every_row() {
-    let out = tempfile::tempdir().unwrap();
-    let o = tally(
-        &[
-            "run",
-            "pipelines/synthetic-survey.toml",
-            "--reports-dir",
-            out.path().to_str().unwrap(),
-        ],
-        &root(),
-    );
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let dir = out.path().join("synthetic-survey");
+    let (_out, dir) = run_example("synthetic-survey");
     let expected: serde_json::Value = serde_json::from_str(
         &fs::read_to_string(root().join("data/synthetic_survey.expected.json")).unwrap(),
     )
@@ -682,28 +681,9 @@ fn compare_bulk_and_table_tests() {
 
 #[test]
 fn the_ame_report_compares_providers_against_the_reference_values() {
-    let out = tempfile::tempdir().unwrap();
-    let o = tally(
-        &[
-            "run",
-            "pipelines/ame-2019-get.toml",
-            "--reports-dir",
-            out.path().to_str().unwrap(),
-        ],
-        &root(),
-    );
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let dir = out.path().join("ame-2019-get");
-    let mut r = csv::Reader::from_path(dir.join("comparisons.csv")).unwrap();
-    let h = r.headers().unwrap().clone();
-    let row: std::collections::HashMap<String, String> = r
-        .records()
-        .map(|x| {
-            h.iter()
-                .map(String::from)
-                .zip(x.unwrap().iter().map(String::from))
-                .collect::<std::collections::HashMap<_, _>>()
-        })
+    let (_out, dir) = run_example("ame-2019-get");
+    let row = csv_rows(&dir.join("comparisons.csv"))
+        .into_iter()
         .find(|m| m["outcome"] == "worsened" && m["group1"] == "Non-specialist")
         .unwrap();
     assert_eq!(
