@@ -51,11 +51,7 @@ impl Plot for BarChart {
     }
 
     fn alt(&self) -> String {
-        let mut s = format!(
-            "Bar chart: {}. {}.",
-            self.title,
-            self.subtitle.trim_end_matches('.')
-        );
+        let mut s = super::alt_intro("Bar chart", &self.title, &self.subtitle);
         for g in &self.groups {
             let parts: Vec<String> = self
                 .levels

@@ -86,11 +86,7 @@ impl Plot for DivergingChart {
     }
 
     fn alt(&self) -> String {
-        let mut s = format!(
-            "Diverging stacked bar chart: {}. {}.",
-            self.title,
-            self.subtitle.trim_end_matches('.')
-        );
+        let mut s = super::alt_intro("Diverging stacked bar chart", &self.title, &self.subtitle);
         for (label, n, v) in &self.groups {
             match v {
                 Some(v) => {

@@ -131,11 +131,7 @@ impl Plot for ForestPlot {
     }
 
     fn alt(&self) -> String {
-        let mut s = format!(
-            "Forest plot: {}. {}.",
-            self.title,
-            self.subtitle.trim_end_matches('.')
-        );
+        let mut s = super::alt_intro("Forest plot", &self.title, &self.subtitle);
         for r in &self.rows {
             s.push_str(&format!(" {}: {}.", r.label, r.text));
         }

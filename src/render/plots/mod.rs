@@ -308,6 +308,11 @@ pub fn draw_legend<'a, DB: DrawingBackend>(
     Ok(())
 }
 
+/// The first sentences of a plot's text alternative: its kind, title and subtitle.
+pub fn alt_intro(kind: &str, title: &str, subtitle: &str) -> String {
+    format!("{kind}: {title}. {}.", subtitle.trim_end_matches('.'))
+}
+
 /// Scales a coordinate.
 pub fn px(v: f64, scale: f64) -> i32 {
     (v * scale).round() as i32
