@@ -38,13 +38,17 @@ fn register_fonts() {
 }
 
 /// The `@font-face` rule that makes an SVG render with the embedded font.
-pub fn font_face_css() -> String {
-    format!(
-        "@font-face{{font-family:'{FONT}';src:url(data:font/ttf;base64,{}) format('truetype');font-weight:normal}}\
-         @font-face{{font-family:'{FONT}';src:url(data:font/ttf;base64,{}) format('truetype');font-weight:bold}}",
-        base64(REGULAR),
-        base64(BOLD)
-    )
+/// Encoded once per process: it is the same ~95 KB for every plot and page.
+pub fn font_face_css() -> &'static str {
+    static CSS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    CSS.get_or_init(|| {
+        format!(
+            "@font-face{{font-family:'{FONT}';src:url(data:font/ttf;base64,{}) format('truetype');font-weight:normal}}\
+             @font-face{{font-family:'{FONT}';src:url(data:font/ttf;base64,{}) format('truetype');font-weight:bold}}",
+            base64(REGULAR),
+            base64(BOLD)
+        )
+    })
 }
 
 /// A rendered plot.
