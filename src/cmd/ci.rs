@@ -2,7 +2,9 @@
 
 use std::io::{self, Write};
 
-use super::{field_text, next_record, open_with_header, parse_count, print_error, Outcome};
+use super::{
+    field_text, finish_bulk, next_record, open_with_header, parse_count, print_error, Outcome,
+};
 use crate::cli::CiArgs;
 use crate::estimate::ci::{self, Method, METHODS};
 use crate::render::tables::num;
@@ -185,15 +187,5 @@ fn bulk(path: &std::path::Path, methods: &[Method], default_level: f64, side: ci
             }
         }
     }
-    if w.flush().is_err() {
-        return Outcome::Failed;
-    }
-    if bad > 0 {
-        print_error(&format!(
-            "{shown}: {bad} row(s) could not be used (each reported above)"
-        ));
-        Outcome::Failed
-    } else {
-        Outcome::Success
-    }
+    finish_bulk(w, path, bad)
 }

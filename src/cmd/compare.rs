@@ -2,7 +2,9 @@
 
 use std::io::{self, Write};
 
-use super::{field_text, next_record, open_with_header, parse_count, print_error, Outcome};
+use super::{
+    field_text, finish_bulk, next_record, open_with_header, parse_count, print_error, Outcome,
+};
 use crate::cli::CompareArgs;
 use crate::estimate::ci;
 use crate::estimate::compare::tests2x2::Test;
@@ -156,14 +158,5 @@ fn bulk(path: &std::path::Path, method: CompareMethod, test: Test, level: f64) -
             return Outcome::Failed;
         }
     }
-    if w.flush().is_err() {
-        return Outcome::Failed;
-    }
-    if bad > 0 {
-        print_error(&format!(
-            "{shown}: {bad} row(s) could not be used (each reported above)"
-        ));
-        return Outcome::Failed;
-    }
-    Outcome::Success
+    finish_bulk(w, path, bad)
 }

@@ -131,3 +131,23 @@ pub fn field_text(record: &crate::ingest::RawRecord, i: usize) -> String {
         String::new()
     }
 }
+
+/// Ends a bulk command: flushes its CSV output and says how many rows could not be used
+/// (each was reported as it was met). `Failed` when any row was bad or stdout failed.
+pub fn finish_bulk<W: std::io::Write>(
+    mut w: csv::Writer<W>,
+    path: &std::path::Path,
+    bad: u64,
+) -> Outcome {
+    if w.flush().is_err() {
+        return Outcome::Failed;
+    }
+    if bad > 0 {
+        print_error(&format!(
+            "{}: {bad} row(s) could not be used (each reported above)",
+            path.display()
+        ));
+        return Outcome::Failed;
+    }
+    Outcome::Success
+}
