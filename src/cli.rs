@@ -40,6 +40,10 @@ pub struct RunArgs {
     /// Fail the job if any input row is rejected.
     #[arg(long)]
     pub strict: bool,
+    /// Internal run: no disclosure control (small counts shown, rejected records kept);
+    /// every output is marked "not for publication".
+    #[arg(long)]
+    pub internal: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,

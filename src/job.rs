@@ -18,6 +18,8 @@ pub struct JobOptions {
     pub reports_root: PathBuf,
     /// Any rejected row makes the job fail.
     pub strict: bool,
+    /// An internal run: disclosure control off, whatever the pipeline says.
+    pub internal: bool,
 }
 
 /// What a finished job reports back to the command.
@@ -31,6 +33,10 @@ pub struct JobSummary {
     pub unmapped_values: usize,
     pub analyses: usize,
     pub timings: Vec<(&'static str, Duration)>,
+    /// Things the user should hear about (e.g. an encoding guess).
+    pub warnings: Vec<String>,
+    /// Cells hidden by disclosure control.
+    pub suppressed: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,7 +89,13 @@ pub fn run(plan: &Plan, pipeline_written: &str, opts: &JobOptions) -> Result<Job
         } else {
             Err(problems
                 .iter()
-                .map(|p| p.message.clone())
+                .map(|p| {
+                    if p.key.is_empty() {
+                        p.message.clone()
+                    } else {
+                        format!("key `{}`: {}", p.key, p.message)
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join("\n"))
         }
@@ -103,7 +115,12 @@ pub fn run(plan: &Plan, pipeline_written: &str, opts: &JobOptions) -> Result<Job
     let (data, unmapped) = validate::prepare(plan, &table);
     lap("validate", &mut timings);
 
-    let results = estimate::estimate(plan, data).map_err(JobError::Estimate)?;
+    let mut results = estimate::estimate(plan, data).map_err(JobError::Estimate)?;
+    let mut disclosure = plan.disclosure;
+    if opts.internal {
+        disclosure.protect = false;
+    }
+    let suppression = crate::disclosure::protect(&mut results, &disclosure);
     lap("estimate", &mut timings);
 
     let input = ReportInput {
@@ -113,6 +130,8 @@ pub fn run(plan: &Plan, pipeline_written: &str, opts: &JobOptions) -> Result<Job
         table: &table,
         unmapped: &unmapped,
         results: &results,
+        disclosure,
+        suppression: &suppression,
     };
     let mut artifacts = render::render(&input).map_err(JobError::Render)?;
     lap("render", &mut timings);
@@ -124,6 +143,8 @@ pub fn run(plan: &Plan, pipeline_written: &str, opts: &JobOptions) -> Result<Job
         &artifacts,
         &timings,
         started,
+        &disclosure,
+        suppression.len(),
     ));
     let report_dir = report_dir(plan, opts);
     output::write_report(&report_dir, &artifacts).map_err(|e| JobError::Write {
@@ -141,6 +162,8 @@ pub fn run(plan: &Plan, pipeline_written: &str, opts: &JobOptions) -> Result<Job
         unmapped_values: unmapped.len(),
         analyses: results.len(),
         timings,
+        warnings: table.warnings.clone(),
+        suppressed: suppression.len(),
     })
 }
 
@@ -151,8 +174,9 @@ struct Manifest<'a> {
     /// The only time-dependent fields: when the run started and how long stages took.
     started_at: String,
     pipeline: FileEntry<'a>,
-    inputs: Vec<FileEntry<'a>>,
+    inputs: Vec<InputEntry<'a>>,
     rows: Rows,
+    disclosure: DisclosureEntry,
     stage_seconds: indexmap::IndexMap<&'static str, f64>,
     artifacts: Vec<ArtifactEntry>,
 }
@@ -163,6 +187,26 @@ struct FileEntry<'a> {
     sha256: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     bytes: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct InputEntry<'a> {
+    path: &'a str,
+    sha256: &'a str,
+    bytes: u64,
+    format: &'static str,
+    encoding: &'static str,
+    delimiter: String,
+    delimiter_detected: bool,
+    warnings: &'a [String],
+}
+
+#[derive(Serialize)]
+struct DisclosureEntry {
+    protect: bool,
+    min_cell: u64,
+    round: Option<u64>,
+    cells_suppressed: usize,
 }
 
 #[derive(Serialize)]
@@ -188,6 +232,8 @@ fn manifest(
     artifacts: &[Artifact],
     timings: &[(&'static str, Duration)],
     started: SystemTime,
+    disclosure: &crate::plan::DisclosurePlan,
+    suppressed: usize,
 ) -> Artifact {
     let m = Manifest {
         tool: "tally",
@@ -198,11 +244,22 @@ fn manifest(
             sha256: pipeline_sha256,
             bytes: None,
         },
-        inputs: vec![FileEntry {
+        inputs: vec![InputEntry {
             path: &table.source.written,
             sha256: &table.source.sha256,
-            bytes: Some(table.source.bytes),
+            bytes: table.source.bytes,
+            format: table.format,
+            encoding: table.encoding,
+            delimiter: (table.delimiter as char).to_string(),
+            delimiter_detected: table.delimiter_sniffed,
+            warnings: &table.warnings,
         }],
+        disclosure: DisclosureEntry {
+            protect: disclosure.protect,
+            min_cell: disclosure.min_cell,
+            round: disclosure.round,
+            cells_suppressed: suppressed,
+        },
         rows: Rows {
             read: table.records_read,
             used: table.records_kept,

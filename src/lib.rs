@@ -41,6 +41,7 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod disclosure;
 pub mod estimate;
 pub mod ingest;
 pub mod job;

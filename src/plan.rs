@@ -10,6 +10,8 @@ use crate::estimate::compare::{CompareMethod, Measure};
 use crate::estimate::multiplicity::Adjust;
 use crate::estimate::reliability::Thresholds;
 use crate::estimate::simultaneous::Simultaneous;
+pub use crate::ingest::decode::EncodingChoice;
+pub use crate::ingest::formats::Format;
 use crate::spec::{self, AnalysisSpec, PipelineSpec};
 use crate::suggest::did_you_mean;
 
@@ -59,10 +61,115 @@ pub struct InputPlan {
     /// The path as written in the pipeline, for reports (no absolute paths in artifacts).
     pub written: String,
     pub kind: InputKind,
-    pub delimiter: u8,
+    /// `None`: sniffed from the first records.
+    pub delimiter: Option<u8>,
     pub missing: Vec<String>,
     pub id_column: Option<String>,
     pub count_column: Option<String>,
+    pub format: Format,
+    pub encoding: EncodingChoice,
+    /// Export column name -> name used in the pipeline.
+    pub rename: indexmap::IndexMap<String, String>,
+    pub multi_select: Vec<MultiSelect>,
+    pub free_text: Vec<String>,
+    /// Reject incomplete responses and previews where the format marks them.
+    pub complete_only: bool,
+    /// `[validate.<column>]` rules, in file order.
+    pub rules: Vec<Rule>,
+}
+
+/// A "tick all that apply" question, expanded into `<name>/<choice>` 0/1 columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MultiSelect {
+    pub name: String,
+    pub choices: Option<Vec<String>>,
+    pub separator: Option<String>,
+    pub other: bool,
+}
+
+/// A typed rule on one column's raw values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    pub column: String,
+    pub allowed: Option<Vec<String>>,
+    pub range: Option<(f64, f64)>,
+    pub integer: bool,
+    pub required: bool,
+}
+
+impl Rule {
+    /// Checks one raw value (`None` = missing); on failure, the reason and the detail. The
+    /// detail never repeats the value (reports are published; the line number finds it).
+    pub fn check(&self, value: Option<&str>) -> Option<(&'static str, String)> {
+        let c = &self.column;
+        let Some(v) = value else {
+            return self
+                .required
+                .then(|| ("missing required value", format!("column `{c}` is empty")));
+        };
+        if let Some(allowed) = &self.allowed {
+            if !allowed.iter().any(|a| a == v) {
+                let near = crate::suggest::did_you_mean(v, allowed.iter().map(String::as_str))
+                    .map_or(String::new(), |s| format!(" (near `{s}`)"));
+                return Some((
+                    "outside allowed values",
+                    format!(
+                        "column `{c}`: the value is not one of the {} allowed{near}",
+                        allowed.len()
+                    ),
+                ));
+            }
+        }
+        if self.range.is_some() || self.integer {
+            let Ok(x) = v.trim().parse::<f64>() else {
+                return Some((
+                    "not a number",
+                    format!("column `{c}`: the value is not a number"),
+                ));
+            };
+            if !x.is_finite() {
+                return Some((
+                    "not a number",
+                    format!("column `{c}`: the value is not finite"),
+                ));
+            }
+            if self.integer && x.fract() != 0.0 {
+                return Some((
+                    "not a whole number",
+                    format!("column `{c}`: the value is not a whole number"),
+                ));
+            }
+            if let Some((lo, hi)) = self.range {
+                if x < lo || x > hi {
+                    return Some((
+                        "outside range",
+                        format!("column `{c}`: the value is outside [{lo}, {hi}]"),
+                    ));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// `[disclosure]`: small-cell protection of published outputs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DisclosurePlan {
+    /// `false` for an internal run: nothing is suppressed, and every output says so.
+    pub protect: bool,
+    pub min_cell: u64,
+    /// Round shown counts to this base.
+    pub round: Option<u64>,
+}
+
+impl Default for DisclosurePlan {
+    fn default() -> Self {
+        DisclosurePlan {
+            protect: true,
+            min_cell: 5,
+            round: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -125,6 +232,7 @@ pub struct Plan {
     pub recode: indexmap::IndexMap<String, indexmap::IndexMap<String, String>>,
     pub analyses: Vec<AnalysisPlan>,
     pub report: ReportPlan,
+    pub disclosure: DisclosurePlan,
 }
 
 /// One problem in a pipeline file.
@@ -152,7 +260,9 @@ impl fmt::Display for Problem {
 }
 
 impl Plan {
-    /// Every column the pipeline reads, in a stable order, each once.
+    /// Every column the analyses read, in a stable order, each once. (The id column is read
+    /// only to find duplicates; it is never part of a respondent's tuple, or every respondent
+    /// would be a group of one.)
     pub fn columns_needed(&self) -> Vec<String> {
         let mut cols: Vec<String> = Vec::new();
         let mut push = |c: &str| {
@@ -160,9 +270,6 @@ impl Plan {
                 cols.push(c.to_string());
             }
         };
-        if let Some(id) = &self.input.id_column {
-            push(id);
-        }
         for a in &self.analyses {
             push(&a.outcome);
             for b in &a.by {
@@ -173,6 +280,11 @@ impl Plan {
             }
         }
         cols
+    }
+
+    /// Columns read only to check a `[validate]` rule.
+    pub fn rule_columns(&self) -> Vec<String> {
+        self.input.rules.iter().map(|r| r.column.clone()).collect()
     }
 
     /// Where each needed column is named in the pipeline (for messages).
@@ -198,23 +310,38 @@ impl Plan {
     pub fn check_header(&self, header: &[String]) -> Vec<Problem> {
         let mut problems = Vec::new();
         let mut needed = self.columns_needed();
+        needed.extend(self.input.id_column.iter().cloned());
         if let Some(c) = &self.input.count_column {
             needed.push(c.clone());
+        }
+        needed.extend(self.rule_columns());
+        // A recode table for a column the file lacks is a typo, not a spare.
+        for k in self.recode.keys() {
+            if !needed.contains(k) {
+                needed.push(k.clone());
+            }
         }
         for col in needed {
             if !header.iter().any(|h| h == &col) {
                 let mut message = format!(
                     "column `{col}` is not in {} (its columns: {})",
                     self.input.written,
-                    header.join(", ")
+                    list_some(header, 30)
                 );
                 if let Some(s) = did_you_mean(&col, header.iter().map(String::as_str)) {
                     message.push_str(&format!("\nhint: did you mean `{s}`?"));
                 }
                 let key = if self.input.count_column.as_deref() == Some(col.as_str()) {
                     "input.count_column".to_string()
+                } else if self.input.rules.iter().any(|r| r.column == col) {
+                    format!("validate.{col}")
                 } else {
-                    self.column_key(&col)
+                    let k = self.column_key(&col);
+                    if k.is_empty() && self.recode.contains_key(&col) {
+                        format!("recode.{col}")
+                    } else {
+                        k
+                    }
                 };
                 problems.push(Problem {
                     file: self.pipeline_path.clone(),
@@ -225,6 +352,20 @@ impl Plan {
         }
         problems
     }
+}
+
+/// The first `max` names joined, and how many more there are.
+fn list_some(names: &[String], max: usize) -> String {
+    let mut s = names
+        .iter()
+        .take(max)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > max {
+        s.push_str(&format!(", ... and {} more", names.len() - max));
+    }
+    s
 }
 
 /// Reads and plans a pipeline file; every problem is returned at once.
@@ -289,17 +430,126 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
         }
     };
     let delimiter = match spec.input.delimiter.as_deref() {
-        None => b',',
-        Some("\\t") | Some("tab") => b'\t',
-        Some(d) if d.len() == 1 && d.is_ascii() => d.as_bytes()[0],
+        None | Some("auto") => None,
+        Some("\\t") | Some("tab") => Some(b'\t'),
+        Some(d) if d.len() == 1 && d.is_ascii() && !matches!(d, "\"" | "\n" | "\r") => {
+            Some(d.as_bytes()[0])
+        }
         Some(d) => {
             add(
                 "input.delimiter",
-                format!("delimiter must be one ASCII character (or `tab`), got `{d}`"),
+                format!("delimiter must be `auto`, `tab` or one ASCII character other than a quote or line end, got `{d}`"),
             );
-            b','
+            None
         }
     };
+    let format = match spec.input.format.as_deref() {
+        None => Format::Csv,
+        Some(f) => Format::parse(f).unwrap_or_else(|| {
+            add(
+                "input.format",
+                format!(
+                    "unknown format `{f}`; expected one of {}{}",
+                    Format::NAMES.join(", "),
+                    hint_for(f, &Format::NAMES)
+                ),
+            );
+            Format::Csv
+        }),
+    };
+    let encoding = match spec.input.encoding.as_deref() {
+        None => EncodingChoice::Auto,
+        Some(e) => EncodingChoice::parse(e).unwrap_or_else(|| {
+            add(
+                "input.encoding",
+                format!(
+                    "unknown encoding `{e}`; expected one of {}{}",
+                    EncodingChoice::NAMES.join(", "),
+                    hint_for(e, &EncodingChoice::NAMES)
+                ),
+            );
+            EncodingChoice::Auto
+        }),
+    };
+    let mut multi_select = Vec::new();
+    for (name, m) in &spec.input.multi_select {
+        let key = format!("input.multi_select.{name}");
+        if name.contains('/') {
+            add(
+                &key,
+                "a multi-select name may not contain `/` (it separates the name from the choice)"
+                    .into(),
+            );
+        }
+        if let Some(sep) = &m.separator {
+            if sep.is_empty() {
+                add(
+                    &format!("{key}.separator"),
+                    "the separator may not be empty".into(),
+                );
+            }
+        }
+        if let Some(choices) = &m.choices {
+            if choices.is_empty() || choices.iter().any(|c| c.trim().is_empty()) {
+                add(
+                    &format!("{key}.choices"),
+                    "choices must be a non-empty list of non-empty labels".into(),
+                );
+            }
+        }
+        multi_select.push(MultiSelect {
+            name: name.clone(),
+            choices: m.choices.clone(),
+            separator: m.separator.clone(),
+            other: m.other.unwrap_or(false),
+        });
+    }
+    let mut rules = Vec::new();
+    for (column, r) in &spec.validate {
+        let key = format!("validate.{column}");
+        let range = match r.range.as_deref() {
+            None => None,
+            Some([lo, hi]) if lo <= hi && lo.is_finite() && hi.is_finite() => Some((*lo, *hi)),
+            Some(other) => {
+                add(
+                    &format!("{key}.range"),
+                    format!("range must be [low, high] with low <= high, got {other:?}"),
+                );
+                None
+            }
+        };
+        if r.allowed.is_none() && r.range.is_none() && r.integer.is_none() && r.required.is_none() {
+            add(
+                &key,
+                "the rule is empty\nhint: give one of allowed, range, integer, required".into(),
+            );
+        }
+        rules.push(Rule {
+            column: column.clone(),
+            allowed: r.allowed.clone(),
+            range,
+            integer: r.integer.unwrap_or(false),
+            required: r.required.unwrap_or(false),
+        });
+    }
+    let mut disclosure = DisclosurePlan::default();
+    if let Some(d) = &spec.disclosure {
+        disclosure.protect = d.protect.unwrap_or(true);
+        if let Some(m) = d.min_cell {
+            if m < 2 {
+                add("disclosure.min_cell", format!("min_cell must be at least 2, got {m}\nhint: to publish without protection, set `disclosure.protect = false`"));
+            } else {
+                disclosure.min_cell = m;
+            }
+        }
+        match d.round {
+            Some(0) | Some(1) => add(
+                "disclosure.round",
+                "round must be a base of at least 2 (e.g. 5)".into(),
+            ),
+            r => disclosure.round = r,
+        }
+    }
     let count_column = match kind {
         InputKind::Counts => Some(
             spec.input
@@ -337,6 +587,13 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
             .unwrap_or_else(|| vec![String::new(), "NA".into()]),
         id_column: spec.input.id_column.clone(),
         count_column,
+        format,
+        encoding,
+        rename: spec.input.rename.clone(),
+        multi_select,
+        free_text: spec.input.free_text.clone(),
+        complete_only: spec.input.complete_only.unwrap_or(true),
+        rules,
     };
 
     // [ci] defaults
@@ -407,6 +664,40 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
         analyses.push(planned);
     }
 
+    // Compared groups must be values the recode of their column can produce.
+    for (i, a) in analyses.iter().enumerate() {
+        let Some(cp) = &a.compare else { continue };
+        let Some(table) = spec.recode.get(&a.by[cp.by]) else {
+            continue;
+        };
+        let mut values: Vec<&str> = Vec::new();
+        for v in table.values() {
+            if !values.contains(&v.as_str()) {
+                values.push(v);
+            }
+        }
+        let (key, named): (String, Vec<&String>) = match &cp.groups {
+            CompareGroups::Reference(r) => (format!("analysis[{i}].compare.reference"), vec![r]),
+            CompareGroups::Pairs(ps) => (
+                format!("analysis[{i}].compare.pairs"),
+                ps.iter().flat_map(|(x, y)| [x, y]).collect(),
+            ),
+        };
+        for g in named {
+            if !values.contains(&g.as_str()) {
+                add(
+                    &key,
+                    format!(
+                        "`{g}` is not a group of `{}` (its recoded values: {}){}",
+                        a.by[cp.by],
+                        values.join(", "),
+                        hint_for(g, &values)
+                    ),
+                );
+            }
+        }
+    }
+
     // [report]
     let dir_written = spec.report.dir.clone().unwrap_or_else(|| name.clone());
     if !is_safe_relative(&dir_written) {
@@ -450,6 +741,7 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
         input,
         recode: spec.recode,
         analyses,
+        disclosure,
     })
 }
 

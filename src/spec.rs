@@ -29,6 +29,35 @@ pub struct PipelineSpec {
     pub report: ReportSpec,
     /// NCHS reliability thresholds (`[reliability]`).
     pub reliability: Option<ReliabilitySpec>,
+    /// Typed rules per column (`[validate.<column>]`), checked on raw values at ingest.
+    #[serde(default)]
+    pub validate: IndexMap<String, RuleSpec>,
+    /// Disclosure control of published tables (`[disclosure]`).
+    pub disclosure: Option<DisclosureSpec>,
+}
+
+/// `[validate.<column>]`: a row whose value breaks a rule is rejected, with its line.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct RuleSpec {
+    /// The raw values allowed (missing values pass unless `required`).
+    pub allowed: Option<Vec<String>>,
+    /// Inclusive numeric range `[low, high]`.
+    pub range: Option<Vec<f64>>,
+    /// The value must be a whole number.
+    pub integer: Option<bool>,
+    /// A missing value breaks the rule.
+    pub required: Option<bool>,
+}
+
+/// `[disclosure]`: small-cell protection of everything written to the report directory.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct DisclosureSpec {
+    /// `true` (default): protect published outputs. `false`: an internal run, marked as such.
+    pub protect: Option<bool>,
+    /// Smallest count shown; default 5 (counts 1 to 4 are shown as "<5").
+    pub min_cell: Option<u64>,
+    /// Round shown counts to this base (e.g. 5); default: no rounding.
+    pub round: Option<u64>,
 }
 
 /// `[reliability]`: thresholds of the NCHS standard for proportions.
@@ -51,7 +80,7 @@ pub struct InputSpec {
     pub path: String,
     /// `respondents` (one row per respondent) or `counts` (pre-aggregated).
     pub kind: Option<String>,
-    /// One character; default `,`.
+    /// `auto` (default: sniffed among comma, semicolon, tab) or one character.
     pub delimiter: Option<String>,
     /// Cell values that mean "no answer"; default `["", "NA"]`.
     pub missing: Option<Vec<String>>,
@@ -59,6 +88,33 @@ pub struct InputSpec {
     pub id_column: Option<String>,
     /// Count column (counts); default `count`.
     pub count_column: Option<String>,
+    /// `csv` (default), `qualtrics`, `surveymonkey`, `google-forms` or `limesurvey`.
+    pub format: Option<String>,
+    /// `auto` (default), `utf-8`, `utf-16` or `windows-1252`.
+    pub encoding: Option<String>,
+    /// Column names as the export gives them -> short names used in the pipeline.
+    #[serde(default)]
+    pub rename: IndexMap<String, String>,
+    /// "Tick all that apply" questions, expanded into 0/1 columns `<name>/<choice>`.
+    #[serde(default)]
+    pub multi_select: IndexMap<String, MultiSelectSpec>,
+    /// Columns of free text: never analysed, never copied into a report.
+    #[serde(default)]
+    pub free_text: Vec<String>,
+    /// Reject incomplete responses and previews (Qualtrics, LimeSurvey); default true.
+    pub complete_only: Option<bool>,
+}
+
+/// `[input.multi_select.<name>]`
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct MultiSelectSpec {
+    /// The options, as written in the export. Required when the ticks are joined in one
+    /// cell; for options spread over columns, default: every option column.
+    pub choices: Option<Vec<String>>,
+    /// Separator of a joined cell; default per format (`, ` Google Forms, `,` Qualtrics).
+    pub separator: Option<String>,
+    /// Add a `<name>/Other` column, ticked when a joined cell holds text outside `choices`.
+    pub other: Option<bool>,
 }
 
 /// `[ci]` or `[analysis.ci]`
@@ -259,6 +315,7 @@ fn nested_home(parent: &[String], key: &str) -> Option<String> {
             ("ci", fields_of::<CiSpec>()),
             ("report", fields_of::<ReportSpec>()),
             ("input", fields_of::<InputSpec>()),
+            ("disclosure", fields_of::<DisclosureSpec>()),
         ],
         ["analysis", _] => &[
             ("ci", fields_of::<CiSpec>()),
@@ -289,6 +346,9 @@ fn known_keys(parent: &[String]) -> &'static [&'static str] {
         ["analysis", _, "compare"] => fields_of::<CompareSpec>(),
         ["report"] => fields_of::<ReportSpec>(),
         ["reliability"] => fields_of::<ReliabilitySpec>(),
+        ["validate", _] => fields_of::<RuleSpec>(),
+        ["disclosure"] => fields_of::<DisclosureSpec>(),
+        ["input", "multi_select", _] => fields_of::<MultiSelectSpec>(),
         _ => &[],
     }
 }

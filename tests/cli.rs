@@ -362,7 +362,7 @@ fn the_synthetic_example_accounts_for_every_row() {
     // Near-miss labels are listed with a suggestion, not silently mapped.
     let unmapped = fs::read_to_string(dir.join("unmapped.csv")).unwrap();
     assert!(
-        unmapped.contains("Made my symptoms a lot worse ,1,Made my symptoms a lot worse"),
+        unmapped.contains("Made my symptoms a lot worse ,<5,Made my symptoms a lot worse"),
         "{unmapped}"
     );
 }
@@ -442,7 +442,7 @@ fn bad_data_files_get_clear_errors() {
         (
             "header not UTF-8",
             b"id,outc\xffome,group\n1,a,b\n",
-            "line 1: the header is not valid UTF-8",
+            "read as Windows-1252",
         ),
     ];
     for (what, bytes, message) in cases {
@@ -475,7 +475,19 @@ fn malformed_rows_are_counted_and_kept_verbatim() {
     let data = "\u{feff}id,outcome,group\r\n1,Worse,a\r\n2,Same\r\n3,\"Better\",\"b\nc\"\r\n1,Worse,a\r\n4,Worse,a,extra\r\n5,W\u{0}rse,a\r\n6,Bettr,a\r\n7,,a\r\n\r\n";
     s.write("data/s.csv", data);
     s.write("pipelines/p.toml", SIMPLE_PIPELINE);
+    // A published report lists line, reason and detail; no respondent's record.
     let o = s.run(&["run", "pipelines/p.toml"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let published = s.read("reports/p/rejected.csv");
+    assert!(
+        published.starts_with(
+            "line,reason,detail\r\n3,wrong number of fields,\"expected 3 fields, found 2\"\r\n"
+        ),
+        "{published}"
+    );
+    assert!(!published.contains("Worse"), "{published}");
+    // An internal run keeps each record verbatim.
+    let o = s.run(&["run", "pipelines/p.toml", "--internal"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let rejected = s.read("reports/p/rejected.csv");
     let expected = "line,reason,detail,record\r\n\
@@ -487,7 +499,7 @@ fn malformed_rows_are_counted_and_kept_verbatim() {
     // Line 4 starts a record whose quoted field runs onto line 5.
     assert!(
         rejected
-            .contains("6,duplicate respondent id,id `1` was first seen on line 2,\"1,Worse,a\""),
+            .contains("6,duplicate respondent id,the id was first seen on line 2,\"1,Worse,a\""),
         "{rejected}"
     );
     assert!(rejected.contains("7,wrong number of fields"), "{rejected}");
@@ -597,7 +609,8 @@ fn zero_count_cells_give_no_fake_percentages() {
         "pipelines/c.toml",
         "[input]\npath = \"../data/c.csv\"\nkind = \"counts\"\n[[analysis]]\nname = \"x\"\noutcome = \"outcome\"\nlevels = [\"worsened\", \"improved\"]\nby = [\"group\"]\n",
     );
-    let o = s.run(&["run", "pipelines/c.toml"]);
+    // Internal: small cells shown (published runs hide them; see the disclosure test).
+    let o = s.run(&["run", "pipelines/c.toml", "--internal"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let csv = s.read("reports/c/estimates.csv");
     assert!(

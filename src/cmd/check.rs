@@ -2,7 +2,7 @@
 //! problem at once. Writes nothing.
 
 use super::{print_error, Outcome};
-use crate::ingest::{self, without_bom, CsvReader, RawRecord};
+use crate::ingest;
 use crate::plan;
 
 pub fn run(args: &crate::cli::CheckArgs) -> Outcome {
@@ -44,24 +44,9 @@ pub fn run(args: &crate::cli::CheckArgs) -> Outcome {
     outcome
 }
 
-/// Reads only the header row of a plan's input.
+/// Reads only the header rows of a plan's input.
 fn read_header(plan: &plan::Plan) -> Result<Vec<String>, String> {
-    let file = std::fs::File::open(&plan.input.path).map_err(|e| {
-        format!(
-            "cannot open input {} (key input.path): {e}",
-            plan.input.written
-        )
-    })?;
-    let file =
-        without_bom(file).map_err(|e| format!("cannot read input {}: {e}", plan.input.written))?;
-    let mut rdr = CsvReader::new(std::io::BufReader::new(file), plan.input.delimiter);
-    let mut record = RawRecord::default();
-    match rdr.read_record(&mut record) {
-        Ok(true) => ingest::parse_header(&record, &plan.input.written).map_err(|e| e.to_string()),
-        Ok(false) => Err(format!(
-            "input {} is empty: expected a header row",
-            plan.input.written
-        )),
-        Err(e) => Err(format!("cannot read input {}: {e}", plan.input.written)),
-    }
+    let mut wanted = plan.columns_needed();
+    wanted.extend(plan.rule_columns());
+    ingest::read_header(&plan.input, &wanted).map_err(|e| e.to_string())
 }

@@ -25,6 +25,7 @@ pub fn run(args: &crate::cli::RunArgs) -> Outcome {
     let opts = JobOptions {
         reports_root: args.reports_dir.clone(),
         strict: args.strict,
+        internal: args.internal,
     };
     // Two pipelines writing one report directory would overwrite each other.
     for (i, (path, p)) in plans.iter().enumerate() {
@@ -42,6 +43,9 @@ pub fn run(args: &crate::cli::RunArgs) -> Outcome {
     for (path, p) in &plans {
         match job::run(p, path, &opts) {
             Ok(s) => {
+                for w in &s.warnings {
+                    eprintln!("warning: {w}");
+                }
                 if !args.quiet {
                     let total: f64 = s.timings.iter().map(|(_, d)| d.as_secs_f64()).sum();
                     eprintln!(

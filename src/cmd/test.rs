@@ -18,7 +18,7 @@ pub fn run(args: &TestArgs) -> Outcome {
             "{shown}: the table needs a label column and at least two count columns; found {}",
             header.len()
         ));
-        return Outcome::Usage;
+        return Outcome::Failed;
     }
     let mut labels = Vec::new();
     let mut counts: Vec<Vec<u64>> = Vec::new();
@@ -35,7 +35,7 @@ pub fn run(args: &TestArgs) -> Outcome {
                 header.len(),
                 record.len()
             ));
-            return Outcome::Usage;
+            return Outcome::Failed;
         }
         let mut row = Vec::new();
         for (j, name) in header.iter().enumerate().skip(1) {
@@ -43,7 +43,7 @@ pub fn run(args: &TestArgs) -> Outcome {
                 Ok(v) => row.push(v),
                 Err(e) => {
                     print_error(&format!("{shown}, line {}: {e}", record.line));
-                    return Outcome::Usage;
+                    return Outcome::Failed;
                 }
             }
         }

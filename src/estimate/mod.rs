@@ -11,6 +11,7 @@ pub mod reliability;
 pub mod simultaneous;
 pub mod tables;
 
+pub use crate::disclosure::Suppression;
 use crate::plan::{AnalysisPlan, CompareGroups, ComparePlan, Plan};
 use crate::validate::AnalysisData;
 use ci::{Interval, Method};
@@ -29,6 +30,36 @@ pub struct EstimateRow {
     pub flag: Option<reliability::Flag>,
     /// Simultaneous interval over the group's levels, when the analysis asks for one.
     pub simultaneous: Option<(f64, f64)>,
+    /// Disclosure control hid the count (and so the estimate); `count` is then 0.
+    pub hidden_count: Option<Suppression>,
+    /// Disclosure control hid the group size (and so every estimate of the group); `n` is
+    /// then 0.
+    pub hidden_n: Option<Suppression>,
+}
+
+impl EstimateRow {
+    /// Hides the count and everything computed from it.
+    pub fn hide_count(&mut self, why: Suppression) {
+        self.hidden_count = Some(why);
+        self.count = 0;
+        self.interval = None;
+        self.flag = None;
+        self.simultaneous = None;
+    }
+
+    /// Hides the group size and every estimate that would give it back.
+    pub fn hide_n(&mut self, why: Suppression) {
+        self.hidden_n = Some(why);
+        self.n = 0;
+        self.interval = None;
+        self.flag = None;
+        self.simultaneous = None;
+    }
+
+    /// Anything of this row is hidden.
+    pub fn is_hidden(&self) -> bool {
+        self.hidden_count.is_some() || self.hidden_n.is_some()
+    }
 }
 
 /// One subgroup comparison for one outcome level.
@@ -43,6 +74,23 @@ pub struct ComparisonRow {
     pub p_value: Option<f64>,
     /// After the analysis's multiple-comparison adjustment.
     pub p_adjusted: Option<f64>,
+    /// Disclosure control withheld it (a compared cell is hidden); the numbers are cleared.
+    pub withheld: bool,
+}
+
+impl ComparisonRow {
+    pub fn withhold(&mut self) {
+        self.withheld = true;
+        self.pair = compare::Pair {
+            x1: 0,
+            n1: 0,
+            x2: 0,
+            n2: 0,
+        };
+        self.result = None;
+        self.p_value = None;
+        self.p_adjusted = None;
+    }
 }
 
 /// The test of independence of outcome and one subgroup column.
@@ -154,6 +202,8 @@ pub fn estimate_analysis(a: &AnalysisPlan, data: AnalysisData) -> Result<Analysi
                 interval: a.method.interval(count, n, a.level),
                 flag: (n > 0).then(|| reliability::assess(count, n, &a.reliability)),
                 simultaneous: sim.as_ref().map(|v| v[li]),
+                hidden_count: None,
+                hidden_n: None,
             });
         }
     }
@@ -231,6 +281,7 @@ fn compare_groups(
                 result: compare::compare(cp.method, pair, a.level),
                 p_value: cp.test.run(pair).map(|t| t.p_value),
                 p_adjusted: None,
+                withheld: false,
             });
         }
     }

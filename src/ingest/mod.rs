@@ -15,12 +15,18 @@ use indexmap::IndexMap;
 use sha2::{Digest, Sha256};
 
 mod csvread;
+pub mod decode;
+pub mod formats;
+mod layout;
+pub mod sniff;
 
 pub use csvread::{without_bom, CsvReader, RawRecord};
+use formats::Format;
+use layout::{Extract, Layout};
 
 #[cfg(test)]
 use crate::plan::InputKind;
-use crate::plan::InputPlan;
+use crate::plan::{InputPlan, Rule};
 
 /// A raw value of a needed column: `None` when the cell is one of the missing tokens.
 pub type RawValue = Option<String>;
@@ -66,6 +72,17 @@ pub struct Table {
     /// count column for counts tables).
     pub respondents: u64,
     pub rejected: Vec<Rejected>,
+    /// The export format (`csv`, `qualtrics`, ...).
+    pub format: &'static str,
+    /// The encoding the file was read as (`UTF-8`, `Windows-1252`, ...).
+    pub encoding: &'static str,
+    pub delimiter: u8,
+    /// The delimiter was sniffed, not given.
+    pub delimiter_sniffed: bool,
+    /// The question text of each needed column, where the export has one.
+    pub questions: Vec<(String, String)>,
+    /// Things the reader should know (e.g. an encoding guess), each naming the file.
+    pub warnings: Vec<String>,
 }
 
 impl Table {
@@ -82,10 +99,16 @@ impl Table {
 /// Why a file could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    #[error("cannot open {path}: {source}")]
+    #[error("cannot open {path} (key `input.path`): {source}")]
     Open { path: String, source: io::Error },
+    #[error("{path}, line {line}: the counts add up to more than {max} respondents\nhint: check the count column for a misplaced value", max = u64::MAX)]
+    CountOverflow { path: String, line: u64 },
     #[error("{path} is empty: expected a header row naming the columns")]
     Empty { path: String },
+    #[error("{path} does not look like a CSV text file: it has a NUL byte at byte {offset} and no UTF-16 byte-order mark\nhint: export the data as CSV; if it is UTF-16 text, save it with a byte-order mark or set `input.encoding`")]
+    Binary { path: String, offset: usize },
+    #[error("{path}: `input.encoding = \"utf-16\"` but the file does not start with a UTF-16 byte-order mark (FF FE or FE FF)\nhint: set `input.encoding = \"auto\"` to detect the encoding")]
+    NoUtf16Mark { path: String },
     #[error("{path} has a header but no data rows")]
     NoRows { path: String },
     #[error("{path}, line 1: the header is not valid UTF-8 (column {column})\nhint: re-save the file as UTF-8 (in Excel: Save As > CSV UTF-8)")]
@@ -139,8 +162,108 @@ fn display(path: &Path, written: &str) -> String {
     }
 }
 
+/// An input opened past its header rows.
+struct Opened<'r> {
+    rdr: CsvReader<io::BufReader<io::Chain<io::Cursor<Vec<u8>>, Box<dyn Read + 'r>>>>,
+    /// The first data record was read while looking for header rows.
+    pending: Option<RawRecord>,
+    layout: Layout,
+    encoding: decode::TextEncoding,
+    delimiter: u8,
+    sniffed: Option<u8>,
+    first_row_width: usize,
+    warnings: Vec<String>,
+}
+
+/// Detects the encoding, sniffs the delimiter, reads the header rows and names the columns.
+fn open<'r, R: Read + 'r>(mut reader: R, input: &InputPlan) -> Result<Opened<'r>, IngestError> {
+    let path = input.written.clone();
+    let io_err = |e: io::Error| IngestError::Read {
+        path: path.clone(),
+        source: e,
+    };
+    // Encoding and delimiter, from the first bytes.
+    let sample = read_sample(&mut reader, decode::SAMPLE).map_err(io_err)?;
+    if sample.is_empty() {
+        return Err(IngestError::Empty { path });
+    }
+    let (encoding, warnings): (_, Vec<String>) = match decode::detect(&sample, input.encoding) {
+        decode::Detected::Text { encoding, warning } => (
+            encoding,
+            warning
+                .into_iter()
+                .map(|w| format!("{path}: {w}"))
+                .collect(),
+        ),
+        decode::Detected::Binary { offset } => {
+            return Err(IngestError::Binary { path, offset });
+        }
+        decode::Detected::NoUtf16Mark => return Err(IngestError::NoUtf16Mark { path }),
+    };
+    let text_sample = decode::decode_sample(&sample, encoding);
+    let text_sample = text_sample.strip_prefix('\u{feff}').unwrap_or(&text_sample);
+    let sniffed = sniff::sniff(text_sample.as_bytes());
+    let delimiter = input.delimiter.or(sniffed).unwrap_or(b',');
+    let decoded = decode::to_utf8(io::Cursor::new(sample).chain(reader), encoding);
+    let reader = csvread::without_bom(decoded).map_err(io_err)?;
+    let mut rdr = CsvReader::new(io::BufReader::with_capacity(1 << 18, reader), delimiter);
+
+    // Header rows.
+    let mut record = RawRecord::default();
+    if !rdr.read_record(&mut record).map_err(io_err)? {
+        return Err(IngestError::Empty { path });
+    }
+    let mut header_rows = vec![header_names(&record, &path, input.format == Format::Csv)?];
+    for _ in 0..input.format.extra_header_rows() {
+        if !rdr.read_record(&mut record).map_err(io_err)? {
+            return Err(IngestError::NoRows { path });
+        }
+        header_rows.push(header_names(&record, &path, false)?);
+    }
+    // Qualtrics: a third header row of ImportIds in current exports, data in legacy ones.
+    let first_row_width = header_rows[0].len();
+    let mut pending = None;
+    if input.format == Format::Qualtrics && rdr.read_record(&mut record).map_err(io_err)? {
+        let first = std::str::from_utf8(record.field(0)).unwrap_or("");
+        if !formats::is_import_id_row(first) {
+            pending = Some(record);
+        }
+    }
+    let layout = Layout::new(input, &header_rows).map_err(|message| IngestError::Columns {
+        path: path.clone(),
+        message,
+    })?;
+    Ok(Opened {
+        rdr,
+        pending,
+        layout,
+        encoding,
+        delimiter,
+        sniffed,
+        first_row_width,
+        warnings,
+    })
+}
+
+/// The column names a pipeline may use in an input, reading only its header rows (for
+/// `tally check`). A needed column that is free text or an identifier is an error.
+pub fn read_header(input: &InputPlan, wanted: &[String]) -> Result<Vec<String>, IngestError> {
+    let file = File::open(&input.path).map_err(|e| IngestError::Open {
+        path: display(&input.path, &input.written),
+        source: e,
+    })?;
+    let opened = open(file, input)?;
+    if let Some(message) = wanted.iter().find_map(|c| opened.layout.refuse(c)) {
+        return Err(IngestError::Columns {
+            path: input.written.clone(),
+            message,
+        });
+    }
+    Ok(opened.layout.available())
+}
+
 /// Reads CSV bytes from any reader (the testable core of [`read`]).
-pub fn read_from<R: Read>(
+pub fn read_from<'r, R: Read + 'r>(
     reader: R,
     input: &InputPlan,
     columns: &[String],
@@ -151,42 +274,58 @@ pub fn read_from<R: Read>(
         path: path.clone(),
         source: e,
     };
-    let reader = csvread::without_bom(reader).map_err(io_err)?;
-    let mut rdr = CsvReader::new(
-        io::BufReader::with_capacity(1 << 18, reader),
-        input.delimiter,
-    );
 
-    let mut record = RawRecord::default();
-    if !rdr.read_record(&mut record).map_err(io_err)? {
-        return Err(IngestError::Empty { path });
+    let Opened {
+        mut rdr,
+        mut pending,
+        layout,
+        encoding,
+        delimiter,
+        sniffed,
+        first_row_width,
+        mut warnings,
+    } = open(reader, input)?;
+    let available = layout.available();
+    let mut wanted: Vec<&String> = columns.iter().collect();
+    wanted.extend(input.rules.iter().map(|r| &r.column));
+    wanted.extend(input.id_column.iter());
+    wanted.extend(input.count_column.iter());
+    if let Some(message) = wanted.iter().find_map(|c| layout.refuse(c)) {
+        return Err(IngestError::Columns { path, message });
     }
-    let header = parse_header(&record, &path)?;
-    check_header(&header).map_err(|message| IngestError::Columns {
-        path: path.clone(),
-        message,
+    check_header(&available).map_err(|mut message| {
+        if first_row_width == 1 {
+            if let Some(d) = sniffed.filter(|&d| d != delimiter) {
+                message.push_str(&format!(
+                    "\nhint: the header has one column when split on {}, but the file looks {}-separated; set `input.delimiter = \"auto\"` or `\"{}\"`",
+                    sniff::name(delimiter),
+                    sniff::name(d),
+                    if d == b'\t' { "tab".to_string() } else { (d as char).to_string() }
+                ));
+            }
+        }
+        for w in &warnings {
+            message.push_str(&format!("\nnote: {w}"));
+        }
+        IngestError::Columns {
+            path: path.clone(),
+            message,
+        }
     })?;
-    let index: Vec<usize> = columns
+    let extract: Vec<Extract> = columns.iter().map(|c| layout.extractor(c)).collect();
+    let rules: Vec<(Extract, &Rule)> = input
+        .rules
         .iter()
-        .map(|c| {
-            header
-                .iter()
-                .position(|h| h == c)
-                .expect("checked by check_header")
-        })
+        .map(|r| (layout.extractor(&r.column), r))
         .collect();
-    let count_index = input.count_column.as_ref().map(|c| {
-        header
-            .iter()
-            .position(|h| h == c)
-            .expect("checked by check_header")
-    });
-    let id_index = input.id_column.as_ref().map(|c| {
-        header
-            .iter()
-            .position(|h| h == c)
-            .expect("checked by check_header")
-    });
+    let source_index = |c: &String| layout.index_of(c).expect("checked by check_header");
+    let count_index = input.count_column.as_ref().map(source_index);
+    let id_index = input.id_column.as_ref().map(source_index);
+    let completeness = if input.complete_only {
+        formats::completeness(input.format, &layout.columns)
+    } else {
+        Vec::new()
+    };
 
     let mut tuples: HashMap<Vec<RawValue>, usize> = HashMap::new();
     let mut rows: Vec<(Vec<RawValue>, u64)> = Vec::new();
@@ -194,10 +333,21 @@ pub fn read_from<R: Read>(
     let mut rejected = Vec::new();
     let mut records_read = 0u64;
     let mut respondents = 0u64;
-    let width = header.len();
-    let delimiter = input.delimiter as char;
+    let width = layout.columns.len();
+    let delimiter_s = (delimiter as char).to_string();
+    let withheld = layout.withheld();
+    let mut values = Vec::with_capacity(columns.len());
+    let mut record = RawRecord::default();
 
-    while rdr.read_record(&mut record).map_err(io_err)? {
+    loop {
+        match pending.take() {
+            Some(r) => record = r,
+            None => {
+                if !rdr.read_record(&mut record).map_err(io_err)? {
+                    break;
+                }
+            }
+        }
         records_read += 1;
         let line = record.line;
         let reject = |reason: &'static str, detail: String| Rejected {
@@ -206,11 +356,18 @@ pub fn read_from<R: Read>(
             detail,
             record: record
                 .fields()
-                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .enumerate()
+                .map(|(i, f)| match withheld.get(i).copied().flatten() {
+                    Some(p) => format!("[withheld: {}]", p.describe()),
+                    None => String::from_utf8_lossy(f).into_owned(),
+                })
                 .collect::<Vec<_>>()
-                .join(&delimiter.to_string()),
+                .join(&delimiter_s),
         };
         if record.unterminated_quote {
+            warnings.push(format!(
+                "{path}, line {line}: unterminated quote: a quoted field opened on this line is still open at the end of the file, so the rest of the file was read as one field (its record is rejected)\nhint: look for a stray `\"` on line {line}"
+            ));
             rejected.push(reject(
                 "unterminated quote",
                 "a quoted field is still open at the end of the file".into(),
@@ -224,32 +381,31 @@ pub fn read_from<R: Read>(
             ));
             continue;
         }
-        let mut values = Vec::with_capacity(index.len());
+        if let Some((reason, detail)) = completeness
+            .iter()
+            .find_map(|c| c.check(std::str::from_utf8(record.field(c.column())).unwrap_or("")))
+        {
+            rejected.push(reject(reason, detail));
+            continue;
+        }
+        values.clear();
         let mut bad = None;
-        for (&i, name) in index.iter().zip(columns) {
-            match std::str::from_utf8(record.field(i)) {
-                Ok(s) => {
-                    if s.contains('\0') {
-                        bad = Some((
-                            "NUL byte in a field",
-                            format!("column `{name}` contains a NUL byte"),
-                        ));
-                        break;
-                    }
-                    values.push(if input.missing.iter().any(|m| m == s) {
-                        None
-                    } else {
-                        Some(s.to_string())
-                    });
-                }
+        for (ex, name) in extract.iter().zip(columns) {
+            match ex.value(&record, &input.missing) {
+                Ok(v) => values.push(v),
                 Err(e) => {
-                    bad = Some((
-                        "invalid UTF-8",
-                        format!("column `{name}`: invalid UTF-8 at byte {}", e.valid_up_to()),
-                    ));
+                    bad = Some(e.describe(name));
                     break;
                 }
             }
+        }
+        if bad.is_none() {
+            bad = rules
+                .iter()
+                .find_map(|(ex, rule)| match ex.value(&record, &input.missing) {
+                    Ok(v) => rule.check(v.as_deref()),
+                    Err(e) => Some(e.describe(&rule.column)),
+                });
         }
         if let Some((reason, detail)) = bad {
             rejected.push(reject(reason, detail));
@@ -266,25 +422,29 @@ pub fn read_from<R: Read>(
             },
         };
         if let Some(ii) = id_index {
-            let id = record.field(ii).to_vec();
-            if let Some(first) = seen_ids.get(&id) {
+            let id = record.field(ii);
+            if let Some(first) = seen_ids.get(id) {
                 rejected.push(reject(
                     "duplicate respondent id",
-                    format!(
-                        "id `{}` was first seen on line {first}",
-                        String::from_utf8_lossy(&id)
-                    ),
+                    format!("the id was first seen on line {first}"),
                 ));
                 continue;
             }
-            seen_ids.insert(id, line);
+            seen_ids.insert(id.to_vec(), line);
         }
-        respondents += weight;
+        respondents =
+            respondents
+                .checked_add(weight)
+                .ok_or_else(|| IngestError::CountOverflow {
+                    path: path.clone(),
+                    line,
+                })?;
         match tuples.get(&values) {
+            // Cannot overflow: a tuple's count is at most `respondents`.
             Some(&at) => rows[at].1 += weight,
             None => {
                 tuples.insert(values.clone(), rows.len());
-                rows.push((values, weight));
+                rows.push((values.clone(), weight));
             }
         }
     }
@@ -298,27 +458,61 @@ pub fn read_from<R: Read>(
             sha256: String::new(),
             bytes: 0,
         },
-        header,
+        header: available,
         columns: columns.to_vec(),
+        questions: layout.questions(columns),
         rows,
         records_read,
         records_kept,
         blank_lines: rdr.blank_lines,
         respondents,
         rejected,
+        format: input.format.name(),
+        encoding: encoding.name(),
+        delimiter,
+        delimiter_sniffed: input.delimiter.is_none(),
+        warnings,
     })
+}
+
+/// Reads up to `limit` bytes (fewer only at the end of the input).
+fn read_sample<R: Read>(r: &mut R, limit: usize) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(limit.min(1 << 16));
+    r.take(limit as u64).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// One header row's names (trimmed). `unique`: a name twice is an error (plain CSV; the
+/// survey formats number repeats instead).
+fn header_names(record: &RawRecord, path: &str, unique: bool) -> Result<Vec<String>, IngestError> {
+    if unique {
+        return parse_header(record, path);
+    }
+    record
+        .fields()
+        .enumerate()
+        .map(|(i, f)| {
+            std::str::from_utf8(f)
+                .map(|s| s.trim().to_string())
+                .map_err(|_| IngestError::HeaderEncoding {
+                    path: path.to_string(),
+                    column: i + 1,
+                })
+        })
+        .collect()
 }
 
 /// The header row: names trimmed, UTF-8 required, no name twice.
 pub fn parse_header(record: &RawRecord, path: &str) -> Result<Vec<String>, IngestError> {
     let mut header: Vec<String> = Vec::with_capacity(record.len());
+    let mut seen: HashMap<String, usize> = HashMap::with_capacity(record.len());
     for (i, field) in record.fields().enumerate() {
         let name = std::str::from_utf8(field).map_err(|_| IngestError::HeaderEncoding {
             path: path.to_string(),
             column: i + 1,
         })?;
         let name = name.trim().to_string();
-        if let Some(first) = header.iter().position(|h| h == &name) {
+        if let Some(&first) = seen.get(&name) {
             return Err(IngestError::DuplicateColumn {
                 path: path.to_string(),
                 name,
@@ -326,6 +520,7 @@ pub fn parse_header(record: &RawRecord, path: &str) -> Result<Vec<String>, Inges
                 second: i + 1,
             });
         }
+        seen.insert(name.clone(), i);
         header.push(name);
     }
     Ok(header)
@@ -403,10 +598,17 @@ mod tests {
             path: PathBuf::from("t.csv"),
             written: "t.csv".into(),
             kind,
-            delimiter: b',',
+            delimiter: None,
             missing: vec!["".into(), "NA".into()],
             id_column: (kind == InputKind::Respondents).then(|| "id".into()),
             count_column: (kind == InputKind::Counts).then(|| "count".into()),
+            format: Format::Csv,
+            encoding: decode::EncodingChoice::Auto,
+            rename: Default::default(),
+            multi_select: Vec::new(),
+            free_text: Vec::new(),
+            complete_only: true,
+            rules: Vec::new(),
         }
     }
 
@@ -450,6 +652,150 @@ mod tests {
                 "count `2.5` is not a whole number",
                 "the count is empty"
             ]
+        );
+    }
+
+    fn survey(format: Format) -> InputPlan {
+        InputPlan {
+            format,
+            id_column: None,
+            ..input(InputKind::Respondents)
+        }
+    }
+
+    #[test]
+    fn encodings_and_delimiters_are_detected() {
+        let cols = vec!["o".to_string(), "g".to_string()];
+        // Windows-1252 with semicolons, as Excel saves it in European locales.
+        let t = read_from(
+            &b"id;o;g\r\n1;Don\x92t know;caf\xe9\r\n2;a;b\r\n"[..],
+            &input(InputKind::Respondents),
+            &cols,
+            &ok,
+        )
+        .unwrap();
+        assert_eq!((t.encoding, t.delimiter), ("Windows-1252", b';'));
+        assert!(t.warnings[0].contains("t.csv: not valid UTF-8 (byte 0x92 on line 2)"));
+        assert_eq!(
+            t.rows[0].0,
+            [Some("Don\u{2019}t know".into()), Some("caf\u{e9}".into())]
+        );
+        // UTF-16 LE with a mark, tab-separated.
+        let bytes: Vec<u8> = b"\xff\xfe"
+            .iter()
+            .copied()
+            .chain(
+                "id\to\tg\n1\t\u{e9}\tx\n"
+                    .encode_utf16()
+                    .flat_map(u16::to_le_bytes),
+            )
+            .collect();
+        let t = read_from(&bytes[..], &input(InputKind::Respondents), &cols, &ok).unwrap();
+        assert_eq!((t.encoding, t.delimiter), ("UTF-16LE", b'\t'));
+        assert_eq!(t.rows[0].0, [Some("\u{e9}".into()), Some("x".into())]);
+        // Binary data is refused with its offset.
+        let e = read_from(
+            &b"PK\x03\x04\0\0"[..],
+            &input(InputKind::Respondents),
+            &cols,
+            &ok,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("NUL byte at byte 4"), "{e}");
+    }
+
+    #[test]
+    fn qualtrics_header_rows_completeness_and_breakout_multi_select() {
+        let data = "Finished,Status,ResponseId,Q4_1,Q4_2,Q4_3_TEXT,Q5\n\
+            Finished,Response Type,Response ID,Which got worse? - Selected Choice - Fatigue,Which got worse? - Selected Choice - Pain,Which got worse? - Other - Text,Severity\n\
+            \"{\"\"ImportId\"\":\"\"finished\"\"}\",x,x,x,x,x,x\n\
+            1,IP Address,R_1,1,,my words,Mild\n\
+            1,IP Address,R_2,,1,,Severe\n\
+            1,IP Address,R_3,,,,Severe\n\
+            0,IP Address,R_4,1,1,,Mild\n\
+            1,Survey Preview,R_5,1,,,Mild\n";
+        let mut plan = survey(Format::Qualtrics);
+        plan.rename.insert("Q4".into(), "worse".into());
+        plan.multi_select.push(crate::plan::MultiSelect {
+            name: "worse".into(),
+            choices: None,
+            separator: None,
+            other: false,
+        });
+        let cols = vec![
+            "worse/Fatigue".to_string(),
+            "worse/Pain".to_string(),
+            "Q5".to_string(),
+        ];
+        let t = read_from(data.as_bytes(), &plan, &cols, &ok).unwrap();
+        assert_eq!(t.records_read, 5);
+        let rej: Vec<(u64, &str)> = t.rejected.iter().map(|r| (r.line, r.reason)).collect();
+        assert_eq!(rej, [(7, "incomplete response"), (8, "survey preview")]);
+        let s = |v: &str| Some(v.to_string());
+        assert_eq!(
+            t.rows,
+            [
+                (vec![s("1"), s("0"), s("Mild")], 1),
+                (vec![s("0"), s("1"), s("Severe")], 1),
+                (vec![None, None, s("Severe")], 1),
+            ]
+        );
+        // Free text is refused by name, and withheld from verbatim records.
+        let e = read_from(data.as_bytes(), &plan, &["Q4_3_TEXT".to_string()], &ok).unwrap_err();
+        assert!(e.to_string().contains("is free text"), "{e}");
+        assert!(t.rejected[0].record.contains("[withheld: free text]"));
+    }
+
+    #[test]
+    fn google_forms_joined_cells_and_rules() {
+        let data = "Timestamp,Which got worse?,Age\n\
+            t,\"Fatigue, Brain fog, memory or concentration\",30\n\
+            t,\"Pain, walking hurts, a lot\",41\n\
+            t,,52\n\
+            t,Pain,15\n\
+            t,Pain,abc\n";
+        let mut plan = survey(Format::GoogleForms);
+        plan.rename
+            .insert("Which got worse?".into(), "worse".into());
+        plan.multi_select.push(crate::plan::MultiSelect {
+            name: "worse".into(),
+            choices: Some(vec![
+                "Fatigue".into(),
+                "Brain fog, memory or concentration".into(),
+                "Pain".into(),
+            ]),
+            separator: None,
+            other: true,
+        });
+        plan.rules.push(crate::plan::Rule {
+            column: "Age".into(),
+            allowed: None,
+            range: Some((16.0, 120.0)),
+            integer: true,
+            required: false,
+        });
+        let cols: Vec<String> = [
+            "worse/Brain fog, memory or concentration",
+            "worse/Pain",
+            "worse/Other",
+        ]
+        .map(String::from)
+        .to_vec();
+        let t = read_from(data.as_bytes(), &plan, &cols, &ok).unwrap();
+        let s = |v: &str| Some(v.to_string());
+        assert_eq!(
+            t.rows,
+            [
+                (vec![s("1"), s("0"), s("0")], 1),
+                (vec![s("0"), s("1"), s("1")], 1),
+                (vec![None, None, None], 1),
+            ]
+        );
+        let rej: Vec<(u64, &str)> = t.rejected.iter().map(|r| (r.line, r.reason)).collect();
+        assert_eq!(rej, [(5, "outside range"), (6, "not a number")]);
+        assert!(
+            !t.rejected[0].detail.contains("15"),
+            "details never repeat a value"
         );
     }
 

@@ -42,6 +42,7 @@ th{background:#f0f0f0}td.num{text-align:right}
 .ci{color:#444;font-size:.85em;white-space:nowrap}
 .note{background:#fff8e1;border-left:4px solid #e6a700;padding:.5rem .8rem}
 figure{margin:1rem 0}figure svg{max-width:100%;height:auto}figcaption{font-size:.85em;color:#444}
+.internal{background:#fde0dd;border:2px solid #b2182b;padding:.5rem .8rem}
 .muted{color:#555}.findings{border:2px solid #542788;padding:.2rem 1rem;margin:1rem 0}.findings h2{border:none;margin-top:.6rem}code{background:#f4f4f4;padding:0 .2em}
 @media print{body{max-width:none;margin:0}h2{break-before:auto}figure,table{break-inside:avoid}}
 ";
@@ -59,6 +60,9 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
         super::plots::font_face_css(),
         escape(&plan.report.title)
     );
+    if !input.disclosure.protect {
+        h.push_str("<p class=\"internal\" role=\"alert\"><strong>Internal run: not for publication.</strong> Disclosure control is off (<code>disclosure.protect = false</code> or <code>--internal</code>), so small counts are shown and <code>rejected.csv</code> holds respondents' records.</p>\n");
+    }
     if let Some(d) = &plan.report.description {
         let _ = writeln!(h, "<p>{}</p>", escape(d));
     }
@@ -96,6 +100,25 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
         thousands(t.records_kept),
         thousands(t.rejected.len() as u64)
     );
+    let _ = writeln!(
+        h,
+        "<p class=\"muted\">Read as {}, {}-separated ({}){}.</p>",
+        t.encoding,
+        crate::ingest::sniff::name(t.delimiter),
+        if t.delimiter_sniffed {
+            "detected"
+        } else {
+            "as the pipeline says"
+        },
+        if plan.input.format == crate::plan::Format::Csv {
+            String::new()
+        } else {
+            format!("; a {} export", plan.input.format.name())
+        }
+    );
+    for w in &t.warnings {
+        let _ = writeln!(h, "<p class=\"note\">Warning: {}</p>", escape(w));
+    }
     h.push_str("<table><caption>Rows read, used and rejected</caption>\n<thead><tr><th scope=\"col\">Rows</th><th scope=\"col\">Count</th></tr></thead><tbody>\n");
     let _ = writeln!(
         h,
@@ -134,7 +157,11 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
                 "<tr><td>{}</td><td><code>{}</code></td><td class=\"num\">{}</td><td>{}</td></tr>",
                 escape(&u.column),
                 escape(&u.value),
-                thousands(u.respondents),
+                if input.disclosure.protect && u.respondents < input.disclosure.min_cell {
+                    format!("&lt;{}", input.disclosure.min_cell)
+                } else {
+                    thousands(u.respondents)
+                },
                 u.suggestion
                     .as_deref()
                     .map(|s| format!("<code>{}</code>", escape(s)))
@@ -144,8 +171,10 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
         h.push_str("</tbody></table></div>\n");
     }
 
+    disclosure_note(&mut h, input);
+
     for r in input.results {
-        analysis_section(&mut h, r, plots);
+        analysis_section(&mut h, r, plots, input.disclosure.min_cell);
     }
 
     // Methods.
@@ -186,7 +215,35 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
     h
 }
 
-fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile]) {
+/// What disclosure control did, for the reader.
+fn disclosure_note(h: &mut String, input: &ReportInput) {
+    let d = &input.disclosure;
+    if !d.protect {
+        return;
+    }
+    let primary = input
+        .suppression
+        .iter()
+        .filter(|e| e.rule == crate::disclosure::Suppression::Primary)
+        .count();
+    let complementary = input.suppression.len() - primary;
+    let _ = writeln!(
+        h,
+        "<p id=\"disclosure\"><strong>Disclosure control.</strong> So that no respondent can be identified, counts from 1 to {} are shown as &lt;{} with no percentage, and {} further cell(s) are marked <em>suppressed</em> so that the hidden ones cannot be worked out from totals. {} cell(s) are hidden in all ({} below the threshold, {} complementary), each listed with its rule in <code>suppression.csv</code>.{}</p>",
+        d.min_cell - 1,
+        d.min_cell,
+        complementary,
+        input.suppression.len(),
+        primary,
+        complementary,
+        match d.round {
+            Some(b) => format!(" Shown counts are rounded to the nearest {b}; percentages and intervals use the exact counts."),
+            None => String::new(),
+        }
+    );
+}
+
+fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile], min_cell: u64) {
     let p = &r.plan;
     let _ = writeln!(
         h,
@@ -225,7 +282,9 @@ fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile]) {
     h.push_str("</tr></thead>\n<tbody>\n");
     for key in r.groups() {
         let rows: Vec<_> = r.rows_of(&key).collect();
-        let n = rows.first().map_or(0, |x| x.n);
+        let n = rows.first().map_or(String::new(), |x| {
+            super::count_text(x.n, x.hidden_n, min_cell, thousands)
+        });
         h.push_str("<tr>");
         if p.by.is_empty() {
             h.push_str("<th scope=\"row\">All</th>");
@@ -238,7 +297,7 @@ fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile]) {
                 let _ = write!(h, "<td>{label}</td>");
             }
         }
-        let _ = write!(h, "<td class=\"num\">{}</td>", thousands(n));
+        let _ = write!(h, "<td class=\"num\">{n}</td>");
         for e in rows {
             match e.interval {
                 Some(i) => {
@@ -255,6 +314,15 @@ fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile]) {
                         pct(i.upper),
                         thousands(e.count),
                         thousands(e.n)
+                    );
+                }
+                None if e.is_hidden() => {
+                    let _ = write!(
+                        h,
+                        "<td class=\"num suppressed\"><a href=\"#disclosure\">{}</a><br><span class=\"ci\">{} / {}</span></td>",
+                        super::count_text(e.count, e.hidden_count, min_cell, thousands),
+                        super::count_text(e.count, e.hidden_count, min_cell, thousands),
+                        super::count_text(e.n, e.hidden_n, min_cell, thousands)
                     );
                 }
                 None => h.push_str("<td>no estimate (n = 0)</td>"),
@@ -347,7 +415,9 @@ fn comparisons_section(h: &mut String, r: &AnalysisResult) {
         );
         for c in &r.comparisons {
             let share = |x: u64, n: u64| {
-                if n == 0 {
+                if c.withheld {
+                    "-".to_string()
+                } else if n == 0 {
                     "n = 0".to_string()
                 } else {
                     format!(
@@ -365,6 +435,7 @@ fn comparisons_section(h: &mut String, r: &AnalysisResult) {
                     format_effect(measure, x.lower),
                     format_effect(measure, x.upper)
                 ),
+                None if c.withheld => "withheld: a compared cell is suppressed".into(),
                 None => "not defined".into(),
             };
             let _ = writeln!(

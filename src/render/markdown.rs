@@ -30,6 +30,9 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
     let t = input.table;
     let mut m = String::new();
     let _ = writeln!(m, "# {}\n", escape(&plan.report.title));
+    if !input.disclosure.protect {
+        let _ = writeln!(m, "> **Internal run: not for publication.** Disclosure control is off, so small counts are shown.\n");
+    }
     if let Some(d) = &plan.report.description {
         let _ = writeln!(m, "{}\n", escape(d));
     }
@@ -60,6 +63,15 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
         let _ = writeln!(m, "| Rejected: {} | {} |", escape(reason), thousands(n));
     }
     let _ = writeln!(m, "| Used | {} |\n", thousands(t.records_kept));
+    if input.disclosure.protect {
+        let _ = writeln!(
+            m,
+            "Disclosure control: counts from 1 to {} are shown as <{}, and further cells are marked *suppressed* so that they cannot be worked out from totals ({} hidden in all; see `suppression.csv`).\n",
+            input.disclosure.min_cell - 1,
+            input.disclosure.min_cell,
+            input.suppression.len()
+        );
+    }
     if !input.unmapped.is_empty() {
         let _ = writeln!(m, "Unmapped answers (excluded from the analyses that use the column):\n\n| Column | Value | Respondents | Did you mean |\n|---|---|---:|---|");
         for u in input.unmapped {
@@ -68,7 +80,11 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
                 "| {} | {} | {} | {} |",
                 escape(&u.column),
                 escape(&u.value),
-                thousands(u.respondents),
+                if input.disclosure.protect && u.respondents < input.disclosure.min_cell {
+                    format!("<{}", input.disclosure.min_cell)
+                } else {
+                    thousands(u.respondents)
+                },
                 u.suggestion.as_deref().map(escape).unwrap_or_default()
             );
         }
@@ -113,7 +129,10 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
                     .map(|v| v.as_deref().map_or("All".into(), escape))
                     .collect()
             };
-            cells.push(thousands(rows.first().map_or(0, |x| x.n)));
+            let min_cell = input.disclosure.min_cell;
+            cells.push(rows.first().map_or(String::new(), |x| {
+                super::count_text(x.n, x.hidden_n, min_cell, thousands)
+            }));
             for e in rows {
                 cells.push(match e.interval {
                     Some(i) => format!(
@@ -123,6 +142,11 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
                         pct(i.upper),
                         e.count,
                         e.n
+                    ),
+                    None if e.is_hidden() => format!(
+                        "{}/{}",
+                        super::count_text(e.count, e.hidden_count, min_cell, thousands),
+                        super::count_text(e.n, e.hidden_n, min_cell, thousands)
                     ),
                     None => "no estimate (n = 0)".into(),
                 });
@@ -142,7 +166,7 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
                     cp.test.name(),
                     cp.adjust.name()
                 );
-                for c in &r.comparisons {
+                for c in r.comparisons.iter().filter(|c| !c.withheld) {
                     let est = c.result.map_or("not defined".into(), |x| {
                         format!(
                             "{} ({} to {})",

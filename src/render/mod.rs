@@ -8,7 +8,7 @@ pub mod tables;
 
 use crate::estimate::AnalysisResult;
 use crate::ingest::Table;
-use crate::plan::{Plan, PlotKind};
+use crate::plan::{DisclosurePlan, Plan, PlotKind};
 use crate::validate::Unmapped;
 use plots::bars::{BarChart, BarGroup};
 use plots::diverging::{DivergingChart, Segment};
@@ -29,7 +29,27 @@ pub struct ReportInput<'a> {
     pub pipeline_sha256: String,
     pub table: &'a Table,
     pub unmapped: &'a [Unmapped],
+    /// Estimates after disclosure control.
     pub results: &'a [AnalysisResult],
+    /// The disclosure settings in force (after any `--internal`).
+    pub disclosure: DisclosurePlan,
+    /// Every suppressed cell.
+    pub suppression: &'a [crate::disclosure::LogEntry],
+}
+
+/// A count as published: the number, `<5` (below the minimum cell count) or `suppressed`
+/// (hidden to protect another cell). `fmt` formats a shown number.
+pub fn count_text(
+    value: u64,
+    hidden: Option<crate::disclosure::Suppression>,
+    min_cell: u64,
+    fmt: fn(u64) -> String,
+) -> String {
+    match hidden {
+        None => fmt(value),
+        Some(crate::disclosure::Suppression::Primary) => format!("<{min_cell}"),
+        Some(crate::disclosure::Suppression::Complementary) => "suppressed".into(),
+    }
 }
 
 /// A plot of one analysis, rendered, with its file stem.
@@ -45,7 +65,7 @@ pub fn render(input: &ReportInput) -> Result<Vec<Artifact>, String> {
     let mut out = vec![
         Artifact {
             path: "estimates.csv".into(),
-            bytes: tables::estimates_csv(input.results),
+            bytes: tables::estimates_csv(input.results, input.disclosure.min_cell),
         },
         Artifact {
             path: "estimates.json".into(),
@@ -53,11 +73,21 @@ pub fn render(input: &ReportInput) -> Result<Vec<Artifact>, String> {
         },
         Artifact {
             path: "rejected.csv".into(),
-            bytes: tables::rejected_csv(input.table),
+            bytes: tables::rejected_csv(input.table, input.disclosure.protect),
         },
         Artifact {
             path: "unmapped.csv".into(),
-            bytes: tables::unmapped_csv(input.unmapped),
+            bytes: tables::unmapped_csv(
+                input.unmapped,
+                input
+                    .disclosure
+                    .protect
+                    .then_some(input.disclosure.min_cell),
+            ),
+        },
+        Artifact {
+            path: "suppression.csv".into(),
+            bytes: tables::suppression_csv(input.suppression),
         },
         Artifact {
             path: "index.html".into(),
@@ -173,6 +203,7 @@ fn forest_plot(r: &AnalysisResult) -> plots::forest::ForestPlot {
                     format_effect(measure, x.upper),
                     c.p_adjusted.map_or("-".into(), format_p)
                 ),
+                None if c.withheld => "withheld (small cells)".into(),
                 None => "not defined".into(),
             },
         })
@@ -227,6 +258,7 @@ fn bar_chart(r: &AnalysisResult) -> BarChart {
     let groups = r
         .groups()
         .into_iter()
+        .filter(|key| r.rows_of(key).all(|x| x.hidden_n.is_none()))
         .map(|key| {
             let rows: Vec<_> = r.rows_of(&key).collect();
             BarGroup {
@@ -292,8 +324,18 @@ fn diverging_chart(r: &AnalysisResult) -> DivergingChart {
     if !aside.is_empty() {
         subtitle.push_str(&format!(" Not shown in the bars: {}.", aside.join(", ")));
     }
-    let groups = r
-        .groups()
+    // A group with a suppressed cell would be drawn with a wrong (zero) segment: leave it out.
+    let keys: Vec<_> = r.groups();
+    let (keys, hidden): (Vec<_>, Vec<_>) = keys
+        .into_iter()
+        .partition(|key| r.rows_of(key).all(|x| !x.is_hidden()));
+    if !hidden.is_empty() {
+        subtitle.push_str(&format!(
+            " {} group(s) with suppressed small cells not drawn.",
+            hidden.len()
+        ));
+    }
+    let groups = keys
         .into_iter()
         .map(|key| {
             let rows: Vec<_> = r.rows_of(&key).collect();

@@ -51,7 +51,7 @@ fn csv_bytes(rows: Vec<Vec<String>>) -> Vec<u8> {
 }
 
 /// The tidy estimates table: one row per analysis x subgroup cell x outcome level.
-pub fn estimates_csv(results: &[AnalysisResult]) -> Vec<u8> {
+pub fn estimates_csv(results: &[AnalysisResult], min_cell: u64) -> Vec<u8> {
     let gcols = grouping_columns(results);
     let mut header = vec!["analysis".to_string()];
     header.extend(gcols.iter().cloned());
@@ -87,8 +87,12 @@ pub fn estimates_csv(results: &[AnalysisResult]) -> Vec<u8> {
                 row.push(cell);
             }
             row.push(safe_cell(&e.outcome).into_owned());
-            row.push(e.count.to_string());
-            row.push(e.n.to_string());
+            row.push(super::count_text(e.count, e.hidden_count, min_cell, |v| {
+                v.to_string()
+            }));
+            row.push(super::count_text(e.n, e.hidden_n, min_cell, |v| {
+                v.to_string()
+            }));
             match e.interval {
                 Some(i) => {
                     row.extend([num(i.estimate), num(i.lower), num(i.upper)]);
@@ -105,7 +109,13 @@ pub fn estimates_csv(results: &[AnalysisResult]) -> Vec<u8> {
                     row.push(num(r.plan.level));
                     row.push(String::new());
                     push_simultaneous(&mut row, r, e);
-                    row.push("n = 0: no estimate".into());
+                    row.push(match e.hidden_count.or(e.hidden_n) {
+                        Some(rule) => format!(
+                            "suppressed ({} disclosure control; see suppression.csv)",
+                            rule.name()
+                        ),
+                        None => "n = 0: no estimate".into(),
+                    });
                 }
             }
             rows.push(row);
@@ -160,8 +170,13 @@ struct JsonEstimate<'a> {
     /// Subgroup values by column; `null` = all (a margin).
     group: indexmap::IndexMap<&'a str, Option<&'a str>>,
     outcome: &'a str,
-    count: u64,
-    n: u64,
+    /// `null` when suppressed.
+    count: Option<u64>,
+    n: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    count_suppressed: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    n_suppressed: Option<&'static str>,
     proportion: Option<f64>,
     ci_lower: Option<f64>,
     ci_upper: Option<f64>,
@@ -208,8 +223,10 @@ pub fn estimates_json(input: &ReportInput) -> Result<Vec<u8>, String> {
                         .zip(e.group.iter().map(|g| g.as_deref()))
                         .collect(),
                     outcome: &e.outcome,
-                    count: e.count,
-                    n: e.n,
+                    count: e.hidden_count.is_none().then_some(e.count),
+                    n: e.hidden_n.is_none().then_some(e.n),
+                    count_suppressed: e.hidden_count.map(|s| s.name()),
+                    n_suppressed: e.hidden_n.map(|s| s.name()),
                     proportion: e.interval.map(|i| i.estimate),
                     ci_lower: e.interval.map(|i| i.lower),
                     ci_upper: e.interval.map(|i| i.upper),
@@ -238,23 +255,32 @@ pub fn estimates_json(input: &ReportInput) -> Result<Vec<u8>, String> {
 }
 
 /// Every rejected record, verbatim, with its line and reason.
-pub fn rejected_csv(table: &Table) -> Vec<u8> {
-    let mut rows = vec![["line", "reason", "detail", "record"]
-        .map(String::from)
-        .to_vec()];
+///
+/// A published report (disclosure control on) gives the line, reason and detail only: a
+/// respondent's record is personal data, and the line finds it in the input. An internal run
+/// adds the record itself, with free-text and identifier fields withheld.
+pub fn rejected_csv(table: &Table, protect: bool) -> Vec<u8> {
+    let mut header = vec!["line", "reason", "detail"];
+    if !protect {
+        header.push("record");
+    }
+    let mut rows = vec![header.into_iter().map(String::from).collect::<Vec<_>>()];
     for r in &table.rejected {
-        rows.push(vec![
+        let mut row = vec![
             r.line.to_string(),
             r.reason.to_string(),
             safe_cell(&r.detail).into_owned(),
-            safe_cell(&r.record).into_owned(),
-        ]);
+        ];
+        if !protect {
+            row.push(safe_cell(&r.record).into_owned());
+        }
+        rows.push(row);
     }
     csv_bytes(rows)
 }
 
 /// Every raw value without a recode entry, with its count and a suggestion.
-pub fn unmapped_csv(unmapped: &[Unmapped]) -> Vec<u8> {
+pub fn unmapped_csv(unmapped: &[Unmapped], min_cell: Option<u64>) -> Vec<u8> {
     let mut rows = vec![["column", "value", "respondents", "did_you_mean"]
         .map(String::from)
         .to_vec()];
@@ -262,7 +288,10 @@ pub fn unmapped_csv(unmapped: &[Unmapped]) -> Vec<u8> {
         rows.push(vec![
             safe_cell(&u.column).into_owned(),
             safe_cell(&u.value).into_owned(),
-            u.respondents.to_string(),
+            match min_cell {
+                Some(m) if u.respondents < m => format!("<{m}"),
+                _ => u.respondents.to_string(),
+            },
             u.suggestion
                 .as_deref()
                 .map(|s| safe_cell(s).into_owned())
@@ -294,22 +323,30 @@ pub fn comparisons_csv(results: &[AnalysisResult]) -> Vec<u8> {
         "p_value",
         "adjust",
         "p_adjusted",
+        "note",
     ];
     let mut rows = vec![header.map(String::from).to_vec()];
     for r in results {
         let Some(cp) = &r.plan.compare else { continue };
         for c in &r.comparisons {
             let opt = |v: Option<f64>| v.map_or(String::new(), num);
+            let count = |v: u64| {
+                if c.withheld {
+                    String::new()
+                } else {
+                    v.to_string()
+                }
+            };
             rows.push(vec![
                 safe_cell(&r.plan.name).into_owned(),
                 safe_cell(&r.plan.by[cp.by]).into_owned(),
                 safe_cell(&c.level).into_owned(),
                 safe_cell(&c.group1).into_owned(),
-                c.pair.x1.to_string(),
-                c.pair.n1.to_string(),
+                count(c.pair.x1),
+                count(c.pair.n1),
                 safe_cell(&c.group2).into_owned(),
-                c.pair.x2.to_string(),
-                c.pair.n2.to_string(),
+                count(c.pair.x2),
+                count(c.pair.n2),
                 cp.method.measure().name().into(),
                 cp.method.name().into(),
                 num(r.plan.level),
@@ -320,6 +357,11 @@ pub fn comparisons_csv(results: &[AnalysisResult]) -> Vec<u8> {
                 opt(c.p_value),
                 cp.adjust.name().into(),
                 opt(c.p_adjusted),
+                if c.withheld {
+                    "withheld: a compared cell is suppressed (disclosure control)".into()
+                } else {
+                    String::new()
+                },
             ]);
         }
     }
@@ -338,4 +380,21 @@ mod tests {
         assert_eq!(safe_cell("\tx"), "'\tx");
         assert_eq!(safe_cell("worsened"), "worsened");
     }
+}
+
+/// Every cell disclosure control hid, with its rule (never its value).
+pub fn suppression_csv(log: &[crate::disclosure::LogEntry]) -> Vec<u8> {
+    let mut rows = vec![["analysis", "group", "cell", "rule", "reason"]
+        .map(String::from)
+        .to_vec()];
+    for e in log {
+        rows.push(vec![
+            safe_cell(&e.analysis).into_owned(),
+            safe_cell(&e.group).into_owned(),
+            safe_cell(&e.cell).into_owned(),
+            e.rule.name().into(),
+            safe_cell(&e.reason).into_owned(),
+        ]);
+    }
+    csv_bytes(rows)
 }
