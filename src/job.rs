@@ -6,7 +6,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
-use crate::ingest::{self, IngestError, Table};
+use crate::ingest::{self, IngestError};
 use crate::plan::Plan;
 use crate::render::{self, Artifact, ReportInput};
 use crate::{estimate, output, validate};
@@ -136,16 +136,7 @@ pub fn run(plan: &Plan, pipeline_written: &str, opts: &JobOptions) -> Result<Job
     let mut artifacts = render::render(&input).map_err(JobError::Render)?;
     lap("render", &mut timings);
 
-    artifacts.push(manifest(
-        pipeline_written,
-        &pipeline_sha256,
-        &table,
-        &artifacts,
-        &timings,
-        started,
-        &disclosure,
-        suppression.len(),
-    ));
+    artifacts.push(manifest(&input, &artifacts, &timings, started));
     let report_dir = report_dir(plan, opts);
     output::write_report(&report_dir, &artifacts).map_err(|e| JobError::Write {
         path: report_dir.display().to_string(),
@@ -226,22 +217,20 @@ struct ArtifactEntry {
 }
 
 fn manifest(
-    pipeline_written: &str,
-    pipeline_sha256: &str,
-    table: &Table,
+    input: &ReportInput,
     artifacts: &[Artifact],
     timings: &[(&'static str, Duration)],
     started: SystemTime,
-    disclosure: &crate::plan::DisclosurePlan,
-    suppressed: usize,
 ) -> Artifact {
+    let table = input.table;
+    let disclosure = &input.disclosure;
     let m = Manifest {
         tool: "tally",
         version: env!("CARGO_PKG_VERSION"),
         started_at: rfc3339(started),
         pipeline: FileEntry {
-            path: pipeline_written,
-            sha256: pipeline_sha256,
+            path: &input.pipeline_written,
+            sha256: &input.pipeline_sha256,
             bytes: None,
         },
         inputs: vec![InputEntry {
@@ -258,7 +247,7 @@ fn manifest(
             protect: disclosure.protect,
             min_cell: disclosure.min_cell,
             round: disclosure.round,
-            cells_suppressed: suppressed,
+            cells_suppressed: input.suppression.len(),
         },
         rows: Rows {
             read: table.records_read,

@@ -738,3 +738,147 @@ fn the_ame_report_compares_providers_against_the_reference_values() {
     assert!(html.contains("Test of independence of outcome and provider"));
     assert!(dir.join("plots/get_by_provider-forest.svg").is_file());
 }
+
+/// Whether a report directory is whole: every artifact its manifest lists is there with the
+/// manifest's SHA-256, and nothing else is.
+fn report_is_whole(dir: &Path) -> Result<String, String> {
+    let manifest: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(dir.join("manifest.json")).map_err(|e| format!("manifest: {e}"))?,
+    )
+    .map_err(|e| format!("manifest: {e}"))?;
+    let mut listed = vec!["manifest.json".to_string()];
+    for a in manifest["artifacts"].as_array().unwrap() {
+        let path = a["path"].as_str().unwrap();
+        let bytes = fs::read(dir.join(path)).map_err(|e| format!("{path}: {e}"))?;
+        let sha = sha256_hex(&bytes);
+        if sha != a["sha256"].as_str().unwrap() {
+            return Err(format!("{path}: SHA-256 differs from the manifest"));
+        }
+        listed.push(path.to_string());
+    }
+    let mut present = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap().flatten() {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else {
+                present.push(e.path().strip_prefix(dir).unwrap().display().to_string());
+            }
+        }
+    }
+    listed.sort();
+    present.sort();
+    if listed != present {
+        return Err(format!("files {present:?} but manifest lists {listed:?}"));
+    }
+    Ok(manifest["inputs"][0]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_string())
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    tally::ingest::sha256_hex(bytes)
+}
+
+#[test]
+fn a_run_killed_at_any_moment_leaves_the_previous_report_whole() {
+    let s = Scratch::new();
+    // A first report from a small file.
+    s.write("data/s.csv", "id,outcome,group\n1,Worse,a\n2,Same,b\n");
+    s.write("pipelines/p.toml", SIMPLE_PIPELINE);
+    let o = s.run(&["run", "pipelines/p.toml"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let report = s.path().join("reports/p");
+    let first = report_is_whole(&report).unwrap();
+    // A second input big enough that a run takes a while.
+    let mut big = String::from("id,outcome,group\n");
+    for i in 0..500_000u32 {
+        big.push_str(&format!(
+            "{i},{},{}\n",
+            ["Worse", "Same", "Better"][(i % 3) as usize],
+            ["a", "b"][(i % 7 % 2) as usize]
+        ));
+    }
+    s.write("data/s.csv", &big);
+    let started = std::time::Instant::now();
+    let o = s.run(&["run", "pipelines/p.toml", "--reports-dir", "timing"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let full = started.elapsed();
+    let second = sha256_hex(big.as_bytes());
+    // Kill runs at moments spread over a whole run, and past its end: the report is always
+    // whole, from the first input or from the second, never a mixture or nothing.
+    for k in 1..=12u32 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tally"))
+            .args(["run", "pipelines/p.toml"])
+            .current_dir(s.path())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(full * k / 10);
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let input = report_is_whole(&report).unwrap_or_else(|e| panic!("killed at {k}/10: {e}"));
+        assert!(input == first || input == second, "killed at {k}/10");
+    }
+    // A later run cleans up what killed runs left and writes a whole report.
+    let o = s.run(&["run", "pipelines/p.toml"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(report_is_whole(&report).unwrap(), second);
+    let leftovers: Vec<_> = fs::read_dir(s.path().join("reports"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+}
+
+#[test]
+fn disclosure_rounds_counts_and_internal_runs_say_so() {
+    let s = Scratch::new();
+    s.write(
+        "data/c.csv",
+        "group,outcome,count\na,worsened,12\na,improved,31\nb,worsened,2\nb,improved,40\nc,worsened,17\nc,improved,23\n",
+    );
+    let pipeline = "[input]\npath = \"../data/c.csv\"\nkind = \"counts\"\n[[analysis]]\nname = \"x\"\noutcome = \"outcome\"\nlevels = [\"worsened\", \"improved\"]\nby = [\"group\"]\n";
+    s.write(
+        "pipelines/c.toml",
+        format!("{pipeline}[disclosure]\nround = 5\n"),
+    );
+    let o = s.run(&["run", "pipelines/c.toml"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let csv = s.read("reports/c/estimates.csv");
+    // Shown counts are multiples of 5; the exact proportion stays (17/40).
+    assert!(csv.contains("x,c,worsened,15,40,0.425,"), "{csv}");
+    // b's 2 is below 5: hidden, with its complement in the row (b improved), the smallest
+    // other cell of its column (a worsened) and that one's row complement (a improved).
+    assert!(csv.contains("x,b,worsened,<5,"), "{csv}");
+    for cell in ["b,improved", "a,worsened", "a,improved"] {
+        assert!(
+            csv.contains(&format!("x,{cell},suppressed,")),
+            "{cell}: {csv}"
+        );
+    }
+    let log = s.read("reports/c/suppression.csv");
+    assert_eq!(log.lines().count(), 1 + 4, "{log}");
+    assert!(
+        !log.contains(",2,") && !log.contains(",40,"),
+        "the log never gives a value: {log}"
+    );
+    let html = s.read("reports/c/index.html");
+    assert!(html.contains("rounded to the nearest 5"));
+    assert!(!html.contains("Internal run"));
+    // An internal run shows everything and says it is not for publication.
+    let o = s.run(&["run", "pipelines/c.toml", "--internal"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(s
+        .read("reports/c/estimates.csv")
+        .contains("x,b,worsened,2,42,"));
+    assert!(s
+        .read("reports/c/index.html")
+        .contains("Internal run: not for publication"));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&s.read("reports/c/manifest.json")).unwrap();
+    assert_eq!(manifest["disclosure"]["protect"], false);
+}

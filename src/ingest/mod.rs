@@ -162,9 +162,12 @@ fn display(path: &Path, written: &str) -> String {
     }
 }
 
+/// An input as UTF-8: the sample read ahead, then the rest, through the decoder.
+type Decoded<'r> = io::Chain<io::Cursor<Vec<u8>>, Box<dyn Read + 'r>>;
+
 /// An input opened past its header rows.
 struct Opened<'r> {
-    rdr: CsvReader<io::BufReader<io::Chain<io::Cursor<Vec<u8>>, Box<dyn Read + 'r>>>>,
+    rdr: CsvReader<io::BufReader<Decoded<'r>>>,
     /// The first data record was read while looking for header rows.
     pending: Option<RawRecord>,
     layout: Layout,

@@ -368,20 +368,6 @@ pub fn comparisons_csv(results: &[AnalysisResult]) -> Vec<u8> {
     csv_bytes(rows)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::safe_cell;
-
-    #[test]
-    fn formula_cells_are_neutralised() {
-        assert_eq!(safe_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(safe_cell("+1"), "'+1");
-        assert_eq!(safe_cell("@SUM"), "'@SUM");
-        assert_eq!(safe_cell("\tx"), "'\tx");
-        assert_eq!(safe_cell("worsened"), "worsened");
-    }
-}
-
 /// Every cell disclosure control hid, with its rule (never its value).
 pub fn suppression_csv(log: &[crate::disclosure::LogEntry]) -> Vec<u8> {
     let mut rows = vec![["analysis", "group", "cell", "rule", "reason"]
@@ -397,4 +383,18 @@ pub fn suppression_csv(log: &[crate::disclosure::LogEntry]) -> Vec<u8> {
         ]);
     }
     csv_bytes(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_cell;
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        assert_eq!(safe_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(safe_cell("+1"), "'+1");
+        assert_eq!(safe_cell("@SUM"), "'@SUM");
+        assert_eq!(safe_cell("\tx"), "'\tx");
+        assert_eq!(safe_cell("worsened"), "worsened");
+    }
 }
