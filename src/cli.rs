@@ -44,6 +44,10 @@ pub struct RunArgs {
     /// every output is marked "not for publication".
     #[arg(long)]
     pub internal: bool,
+    /// Also write report.pdf, printed from index.html by a headless Chromium (found as
+    /// $TALLY_CHROMIUM or chromium on PATH).
+    #[arg(long)]
+    pub pdf: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,

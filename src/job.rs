@@ -20,6 +20,8 @@ pub struct JobOptions {
     pub strict: bool,
     /// An internal run: disclosure control off, whatever the pipeline says.
     pub internal: bool,
+    /// Print `report.pdf` with this Chromium.
+    pub pdf: Option<PathBuf>,
 }
 
 /// What a finished job reports back to the command.
@@ -54,6 +56,8 @@ pub enum JobError {
     Estimate(String),
     #[error("rendering the report: {0}")]
     Render(String),
+    #[error("printing report.pdf: {0}")]
+    Pdf(String),
     #[error("cannot read pipeline file {path}: {source}")]
     Pipeline {
         path: String,
@@ -134,6 +138,18 @@ pub fn run(plan: &Plan, pipeline_written: &str, opts: &JobOptions) -> Result<Job
         suppression: &suppression,
     };
     let mut artifacts = render::render(&input).map_err(JobError::Render)?;
+    if let Some(chromium) = &opts.pdf {
+        let html = artifacts
+            .iter()
+            .find(|a| a.path == "index.html")
+            .map(|a| String::from_utf8_lossy(&a.bytes).into_owned())
+            .unwrap_or_default();
+        let bytes = crate::browser::print_pdf(chromium, &html).map_err(JobError::Pdf)?;
+        artifacts.push(Artifact {
+            path: "report.pdf".into(),
+            bytes,
+        });
+    }
     lap("render", &mut timings);
 
     artifacts.push(manifest(&input, &artifacts, &timings, started));

@@ -39,6 +39,7 @@
 //! - Same inputs, same bytes: artifacts hold no timestamps or absolute paths; the run date
 //!   and timings live only in `manifest.json`.
 
+pub mod browser;
 pub mod cli;
 pub mod cmd;
 pub mod disclosure;

@@ -731,7 +731,7 @@ fn the_ame_report_compares_providers_against_the_reference_values() {
     // The key findings state the published headline with its interval and denominator.
     assert!(html.contains("Key findings"), "no findings box");
     assert!(
-        html.contains("Effect of GET, all respondents: 38.0% answered worsened (95% CI 36.5% to 39.5%; n = 4,001, all respondents, including those who had not tried GET)."),
+        html.contains("Effect of GET, all respondents: 38.0% (95% CI 36.5% to 39.5%) of the 4,001 respondents (including those who had not tried GET) answered \u{201c}worsened\u{201d}."),
         "headline missing"
     );
     assert!(html.contains("worsened, Non-specialist vs M.E. specialist: +13.9 percentage points (95% CI +7.7 to +20.0), holm-adjusted p = 1.9e-5."));
@@ -881,4 +881,56 @@ fn disclosure_rounds_counts_and_internal_runs_say_so() {
     let manifest: serde_json::Value =
         serde_json::from_str(&s.read("reports/c/manifest.json")).unwrap();
     assert_eq!(manifest["disclosure"]["protect"], false);
+}
+
+/// The XML of one member of an .xlsx file.
+fn xlsx_part(path: &Path, member: &str) -> String {
+    let mut z = zip::ZipArchive::new(fs::File::open(path).unwrap()).unwrap();
+    let mut f = z
+        .by_name(member)
+        .unwrap_or_else(|e| panic!("{member}: {e}"));
+    let mut s = String::new();
+    std::io::Read::read_to_string(&mut f, &mut s).unwrap();
+    s
+}
+
+#[test]
+fn the_spreadsheet_stores_numbers_as_numbers_and_labels_as_text() {
+    let s = Scratch::new();
+    s.write(
+        "data/c.csv",
+        "group,outcome,count\n=HYPERLINK(\"http://x\"),worsened,12\n=HYPERLINK(\"http://x\"),improved,31\nb,worsened,20\nb,improved,40\n",
+    );
+    s.write(
+        "pipelines/c.toml",
+        "[input]\npath = \"../data/c.csv\"\nkind = \"counts\"\n[[analysis]]\nname = \"x\"\noutcome = \"outcome\"\nlevels = [\"worsened\", \"improved\"]\nby = [\"group\"]\n",
+    );
+    let o = s.run(&["run", "pipelines/c.toml"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let book = s.path().join("reports/c/tables.xlsx");
+    let workbook = xlsx_part(&book, "xl/workbook.xml");
+    assert!(
+        workbook.contains("name=\"Read me\"") && workbook.contains("name=\"x\""),
+        "{workbook}"
+    );
+    let sheet = xlsx_part(&book, "xl/worksheets/sheet2.xml");
+    // No formulas anywhere; the hostile label is a shared string.
+    assert!(!sheet.contains("<f>"), "a formula cell: {sheet}");
+    let strings = xlsx_part(&book, "xl/sharedStrings.xml");
+    assert!(
+        strings.contains("<t>=HYPERLINK(\"http://x\")</t>"),
+        "{strings}"
+    );
+    // 103 respondents, overall worsened 32: numbers (no t="s"), proportions with the
+    // percentage style.
+    assert!(
+        sheet.contains("<v>103</v>") && sheet.contains("<v>32</v>"),
+        "{sheet}"
+    );
+    assert!(
+        sheet.contains("<v>0.3106796116504854</v>"),
+        "32/103 as a number: {sheet}"
+    );
+    let styles = xlsx_part(&book, "xl/styles.xml");
+    assert!(styles.contains("formatCode=\"0.0%\""), "{styles}");
 }

@@ -22,7 +22,19 @@ pub fn run(args: &crate::cli::RunArgs) -> Outcome {
     if outcome != Outcome::Success {
         return outcome;
     }
+    let pdf = if args.pdf {
+        match crate::browser::find() {
+            Some(p) => Some(p),
+            None => {
+                print_error(&crate::browser::not_found());
+                return Outcome::Failed;
+            }
+        }
+    } else {
+        None
+    };
     let opts = JobOptions {
+        pdf,
         reports_root: args.reports_dir.clone(),
         strict: args.strict,
         internal: args.internal,

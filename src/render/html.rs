@@ -44,7 +44,17 @@ th{background:#f0f0f0}td.num{text-align:right}
 figure{margin:1rem 0}figure svg{max-width:100%;height:auto}figcaption{font-size:.85em;color:#444}
 .internal{background:#fde0dd;border:2px solid #b2182b;padding:.5rem .8rem}
 .muted{color:#555}.findings{border:2px solid #542788;padding:.2rem 1rem;margin:1rem 0}.findings h2{border:none;margin-top:.6rem}code{background:#f4f4f4;padding:0 .2em}
-@media print{body{max-width:none;margin:0}h2{break-before:auto}figure,table{break-inside:avoid}}
+.table-wrap{overflow-x:auto;max-width:100%}
+.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.3rem;z-index:1}
+a{color:#3f1d6b}a:focus{outline:3px solid #e6a700}
+ol.flow{list-style:none;padding:0;margin:1rem 0;max-width:40rem}
+ol.flow>li{border:2px solid #542788;border-radius:4px;padding:.4rem .7rem;margin:0 0 1.6rem;position:relative;background:#faf8fd}
+ol.flow>li:not(:last-child)::after{content:\"\\2193\";position:absolute;left:1.2rem;bottom:-1.55rem;font-size:1.2rem;color:#542788}
+ol.flow>li.out{margin-left:3rem;border-style:dashed;border-color:#b35806;background:#fff}
+ol.flow ul{margin:.2rem 0 0;padding-left:1.2rem}
+ol.flow>li.split{border:none;background:none;padding:0}ol.flow>li.split>ol.flow{margin:.4rem 0 0 1.5rem}ol.flow>li.split>ol.flow>li{margin-bottom:.6rem}ol.flow>li.split>ol.flow>li::after{content:none}
+@page{size:A4;margin:16mm 14mm}
+@media print{body{max-width:none;margin:0;font-size:10pt}h2{break-after:avoid}h3{break-after:avoid}figure,table,ol.flow>li,.findings{break-inside:avoid}nav,.skip{display:none}a{color:inherit;text-decoration:none}.table-wrap{overflow:visible}figure svg{max-height:230mm}}
 ";
 
 /// Renders the page.
@@ -54,7 +64,7 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
     let mut h = String::new();
     let _ = write!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{}{}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{}{}</style>\n</head>\n<body>\n<a class=\"skip\" href=\"#findings\">Skip to the key findings</a>\n<main>\n<h1>{}</h1>\n",
         escape(&plan.report.title),
         CSS,
         super::plots::font_face_css(),
@@ -71,8 +81,13 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
     let findings = super::key_findings(input.results);
     if !findings.is_empty() {
         h.push_str("<section class=\"findings\" aria-labelledby=\"findings\"><h2 id=\"findings\">Key findings</h2><ul>\n");
-        for f in &findings {
-            let _ = writeln!(h, "<li>{}</li>", escape(f));
+        for (analysis, f) in &findings {
+            let _ = writeln!(
+                h,
+                "<li>{} <a href=\"#a-{}\">(table)</a></li>",
+                escape(f),
+                escape(analysis)
+            );
         }
         h.push_str("</ul><p class=\"muted\">Each figure is in its analysis's table below, with its denominator, method and exclusions.</p></section>\n");
     }
@@ -149,6 +164,7 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
         let _ = writeln!(h, "<tr><th scope=\"row\">Respondents in used rows (sum of counts)</th><td class=\"num\">{}</td></tr>", thousands(t.respondents));
     }
     h.push_str("</tbody></table>\n");
+    flow(&mut h, input);
     if !input.unmapped.is_empty() {
         h.push_str("<div class=\"note\"><p><strong>Unmapped answers.</strong> These values have no entry in the pipeline's recode table; respondents with them are excluded from the analyses that use the column (see each analysis's exclusions).</p>\n<table><thead><tr><th scope=\"col\">Column</th><th scope=\"col\">Value</th><th scope=\"col\">Respondents</th><th scope=\"col\">Did you mean</th></tr></thead><tbody>\n");
         for u in input.unmapped {
@@ -215,6 +231,75 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
     h
 }
 
+/// The flow from rows read to respondents analysed (a CONSORT-style diagram, as text, so
+/// that it reads aloud and prints): rows read, rejected by reason, used; then per analysis,
+/// excluded by reason and analysed.
+fn flow(h: &mut String, input: &ReportInput) {
+    let t = input.table;
+    h.push_str("<figure><figcaption id=\"flow\">From rows read to respondents analysed</figcaption>\n<ol class=\"flow\" aria-labelledby=\"flow\">\n");
+    let _ = writeln!(
+        h,
+        "<li><strong>{}</strong> data rows read from <code>{}</code></li>",
+        thousands(t.records_read),
+        escape(&t.source.written)
+    );
+    if !t.rejected.is_empty() {
+        let _ = write!(
+            h,
+            "<li class=\"out\"><strong>{}</strong> rejected (<code>rejected.csv</code>)<ul>",
+            thousands(t.rejected.len() as u64)
+        );
+        for (reason, n) in t.rejected_by_reason() {
+            let _ = write!(h, "<li>{}: {}</li>", escape(reason), thousands(n));
+        }
+        h.push_str("</ul></li>\n");
+    }
+    let unit = if input.plan.input.kind == crate::plan::InputKind::Counts {
+        format!(" ({} respondents)", thousands(t.respondents))
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        h,
+        "<li><strong>{}</strong> rows used{unit}, entering every analysis</li>",
+        thousands(t.records_kept)
+    );
+    h.push_str("<li class=\"split\">In each analysis, from those rows:<ol class=\"flow\">\n");
+    for r in input.results {
+        let _ = write!(
+            h,
+            "<li><a href=\"#a-{}\">{}</a>: ",
+            escape(&r.plan.name),
+            escape(&r.plan.title)
+        );
+        if r.data.exclusions.is_empty() {
+            h.push_str("none excluded; ");
+        } else {
+            let _ = write!(
+                h,
+                "{} excluded<ul>",
+                thousands(r.data.available - r.data.included)
+            );
+            for (reason, n) in &r.data.exclusions {
+                let _ = write!(
+                    h,
+                    "<li>{}: {}</li>",
+                    escape(&reason.to_string()),
+                    thousands(*n)
+                );
+            }
+            h.push_str("</ul>");
+        }
+        let _ = writeln!(
+            h,
+            "<strong>{}</strong> analysed ({})</li>",
+            thousands(r.data.included),
+            escape(&r.plan.denominator)
+        );
+    }
+    h.push_str("</ol></li>\n</ol></figure>\n");
+}
+
 /// What disclosure control did, for the reader.
 fn disclosure_note(h: &mut String, input: &ReportInput) {
     let d = &input.disclosure;
@@ -265,7 +350,7 @@ fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile], min_
     // The table: one row per subgroup, one column per level.
     let _ = writeln!(
         h,
-        "<table>\n<caption>{}: percentage of respondents ({}), count / n</caption>\n<thead><tr>",
+        "<div class=\"table-wrap\"><table>\n<caption>{}: percentage of respondents ({}), count / n</caption>\n<thead><tr>",
         escape(&p.title),
         escape(&ci_phrase(r))
     );
@@ -330,7 +415,7 @@ fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile], min_
         }
         h.push_str("</tr>\n");
     }
-    h.push_str("</tbody></table>\n");
+    h.push_str("</tbody></table></div>\n");
     let (unreliable, review) = r.rows.iter().fold((0, 0), |(u, v), e| match e.flag {
         Some(Flag::Unreliable(_)) => (u + 1, v),
         Some(Flag::Review(_)) => (u, v + 1),

@@ -39,7 +39,7 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
     let findings = super::key_findings(input.results);
     if !findings.is_empty() {
         let _ = writeln!(m, "## Key findings\n");
-        for f in &findings {
+        for (_, f) in &findings {
             let _ = writeln!(m, "- {}", escape(f));
         }
         m.push('\n');

@@ -5,6 +5,7 @@ pub mod html;
 pub mod markdown;
 pub mod plots;
 pub mod tables;
+pub mod xlsx;
 
 use crate::estimate::AnalysisResult;
 use crate::ingest::Table;
@@ -98,6 +99,10 @@ pub fn render(input: &ReportInput) -> Result<Vec<Artifact>, String> {
             bytes: markdown::report(input, &plots).into_bytes(),
         },
     ];
+    out.push(Artifact {
+        path: "tables.xlsx".into(),
+        bytes: xlsx::workbook(input)?,
+    });
     out.push(Artifact {
         path: "comparisons.csv".into(),
         bytes: tables::comparisons_csv(input.results),
@@ -361,37 +366,53 @@ fn diverging_chart(r: &AnalysisResult) -> DivergingChart {
     }
 }
 
-/// The report's key findings, one sentence each, generated from the estimates: for every
-/// analysis the overall share of each negative and positive level, then every subgroup
-/// comparison whose adjusted p-value is below 0.05. Unreliable estimates say so.
-pub fn key_findings(results: &[AnalysisResult]) -> Vec<String> {
+/// The report's key findings, one sentence each, generated from the estimates, with the
+/// analysis each comes from (so that the page can link it to its table): for every analysis
+/// the overall share of each negative and positive level, then every subgroup comparison
+/// whose adjusted p-value is below 0.05. Unreliable estimates say so; suppressed ones are left
+/// out.
+pub fn key_findings(results: &[AnalysisResult]) -> Vec<(String, String)> {
     let mut out = Vec::new();
+    // Two analyses of one question (by different subgroups) share their overall figures:
+    // state each once.
+    let mut stated: Vec<(&str, &str, &str, u64, u64)> = Vec::new();
     for r in results {
         let p = &r.plan;
         let Some(overall) = r.groups().into_iter().next() else {
             continue;
         };
-        for e in r.rows_of(&overall) {
+        for e in r.rows.iter().filter(|x| x.group == overall) {
             if !(p.negative.contains(&e.outcome) || p.positive.contains(&e.outcome)) {
                 continue;
             }
+            let key = (
+                p.outcome.as_str(),
+                p.denominator.as_str(),
+                e.outcome.as_str(),
+                e.count,
+                e.n,
+            );
+            if stated.contains(&key) {
+                continue;
+            }
+            stated.push(key);
             let Some(i) = e.interval else { continue };
             let mut s = format!(
-                "{}: {} answered {} ({} CI {} to {}; n = {}, {})",
+                "{}: {} ({} CI {} to {}) of the {} {} answered \u{201c}{}\u{201d}",
                 p.title,
                 html::pct(i.estimate),
-                e.outcome,
                 level_pct(p.level),
                 html::pct(i.lower),
                 html::pct(i.upper),
                 plots::bars::thousands(e.n),
-                p.denominator
+                p.denominator,
+                e.outcome
             );
             if let Some(crate::estimate::reliability::Flag::Unreliable(why)) = &e.flag {
                 s.push_str(&format!(" (unreliable: {why})"));
             }
             s.push('.');
-            out.push(s);
+            out.push((p.name.clone(), s));
         }
         if let Some(cp) = &p.compare {
             let measure = cp.method.measure();
@@ -407,18 +428,21 @@ pub fn key_findings(results: &[AnalysisResult]) -> Vec<String> {
                 } else {
                     ""
                 };
-                out.push(format!(
-                    "{}: {}, {} vs {}: {}{unit} ({} CI {} to {}), {}-adjusted p = {}.",
-                    p.title,
-                    c.level,
-                    c.group1,
-                    c.group2,
-                    format_effect(measure, x.estimate),
-                    level_pct(p.level),
-                    format_effect(measure, x.lower),
-                    format_effect(measure, x.upper),
-                    cp.adjust.name(),
-                    format_p(adj)
+                out.push((
+                    p.name.clone(),
+                    format!(
+                        "{}: {}, {} vs {}: {}{unit} ({} CI {} to {}), {}-adjusted p = {}.",
+                        p.title,
+                        c.level,
+                        c.group1,
+                        c.group2,
+                        format_effect(measure, x.estimate),
+                        level_pct(p.level),
+                        format_effect(measure, x.lower),
+                        format_effect(measure, x.upper),
+                        cp.adjust.name(),
+                        format_p(adj)
+                    ),
                 ));
             }
         }
