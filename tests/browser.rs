@@ -192,7 +192,7 @@ fn run_pdf_prints_an_a4_report() {
         .split("/MediaBox [0 0 ")
         .skip(1)
         .filter_map(|rest| {
-            let mut it = rest.split(|c: char| c == ' ' || c == ']');
+            let mut it = rest.split([' ', ']']);
             Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
         })
         .collect();
