@@ -2,7 +2,14 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// How `tally run` reports progress and results on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
 
 /// tally: patient-survey CSVs in, reproducible reports with confidence intervals out.
 #[derive(Debug, Parser)]
@@ -31,7 +38,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Pipeline files (TOML).
+    /// Pipeline files (TOML), or folders of them (every `*.toml` inside, in name order).
     #[arg(required = true, value_name = "PIPELINE")]
     pub pipelines: Vec<PathBuf>,
     /// Root directory for reports; each goes to <DIR>/<report.dir or pipeline name>.
@@ -48,9 +55,22 @@ pub struct RunArgs {
     /// $TALLY_CHROMIUM or chromium on PATH).
     #[arg(long)]
     pub pdf: bool,
-    /// Print nothing but errors.
+    /// Print nothing but errors (no progress bars, no summary).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Pipelines run at once (default: the number of cores). Polars' own threads are capped
+    /// so that jobs and threads together stay within the cores.
+    #[arg(long, short, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Rerun every stage, ignoring the cache.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the plan and which stages would run (from the cache); run nothing.
+    #[arg(long)]
+    pub explain: bool,
+    /// `text` (default) or `json`: one JSON object per line on stderr, for machines.
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 }
 
 #[derive(Debug, Args)]

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
-use crate::ingest::{self, IngestError};
+use crate::cache::{self, Cache, Lookup};
+use crate::ingest::{self, IngestError, Table};
 use crate::plan::Plan;
 use crate::render::{self, Artifact, ReportInput};
 use crate::{estimate, output, validate};
@@ -22,6 +23,12 @@ pub struct JobOptions {
     pub internal: bool,
     /// Print `report.pdf` with this Chromium.
     pub pdf: Option<PathBuf>,
+    /// The stage cache (`None`: every stage runs).
+    pub cache: Option<std::sync::Arc<Cache>>,
+    /// Ignore the cache (but refresh it).
+    pub force: bool,
+    /// Show a progress bar for a long ingest (when stderr is a terminal).
+    pub progress: bool,
 }
 
 /// What a finished job reports back to the command.
@@ -39,6 +46,8 @@ pub struct JobSummary {
     pub warnings: Vec<String>,
     /// Cells hidden by disclosure control.
     pub suppressed: usize,
+    /// Stages skipped because the cache had their output.
+    pub cached: Vec<&'static str>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,25 +94,28 @@ pub fn run(plan: &Plan, pipeline_written: &str, opts: &JobOptions) -> Result<Job
             path: pipeline_written.to_string(),
             source: e,
         })?;
-    let columns = plan.columns_needed();
-    let table = ingest::read(&plan.input, &columns, &|header| {
-        let problems = plan.check_header(header);
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems
-                .iter()
-                .map(|p| {
-                    if p.key.is_empty() {
-                        p.message.clone()
-                    } else {
-                        format!("key `{}`: {}", p.key, p.message)
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("\n"))
+    let mut warnings = Vec::new();
+    let mut cached = Vec::new();
+    let keys = Keys::new(plan, opts, &pipeline_sha256);
+    let table = match cached_table(plan, opts, &keys, &mut warnings) {
+        Some(t) => {
+            cached.push("ingest");
+            t
         }
-    })?;
+        None => {
+            let t = read_input(plan, opts)?;
+            if let Some(c) = &opts.cache {
+                let key = keys.ingest(&t.source.sha256);
+                if let Err(e) = c
+                    .remember_sha256(&plan.input.path, &t.source.sha256)
+                    .and_then(|()| c.store_table(&key, &t))
+                {
+                    warnings.push(e);
+                }
+            }
+            t
+        }
+    };
     if opts.strict {
         if let Some(first) = table.rejected.first() {
             return Err(JobError::Strict {
@@ -115,6 +127,30 @@ pub fn run(plan: &Plan, pipeline_written: &str, opts: &JobOptions) -> Result<Job
         }
     }
     lap("ingest", &mut timings);
+    warnings.extend(table.warnings.iter().cloned());
+
+    // The report is up to date if its manifest carries this run's key and is whole.
+    let report_key = keys.report(&table.source.sha256);
+    let report_dir = report_dir(plan, opts);
+    if !opts.force
+        && opts.cache.is_some()
+        && output::current_key(&report_dir).as_deref() == Some(&report_key)
+    {
+        cached.push("report");
+        return Ok(JobSummary {
+            name: plan.name.clone(),
+            report_dir,
+            records_read: table.records_read,
+            records_kept: table.records_kept,
+            rejected: table.rejected.len() as u64,
+            unmapped_values: 0,
+            analyses: plan.analyses.len(),
+            timings,
+            warnings,
+            suppressed: 0,
+            cached,
+        });
+    }
 
     let (data, unmapped) = validate::prepare(plan, &table);
     lap("validate", &mut timings);
@@ -152,8 +188,7 @@ pub fn run(plan: &Plan, pipeline_written: &str, opts: &JobOptions) -> Result<Job
     }
     lap("render", &mut timings);
 
-    artifacts.push(manifest(&input, &artifacts, &timings, started));
-    let report_dir = report_dir(plan, opts);
+    artifacts.push(manifest(&input, &artifacts, &timings, started, &report_key));
     output::write_report(&report_dir, &artifacts).map_err(|e| JobError::Write {
         path: report_dir.display().to_string(),
         source: e,
@@ -169,8 +204,9 @@ pub fn run(plan: &Plan, pipeline_written: &str, opts: &JobOptions) -> Result<Job
         unmapped_values: unmapped.len(),
         analyses: results.len(),
         timings,
-        warnings: table.warnings.clone(),
+        warnings,
         suppressed: suppression.len(),
+        cached,
     })
 }
 
@@ -182,9 +218,11 @@ struct Manifest<'a> {
     started_at: String,
     pipeline: FileEntry<'a>,
     inputs: Vec<InputEntry<'a>>,
-    rows: Rows,
+    rows: Rows<'a>,
     disclosure: DisclosureEntry,
     stage_seconds: indexmap::IndexMap<&'static str, f64>,
+    /// The stage cache's key for this report (see `cache.rs`).
+    cache_key: &'a str,
     artifacts: Vec<ArtifactEntry>,
 }
 
@@ -201,8 +239,8 @@ struct InputEntry<'a> {
     path: &'a str,
     sha256: &'a str,
     bytes: u64,
-    format: &'static str,
-    encoding: &'static str,
+    format: &'a str,
+    encoding: &'a str,
     delimiter: String,
     delimiter_detected: bool,
     warnings: &'a [String],
@@ -217,11 +255,11 @@ struct DisclosureEntry {
 }
 
 #[derive(Serialize)]
-struct Rows {
+struct Rows<'a> {
     read: u64,
     used: u64,
     rejected: u64,
-    rejected_by_reason: indexmap::IndexMap<&'static str, u64>,
+    rejected_by_reason: indexmap::IndexMap<&'a str, u64>,
     respondents_in_used_rows: u64,
     blank_lines_skipped: u64,
 }
@@ -232,11 +270,12 @@ struct ArtifactEntry {
     sha256: String,
 }
 
-fn manifest(
-    input: &ReportInput,
+fn manifest<'a>(
+    input: &'a ReportInput,
     artifacts: &[Artifact],
     timings: &[(&'static str, Duration)],
     started: SystemTime,
+    cache_key: &'a str,
 ) -> Artifact {
     let table = input.table;
     let disclosure = &input.disclosure;
@@ -253,8 +292,8 @@ fn manifest(
             path: &table.source.written,
             sha256: &table.source.sha256,
             bytes: table.source.bytes,
-            format: table.format,
-            encoding: table.encoding,
+            format: &table.format,
+            encoding: &table.encoding,
             delimiter: (table.delimiter as char).to_string(),
             delimiter_detected: table.delimiter_sniffed,
             warnings: &table.warnings,
@@ -274,6 +313,7 @@ fn manifest(
             blank_lines_skipped: table.blank_lines,
         },
         stage_seconds: timings.iter().map(|(k, d)| (*k, d.as_secs_f64())).collect(),
+        cache_key,
         artifacts: artifacts
             .iter()
             .map(|a| ArtifactEntry {
@@ -317,6 +357,140 @@ fn rfc3339(t: SystemTime) -> String {
         rem % 3600 / 60,
         rem % 60
     )
+}
+
+/// The cache keys of a job's stages.
+struct Keys {
+    /// Everything but the input's hash that shapes the ingest output.
+    reading: String,
+    /// Everything but the input's hash that shapes the report.
+    reporting: String,
+}
+
+impl Keys {
+    fn new(plan: &Plan, opts: &JobOptions, pipeline_sha256: &str) -> Keys {
+        let reading = format!("{:?}|{:?}", plan.input, plan.columns_needed());
+        let reporting = format!(
+            "{pipeline_sha256}|internal={}|pdf={}|strict={}",
+            opts.internal,
+            opts.pdf.is_some(),
+            opts.strict
+        );
+        Keys { reading, reporting }
+    }
+    fn ingest(&self, input_sha256: &str) -> String {
+        cache::key(&["ingest", input_sha256, &self.reading])
+    }
+    fn report(&self, input_sha256: &str) -> String {
+        cache::key(&["report", input_sha256, &self.reading, &self.reporting])
+    }
+}
+
+/// The cached ingest output, when the cache knows the input and has the table.
+fn cached_table(
+    plan: &Plan,
+    opts: &JobOptions,
+    keys: &Keys,
+    warnings: &mut Vec<String>,
+) -> Option<Table> {
+    let c = opts.cache.as_ref()?;
+    if opts.force {
+        return None;
+    }
+    let sha = c.known_sha256(&plan.input.path)?;
+    match c.table(&keys.ingest(&sha)) {
+        Lookup::Hit(t) => Some(t),
+        Lookup::Miss => None,
+        Lookup::Rebuild(why) => {
+            warnings.push(why);
+            None
+        }
+    }
+}
+
+/// Reads the input (the ingest stage), with a progress bar on a terminal for big files.
+fn read_input(plan: &Plan, opts: &JobOptions) -> Result<Table, JobError> {
+    let columns = plan.columns_needed();
+    let size = std::fs::metadata(&plan.input.path).map_or(0, |m| m.len());
+    let bar = (opts.progress && size > 64 << 20).then(|| {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(size),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar.set_message(format!("reading {}", plan.input.written));
+        bar
+    });
+    let on_bytes = |n: u64| {
+        if let Some(b) = &bar {
+            b.set_position(n);
+        }
+    };
+    let table = ingest::read(
+        &plan.input,
+        &columns,
+        &|header| {
+            let problems = plan.check_header(header);
+            if problems.is_empty() {
+                Ok(())
+            } else {
+                Err(problems
+                    .iter()
+                    .map(|p| {
+                        if p.key.is_empty() {
+                            p.message.clone()
+                        } else {
+                            format!("key `{}`: {}", p.key, p.message)
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n"))
+            }
+        },
+        &on_bytes,
+    );
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    Ok(table?)
+}
+
+/// What each stage of a job would do, for `tally run --explain`.
+pub fn explain(plan: &Plan, opts: &JobOptions) -> Vec<(&'static str, String)> {
+    let Some(c) = &opts.cache else {
+        return vec![
+            ("ingest", "runs (no cache)".into()),
+            ("report", "runs (no cache)".into()),
+        ];
+    };
+    let pipeline_sha256 = ingest::sha256_file(&plan.pipeline_path).unwrap_or_default();
+    let keys = Keys::new(plan, opts, &pipeline_sha256);
+    let Some(sha) = c.known_sha256(&plan.input.path) else {
+        let why = "runs (the input is new, or changed since it was last read)".to_string();
+        return vec![("ingest", why.clone()), ("report", why)];
+    };
+    let ingest = if opts.force {
+        "runs (--force)".to_string()
+    } else {
+        match c.table(&keys.ingest(&sha)) {
+            Lookup::Hit(_) => "cached".into(),
+            Lookup::Miss => "runs (the reading settings changed, or never run with them)".into(),
+            Lookup::Rebuild(why) => format!("runs ({why})"),
+        }
+    };
+    let report = if opts.force {
+        "runs (--force)".to_string()
+    } else if output::current_key(&report_dir(plan, opts)).as_deref() == Some(&keys.report(&sha)) {
+        "up to date".into()
+    } else {
+        "runs (the pipeline, input or options changed, or the report is missing or altered)".into()
+    };
+    vec![("ingest", ingest), ("report", report)]
 }
 
 /// The path of a report for a plan (for messages and for clash checks in batches).

@@ -40,6 +40,7 @@
 //!   and timings live only in `manifest.json`.
 
 pub mod browser;
+pub mod cache;
 pub mod cli;
 pub mod cmd;
 pub mod disclosure;

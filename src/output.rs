@@ -113,6 +113,31 @@ fn exchange(_: &Path, _: &Path) -> io::Result<()> {
     ))
 }
 
+/// The cache key in a report directory's manifest, if the directory is whole: every
+/// artifact the manifest lists is there with its SHA-256, and nothing else.
+pub fn current_key(dir: &Path) -> Option<String> {
+    let text = fs::read_to_string(dir.join("manifest.json")).ok()?;
+    let m: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let mut listed = 1; // manifest.json itself
+    for a in m["artifacts"].as_array()? {
+        let bytes = fs::read(dir.join(a["path"].as_str()?)).ok()?;
+        if crate::ingest::sha256_hex(&bytes) != a["sha256"].as_str()? {
+            return None;
+        }
+        listed += 1;
+    }
+    (count_files(dir)? == listed).then(|| m["cache_key"].as_str().map(str::to_string))?
+}
+
+fn count_files(dir: &Path) -> Option<usize> {
+    let mut n = 0;
+    for e in fs::read_dir(dir).ok()?.flatten() {
+        let p = e.path();
+        n += if p.is_dir() { count_files(&p)? } else { 1 };
+    }
+    Some(n)
+}
+
 /// Removes temporaries left by killed runs for this report (their process is gone).
 fn remove_stale_temporaries(parent: &Path, name: &str) {
     let prefix = format!(".{name}{TMP_MARK}");

@@ -39,6 +39,7 @@ fn example_report(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
         .arg("--reports-dir")
         .arg(reports.path())
         .args(extra)
+        .env("TALLY_CACHE_DIR", reports.path().join(".tally-cache"))
         .output()
         .unwrap();
     assert!(

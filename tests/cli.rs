@@ -8,6 +8,7 @@ fn tally(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tally"))
         .args(args)
         .current_dir(cwd)
+        .env("TALLY_CACHE_DIR", cwd.join(".tally-cache"))
         .env_remove("SOURCE_DATE_EPOCH")
         .output()
         .expect("the tally binary runs")
@@ -813,6 +814,7 @@ fn a_run_killed_at_any_moment_leaves_the_previous_report_whole() {
         let mut child = Command::new(env!("CARGO_BIN_EXE_tally"))
             .args(["run", "pipelines/p.toml"])
             .current_dir(s.path())
+            .env("TALLY_CACHE_DIR", s.path().join(".tally-cache"))
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();

@@ -50,6 +50,7 @@ fn run_case(dir: &Path, reports: &Path) -> (Output, Option<PathBuf>) {
     let out = Command::new(TALLY)
         .args(&args)
         .current_dir(dir)
+        .env("TALLY_CACHE_DIR", reports.join(".tally-cache"))
         .output()
         .expect("run tally");
     let report = std::fs::read_dir(reports).ok().and_then(|rd| {

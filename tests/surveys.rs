@@ -26,6 +26,7 @@ fn run_with(pipeline: &str, extra: &[&str]) -> (tempfile::TempDir, std::path::Pa
         .arg("--reports-dir")
         .arg(reports.path())
         .args(extra)
+        .env("TALLY_CACHE_DIR", reports.path().join(".tally-cache"))
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
@@ -33,7 +34,7 @@ fn run_with(pipeline: &str, extra: &[&str]) -> (tempfile::TempDir, std::path::Pa
     let dir = std::fs::read_dir(reports.path())
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.is_dir())
+        .find(|p| p.is_dir() && p.join("manifest.json").exists())
         .unwrap();
     (reports, dir, stderr)
 }

@@ -1,19 +1,100 @@
 //! `tally run`: plans every pipeline first (all pipeline problems reported at once), then
-//! runs the jobs and prints a summary per job.
+//! runs the jobs, in parallel on a pool of `--jobs` threads, and reports each one. One job
+//! failing never stops the others; the exit code is 1 if any failed.
+//!
+//! Output on stderr: with `--log-format text` (default), errors as they happen, a progress
+//! bar for batches on a terminal, and a summary (one line for one pipeline, a table in input
+//! order for several); with `--log-format json`, one JSON object per line (`event` =
+//! `problem`, `job`, `summary`), and nothing else.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::json;
 
 use super::{print_error, Outcome};
-use crate::job::{self, JobOptions};
-use crate::plan;
+use crate::cli::LogFormat;
+use crate::job::{self, JobError, JobOptions, JobSummary};
+use crate::plan::{self, Plan};
+
+/// Where messages go.
+struct Log {
+    format: LogFormat,
+    quiet: bool,
+}
+
+impl Log {
+    fn error(&self, message: &str, pipeline: Option<&str>) {
+        match self.format {
+            LogFormat::Text => print_error(message),
+            LogFormat::Json => self.emit(json!({
+                "event": "problem", "pipeline": pipeline, "message": message
+            })),
+        }
+    }
+
+    fn warning(&self, message: &str) {
+        match self.format {
+            LogFormat::Text => {
+                for (i, l) in message.lines().enumerate() {
+                    eprintln!("{}{l}", if i == 0 { "warning: " } else { "" });
+                }
+            }
+            LogFormat::Json => self.emit(json!({"event": "warning", "message": message})),
+        }
+    }
+
+    fn emit(&self, v: serde_json::Value) {
+        eprintln!("{v}");
+    }
+}
+
+/// Every pipeline file named: files as given, folders as their `*.toml` files in name order.
+fn expand(args: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for a in args {
+        if a.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(a)
+                .map_err(|e| format!("cannot read folder {}: {e}", a.display()))?
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            if found.is_empty() {
+                return Err(format!(
+                    "{} holds no pipeline files (looked for *.toml)\nhint: the examples are in pipelines/",
+                    a.display()
+                ));
+            }
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(a.clone());
+        }
+    }
+    Ok(out)
+}
 
 pub fn run(args: &crate::cli::RunArgs) -> Outcome {
-    let mut plans = Vec::new();
+    let log = Log {
+        format: args.log_format,
+        quiet: args.quiet,
+    };
+    let paths = match expand(&args.pipelines) {
+        Ok(p) => p,
+        Err(e) => {
+            log.error(&e, None);
+            return Outcome::Usage;
+        }
+    };
+    let mut plans: Vec<(String, Plan)> = Vec::new();
     let mut outcome = Outcome::Success;
-    for path in &args.pipelines {
+    for path in &paths {
         match plan::load(path) {
             Ok(p) => plans.push((path.display().to_string(), p)),
             Err(problems) => {
                 for p in &problems {
-                    print_error(&p.to_string());
+                    log.error(&p.to_string(), Some(&path.display().to_string()));
                 }
                 outcome = Outcome::Usage;
             }
@@ -26,18 +107,28 @@ pub fn run(args: &crate::cli::RunArgs) -> Outcome {
         match crate::browser::find() {
             Some(p) => Some(p),
             None => {
-                print_error(&crate::browser::not_found());
+                log.error(&crate::browser::not_found(), None);
                 return Outcome::Failed;
             }
         }
     } else {
         None
     };
+    let cache = match crate::cache::Cache::open() {
+        Ok(c) => Some(Arc::new(c)),
+        Err(e) => {
+            log.warning(&format!("{e}; every stage runs"));
+            None
+        }
+    };
     let opts = JobOptions {
-        pdf,
         reports_root: args.reports_dir.clone(),
         strict: args.strict,
         internal: args.internal,
+        pdf,
+        cache,
+        force: args.force,
+        progress: !args.quiet && args.log_format == LogFormat::Text && plans.len() == 1,
     };
     // Two pipelines writing one report directory would overwrite each other.
     for (i, (path, p)) in plans.iter().enumerate() {
@@ -45,38 +136,242 @@ pub fn run(args: &crate::cli::RunArgs) -> Outcome {
             .iter()
             .find(|(_, q)| job::report_dir(q, &opts) == job::report_dir(p, &opts))
         {
-            print_error(&format!(
-                "{path} and {other} both write to {}\nhint: give one of them a different `name` or `report.dir`",
-                job::report_dir(p, &opts).display()
-            ));
+            log.error(
+                &format!(
+                    "{path} and {other} both write to {}\nhint: give one of them a different `name` or `report.dir`",
+                    job::report_dir(p, &opts).display()
+                ),
+                Some(path),
+            );
             return Outcome::Usage;
         }
     }
-    for (path, p) in &plans {
-        match job::run(p, path, &opts) {
-            Ok(s) => {
-                for w in &s.warnings {
-                    eprintln!("warning: {w}");
+    if args.explain {
+        return explain(&plans, &opts, &log);
+    }
+
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let jobs = args.jobs.unwrap_or(cores).clamp(1, plans.len().max(1));
+    cap_polars_threads(cores, jobs);
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .build()
+    {
+        Ok(p) => p,
+        Err(e) => {
+            log.error(&format!("cannot start {jobs} worker threads: {e}"), None);
+            return Outcome::Failed;
+        }
+    };
+    let bar = (plans.len() > 1 && !args.quiet && args.log_format == LogFormat::Text).then(|| {
+        let b = indicatif::ProgressBar::with_draw_target(
+            Some(plans.len() as u64),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{pos}/{len} pipelines [{bar:30}] {elapsed}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    });
+    let results: Vec<Result<JobSummary, JobError>> = pool.install(|| {
+        use rayon::prelude::*;
+        plans
+            .par_iter()
+            .map(|(path, p)| {
+                let r = job::run(p, path, &opts);
+                if let Err(e) = &r {
+                    // Errors as they happen, above the summary.
+                    let message = format!("pipeline {path}: {e}");
+                    match &bar {
+                        Some(b) => b.suspend(|| log.error(&message, Some(path))),
+                        None => log.error(&message, Some(path)),
+                    }
                 }
-                if !args.quiet {
-                    let total: f64 = s.timings.iter().map(|(_, d)| d.as_secs_f64()).sum();
-                    eprintln!(
-                        "wrote {}: {} rows read, {} used, {} rejected; {} analyses; {} unmapped value(s); {:.2} s",
-                        s.report_dir.display(),
-                        s.records_read,
-                        s.records_kept,
-                        s.rejected,
-                        s.analyses,
-                        s.unmapped_values,
-                        total
-                    );
+                if let Some(b) = &bar {
+                    b.inc(1);
                 }
-            }
-            Err(e) => {
-                print_error(&format!("pipeline {path}: {e}"));
-                outcome = Outcome::Failed;
+                r
+            })
+            .collect()
+    });
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    report(&plans, &results, &log, jobs)
+}
+
+/// Caps polars' thread pool so that `jobs` pipelines at once do not oversubscribe the
+/// cores (unless the user set `POLARS_MAX_THREADS`). Polars reads the variable when its pool
+/// starts, which is after this: no job has run yet.
+fn cap_polars_threads(cores: usize, jobs: usize) {
+    if std::env::var_os("POLARS_MAX_THREADS").is_none() {
+        std::env::set_var("POLARS_MAX_THREADS", (cores / jobs).max(1).to_string());
+    }
+}
+
+fn explain(plans: &[(String, Plan)], opts: &JobOptions, log: &Log) -> Outcome {
+    for (path, p) in plans {
+        let stages = job::explain(p, opts);
+        match log.format {
+            LogFormat::Json => log.emit(json!({
+                "event": "explain",
+                "pipeline": path,
+                "input": p.input.written,
+                "report": job::report_dir(p, opts),
+                "analyses": p.analyses.iter().map(|a| &a.name).collect::<Vec<_>>(),
+                "stages": stages.iter().map(|(s, w)| json!({"stage": s, "status": w})).collect::<Vec<_>>(),
+            })),
+            LogFormat::Text => {
+                println!("{path}");
+                println!(
+                    "  input    {} ({}, {} file)",
+                    p.input.written,
+                    p.input.format.name(),
+                    p.input.kind.name()
+                );
+                println!(
+                    "  analyses {}",
+                    p.analyses
+                        .iter()
+                        .map(|a| a.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                println!("  report   {}", job::report_dir(p, opts).display());
+                for (stage, what) in stages {
+                    println!("  {stage:<8} {what}");
+                }
             }
         }
     }
-    outcome
+    Outcome::Success
+}
+
+/// The outcome of every job, in input order.
+fn report(
+    plans: &[(String, Plan)],
+    results: &[Result<JobSummary, JobError>],
+    log: &Log,
+    jobs: usize,
+) -> Outcome {
+    let failed = results.iter().filter(|r| r.is_err()).count();
+    for (path, r) in plans.iter().map(|(p, _)| p).zip(results) {
+        if let Ok(s) = r {
+            for w in &s.warnings {
+                log.warning(&format!("pipeline {path}: {w}"));
+            }
+        }
+        if log.format == LogFormat::Json {
+            log.emit(match r {
+                Ok(s) => json!({
+                    "event": "job",
+                    "pipeline": path,
+                    "status": "ok",
+                    "report": s.report_dir,
+                    "rows_read": s.records_read,
+                    "rows_used": s.records_kept,
+                    "rows_rejected": s.rejected,
+                    "analyses": s.analyses,
+                    "unmapped_values": s.unmapped_values,
+                    "cells_suppressed": s.suppressed,
+                    "cached_stages": s.cached,
+                    "stage_seconds": s.timings.iter().map(|(k, d)| (k.to_string(), json!(d.as_secs_f64()))).collect::<serde_json::Map<_, _>>(),
+                }),
+                Err(e) => json!({"event": "job", "pipeline": path, "status": "failed", "error": e.to_string()}),
+            });
+        }
+    }
+    if log.format == LogFormat::Json {
+        log.emit(
+            json!({"event": "summary", "pipelines": results.len(), "failed": failed, "jobs": jobs}),
+        );
+    } else if !log.quiet {
+        if results.len() == 1 {
+            if let Ok(s) = &results[0] {
+                eprintln!("{}", one_line(s));
+            }
+        } else {
+            eprint!("{}", table(plans, results));
+        }
+    }
+    if failed > 0 {
+        Outcome::Failed
+    } else {
+        Outcome::Success
+    }
+}
+
+fn total_seconds(s: &JobSummary) -> f64 {
+    s.timings.iter().map(|(_, d)| d.as_secs_f64()).sum()
+}
+
+fn stages(s: &JobSummary) -> String {
+    s.timings
+        .iter()
+        .map(|(k, d)| {
+            let c = if s.cached.contains(k) { " cached" } else { "" };
+            format!("{k} {:.3} s{c}", d.as_secs_f64())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn one_line(s: &JobSummary) -> String {
+    let what = if s.cached.contains(&"report") {
+        "up to date"
+    } else {
+        "wrote"
+    };
+    format!(
+        "{what} {}: {} rows read, {} used, {} rejected; {} analyses; {} unmapped value(s); {} cell(s) suppressed; {:.2} s ({})",
+        s.report_dir.display(),
+        s.records_read,
+        s.records_kept,
+        s.rejected,
+        s.analyses,
+        s.unmapped_values,
+        s.suppressed,
+        total_seconds(s),
+        stages(s)
+    )
+}
+
+/// The batch summary: one row per pipeline, in input order.
+fn table(plans: &[(String, Plan)], results: &[Result<JobSummary, JobError>]) -> String {
+    let width = plans.iter().map(|(p, _)| p.len()).max().unwrap_or(8).max(8);
+    let mut out = format!(
+        "{:<width$}  {:<10}  {:>12}  {:>12}  {:>8}  {:>8}  report\n",
+        "pipeline", "result", "rows read", "used", "rejected", "seconds"
+    );
+    for ((path, _), r) in plans.iter().zip(results) {
+        match r {
+            Ok(s) => out.push_str(&format!(
+                "{:<width$}  {:<10}  {:>12}  {:>12}  {:>8}  {:>8.2}  {}\n",
+                path,
+                if s.cached.contains(&"report") {
+                    "up to date"
+                } else {
+                    "ok"
+                },
+                s.records_read,
+                s.records_kept,
+                s.rejected,
+                total_seconds(s),
+                display(&s.report_dir)
+            )),
+            Err(_) => out.push_str(&format!("{path:<width$}  FAILED      (error above)\n")),
+        }
+    }
+    let failed = results.iter().filter(|r| r.is_err()).count();
+    out.push_str(&format!(
+        "{} pipeline(s): {} ok, {failed} failed\n",
+        results.len(),
+        results.len() - failed
+    ));
+    out
+}
+
+fn display(p: &Path) -> String {
+    p.display().to_string()
 }

@@ -6,6 +6,7 @@
 //! Blank lines are not records (the CSV reader skips them); quoted newlines stay inside
 //! their field, and a record's line is the line it starts on.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read};
@@ -32,12 +33,12 @@ use crate::plan::{InputPlan, Rule};
 pub type RawValue = Option<String>;
 
 /// A rejected record, kept verbatim for `rejected.csv`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Rejected {
     /// The line the record starts on (the header is line 1).
     pub line: u64,
     /// The counted reason (a short category, e.g. "wrong number of fields").
-    pub reason: &'static str,
+    pub reason: Cow<'static, str>,
     /// Details for this record, e.g. "expected 12 fields, found 9".
     pub detail: String,
     /// The record as read, fields re-joined with the delimiter.
@@ -45,7 +46,7 @@ pub struct Rejected {
 }
 
 /// Identity of an input file, for the manifest and the report's provenance.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Source {
     /// The path as written in the pipeline.
     pub written: String,
@@ -53,8 +54,9 @@ pub struct Source {
     pub bytes: u64,
 }
 
-/// A data file reduced to what the pipeline needs.
-#[derive(Debug, Clone)]
+/// A data file reduced to what the pipeline needs. (Serialisable: the ingest stage's cached
+/// output.)
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Table {
     pub source: Source,
     pub header: Vec<String>,
@@ -73,9 +75,9 @@ pub struct Table {
     pub respondents: u64,
     pub rejected: Vec<Rejected>,
     /// The export format (`csv`, `qualtrics`, ...).
-    pub format: &'static str,
+    pub format: Cow<'static, str>,
     /// The encoding the file was read as (`UTF-8`, `Windows-1252`, ...).
-    pub encoding: &'static str,
+    pub encoding: Cow<'static, str>,
     pub delimiter: u8,
     /// The delimiter was sniffed, not given.
     pub delimiter_sniffed: bool,
@@ -87,10 +89,10 @@ pub struct Table {
 
 impl Table {
     /// Rejections counted by reason, in first-seen order.
-    pub fn rejected_by_reason(&self) -> IndexMap<&'static str, u64> {
+    pub fn rejected_by_reason(&self) -> IndexMap<&str, u64> {
         let mut m = IndexMap::new();
         for r in &self.rejected {
-            *m.entry(r.reason).or_insert(0) += 1;
+            *m.entry(r.reason.as_ref()).or_insert(0) += 1;
         }
         m
     }
@@ -132,13 +134,14 @@ pub fn read(
     input: &InputPlan,
     columns: &[String],
     check_header: &dyn Fn(&[String]) -> Result<(), String>,
+    on_bytes: &dyn Fn(u64),
 ) -> Result<Table, IngestError> {
     let path_s = input.written.clone();
     let file = File::open(&input.path).map_err(|e| IngestError::Open {
         path: display(&input.path, &path_s),
         source: e,
     })?;
-    let mut hashing = HashingReader::new(file);
+    let mut hashing = HashingReader::new(file, on_bytes);
     let mut table = read_from(&mut hashing, input, columns, check_header)?;
     // Drain anything the CSV reader did not consume so that the hash covers the whole file.
     io::copy(&mut hashing, &mut io::sink()).map_err(|e| IngestError::Read {
@@ -355,7 +358,7 @@ pub fn read_from<'r, R: Read + 'r>(
         let line = record.line;
         let reject = |reason: &'static str, detail: String| Rejected {
             line,
-            reason,
+            reason: Cow::Borrowed(reason),
             detail,
             record: record
                 .fields()
@@ -470,8 +473,8 @@ pub fn read_from<'r, R: Read + 'r>(
         blank_lines: rdr.blank_lines,
         respondents,
         rejected,
-        format: input.format.name(),
-        encoding: encoding.name(),
+        format: Cow::Borrowed(input.format.name()),
+        encoding: Cow::Borrowed(encoding.name()),
         delimiter,
         delimiter_sniffed: input.delimiter.is_none(),
         warnings,
@@ -548,7 +551,7 @@ fn parse_count(field: &[u8]) -> Result<u64, String> {
 
 /// SHA-256 of a file, streaming (for the pipeline file and other inputs).
 pub fn sha256_file(path: &Path) -> io::Result<String> {
-    let mut h = HashingReader::new(File::open(path)?);
+    let mut h = HashingReader::new(File::open(path)?, &|_| {});
     io::copy(&mut h, &mut io::sink())?;
     Ok(h.finish().0)
 }
@@ -562,19 +565,23 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A reader that hashes and counts what passes through it.
-struct HashingReader<R> {
+/// A reader that hashes and counts what passes through it, reporting progress every 4 MB.
+struct HashingReader<'p, R> {
     inner: R,
     hasher: Sha256,
     bytes: u64,
+    on_bytes: &'p dyn Fn(u64),
+    reported: u64,
 }
 
-impl<R: Read> HashingReader<R> {
-    fn new(inner: R) -> Self {
+impl<'p, R: Read> HashingReader<'p, R> {
+    fn new(inner: R, on_bytes: &'p dyn Fn(u64)) -> Self {
         HashingReader {
             inner,
             hasher: Sha256::new(),
             bytes: 0,
+            on_bytes,
+            reported: 0,
         }
     }
     fn finish(self) -> (String, u64) {
@@ -582,11 +589,15 @@ impl<R: Read> HashingReader<R> {
     }
 }
 
-impl<R: Read> Read for HashingReader<R> {
+impl<R: Read> Read for HashingReader<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.hasher.update(&buf[..n]);
         self.bytes += n as u64;
+        if self.bytes - self.reported >= 4 << 20 {
+            self.reported = self.bytes;
+            (self.on_bytes)(self.bytes);
+        }
         Ok(n)
     }
 }
@@ -626,7 +637,11 @@ mod tests {
         let t = read_from(data, &input(InputKind::Respondents), &cols, &ok).unwrap();
         assert_eq!(t.header, ["id", "o", "g"]);
         assert_eq!(t.records_read, 6);
-        let rej: Vec<(u64, &str)> = t.rejected.iter().map(|r| (r.line, r.reason)).collect();
+        let rej: Vec<(u64, &str)> = t
+            .rejected
+            .iter()
+            .map(|r| (r.line, r.reason.as_ref()))
+            .collect();
         assert_eq!(
             rej,
             [
@@ -677,7 +692,7 @@ mod tests {
             &ok,
         )
         .unwrap();
-        assert_eq!((t.encoding, t.delimiter), ("Windows-1252", b';'));
+        assert_eq!((t.encoding.as_ref(), t.delimiter), ("Windows-1252", b';'));
         assert!(t.warnings[0].contains("t.csv: not valid UTF-8 (byte 0x92 on line 2)"));
         assert_eq!(
             t.rows[0].0,
@@ -694,7 +709,7 @@ mod tests {
             )
             .collect();
         let t = read_from(&bytes[..], &input(InputKind::Respondents), &cols, &ok).unwrap();
-        assert_eq!((t.encoding, t.delimiter), ("UTF-16LE", b'\t'));
+        assert_eq!((t.encoding.as_ref(), t.delimiter), ("UTF-16LE", b'\t'));
         assert_eq!(t.rows[0].0, [Some("\u{e9}".into()), Some("x".into())]);
         // Binary data is refused with its offset.
         let e = read_from(
@@ -732,7 +747,11 @@ mod tests {
         ];
         let t = read_from(data.as_bytes(), &plan, &cols, &ok).unwrap();
         assert_eq!(t.records_read, 5);
-        let rej: Vec<(u64, &str)> = t.rejected.iter().map(|r| (r.line, r.reason)).collect();
+        let rej: Vec<(u64, &str)> = t
+            .rejected
+            .iter()
+            .map(|r| (r.line, r.reason.as_ref()))
+            .collect();
         assert_eq!(rej, [(7, "incomplete response"), (8, "survey preview")]);
         let s = |v: &str| Some(v.to_string());
         assert_eq!(
@@ -794,7 +813,11 @@ mod tests {
                 (vec![None, None, None], 1),
             ]
         );
-        let rej: Vec<(u64, &str)> = t.rejected.iter().map(|r| (r.line, r.reason)).collect();
+        let rej: Vec<(u64, &str)> = t
+            .rejected
+            .iter()
+            .map(|r| (r.line, r.reason.as_ref()))
+            .collect();
         assert_eq!(rej, [(5, "outside range"), (6, "not a number")]);
         assert!(
             !t.rejected[0].detail.contains("15"),
