@@ -152,21 +152,16 @@ impl<R: BufRead> CsvReader<R> {
                             return Ok(true);
                         } else {
                             // Copy the run of ordinary bytes at once.
-                            let run = buf[i..]
-                                .iter()
-                                .position(|&c| c == self.delimiter || c == b'\n' || c == b'\r')
+                            let run = memchr::memchr3(self.delimiter, b'\n', b'\r', &buf[i..])
                                 .unwrap_or(buf.len() - i);
                             rec.buf.extend_from_slice(&buf[i..i + run]);
                             i += run;
                         }
                     }
                     State::Quoted => {
-                        let run = buf[i..]
-                            .iter()
-                            .position(|&c| c == b'"')
-                            .unwrap_or(buf.len() - i);
+                        let run = memchr::memchr(b'"', &buf[i..]).unwrap_or(buf.len() - i);
                         let chunk = &buf[i..i + run];
-                        self.line += chunk.iter().filter(|&&c| c == b'\n').count() as u64;
+                        self.line += memchr::memchr_iter(b'\n', chunk).count() as u64;
                         rec.buf.extend_from_slice(chunk);
                         i += run;
                         if i < buf.len() {

@@ -150,7 +150,10 @@ pub fn detect(sample: &[u8], choice: EncodingChoice) -> Detected {
 /// Wraps `inner` so that it yields UTF-8 (a no-op for UTF-8 input). A UTF-16 byte-order mark
 /// is removed by the decoder; malformed sequences become U+FFFD, as the Encoding Standard
 /// says.
-pub fn to_utf8<'a, R: Read + 'a>(inner: R, encoding: TextEncoding) -> Box<dyn Read + 'a> {
+pub fn to_utf8<'a, R: Read + Send + 'a>(
+    inner: R,
+    encoding: TextEncoding,
+) -> Box<dyn Read + Send + 'a> {
     match encoding.decoder() {
         None => Box::new(inner),
         Some(e) => Box::new(DecodingReader {

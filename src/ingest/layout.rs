@@ -63,19 +63,20 @@ fn text(field: &[u8]) -> Result<&str, ValueError> {
 }
 
 impl Extract {
-    /// The value of this column in `record` (`None` = missing).
-    pub fn value(
+    /// The value of this column in `record` (`None` = missing), borrowed from the record
+    /// where it can be (the row loop allocates nothing for a value it has seen before).
+    pub fn value<'r>(
         &self,
-        record: &RawRecord,
+        record: &'r RawRecord,
         missing: &[String],
-    ) -> Result<Option<String>, ValueError> {
+    ) -> Result<Option<&'r str>, ValueError> {
         let is_missing = |s: &str| missing.iter().any(|m| m == s);
         let answered = |s: &str| !is_missing(s) && !s.trim().is_empty() && s.trim() != "0";
-        let tick = |b: bool| Some(if b { "1" } else { "0" }.to_string());
+        let tick = |b: bool| Some(if b { "1" } else { "0" });
         match self {
             Extract::Cell(i) => {
                 let s = text(record.field(*i))?;
-                Ok((!is_missing(s)).then(|| s.to_string()))
+                Ok((!is_missing(s)).then_some(s))
             }
             Extract::Spread { members, this } => {
                 let mut any = false;

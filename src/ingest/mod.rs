@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
+use std::sync::mpsc;
 
 use indexmap::IndexMap;
 use sha2::{Digest, Sha256};
@@ -134,7 +135,7 @@ pub fn read(
     input: &InputPlan,
     columns: &[String],
     check_header: &dyn Fn(&[String]) -> Result<(), String>,
-    on_bytes: &dyn Fn(u64),
+    on_bytes: &(dyn Fn(u64) + Sync),
 ) -> Result<Table, IngestError> {
     let path_s = input.written.clone();
     let file = File::open(&input.path).map_err(|e| IngestError::Open {
@@ -166,7 +167,7 @@ fn display(path: &Path, written: &str) -> String {
 }
 
 /// An input as UTF-8: the sample read ahead, then the rest, through the decoder.
-type Decoded<'r> = io::Chain<io::Cursor<Vec<u8>>, Box<dyn Read + 'r>>;
+type Decoded<'r> = io::Chain<io::Cursor<Vec<u8>>, Box<dyn Read + Send + 'r>>;
 
 /// An input opened past its header rows.
 struct Opened<'r> {
@@ -182,7 +183,10 @@ struct Opened<'r> {
 }
 
 /// Detects the encoding, sniffs the delimiter, reads the header rows and names the columns.
-fn open<'r, R: Read + 'r>(mut reader: R, input: &InputPlan) -> Result<Opened<'r>, IngestError> {
+fn open<'r, R: Read + Send + 'r>(
+    mut reader: R,
+    input: &InputPlan,
+) -> Result<Opened<'r>, IngestError> {
     let path = input.written.clone();
     let io_err = |e: io::Error| IngestError::Read {
         path: path.clone(),
@@ -269,7 +273,7 @@ pub fn read_header(input: &InputPlan, wanted: &[String]) -> Result<Vec<String>, 
 }
 
 /// Reads CSV bytes from any reader (the testable core of [`read`]).
-pub fn read_from<'r, R: Read + 'r>(
+pub fn read_from<'r, R: Read + Send + 'r>(
     reader: R,
     input: &InputPlan,
     columns: &[String],
@@ -333,27 +337,20 @@ pub fn read_from<'r, R: Read + 'r>(
         Vec::new()
     };
 
-    let mut tuples: HashMap<Vec<RawValue>, usize> = HashMap::new();
-    let mut rows: Vec<(Vec<RawValue>, u64)> = Vec::new();
-    let mut seen_ids: HashMap<Vec<u8>, u64> = HashMap::new();
+    // Each needed column's distinct values get a code (0 = missing), and a respondent is a
+    // tuple of codes: the loop allocates nothing for a tuple it has seen before.
+    let mut interners: Vec<Interner> = columns.iter().map(|_| Interner::default()).collect();
+    let mut tuples: HashMap<Box<[u32]>, usize, FastHash> = HashMap::default();
+    let mut counts: Vec<u64> = Vec::new();
+    let mut codes: Vec<u32> = Vec::with_capacity(columns.len());
+    let mut ids = IdSet::default();
     let mut rejected = Vec::new();
     let mut records_read = 0u64;
     let mut respondents = 0u64;
     let width = layout.columns.len();
     let delimiter_s = (delimiter as char).to_string();
     let withheld = layout.withheld();
-    let mut values = Vec::with_capacity(columns.len());
-    let mut record = RawRecord::default();
-
-    loop {
-        match pending.take() {
-            Some(r) => record = r,
-            None => {
-                if !rdr.read_record(&mut record).map_err(io_err)? {
-                    break;
-                }
-            }
-        }
+    let mut process = |record: &RawRecord| -> Result<(), IngestError> {
         records_read += 1;
         let line = record.line;
         let reject = |reason: &'static str, detail: String| Rejected {
@@ -372,33 +369,33 @@ pub fn read_from<'r, R: Read + 'r>(
         };
         if record.unterminated_quote {
             warnings.push(format!(
-                "{path}, line {line}: unterminated quote: a quoted field opened on this line is still open at the end of the file, so the rest of the file was read as one field (its record is rejected)\nhint: look for a stray `\"` on line {line}"
-            ));
+                    "{path}, line {line}: unterminated quote: a quoted field opened on this line is still open at the end of the file, so the rest of the file was read as one field (its record is rejected)\nhint: look for a stray `\"` on line {line}"
+                ));
             rejected.push(reject(
                 "unterminated quote",
                 "a quoted field is still open at the end of the file".into(),
             ));
-            continue;
+            return Ok(());
         }
         if record.len() != width {
             rejected.push(reject(
                 "wrong number of fields",
                 format!("expected {width} fields, found {}", record.len()),
             ));
-            continue;
+            return Ok(());
         }
         if let Some((reason, detail)) = completeness
             .iter()
             .find_map(|c| c.check(std::str::from_utf8(record.field(c.column())).unwrap_or("")))
         {
             rejected.push(reject(reason, detail));
-            continue;
+            return Ok(());
         }
-        values.clear();
+        codes.clear();
         let mut bad = None;
-        for (ex, name) in extract.iter().zip(columns) {
+        for ((ex, name), interner) in extract.iter().zip(columns).zip(&mut interners) {
             match ex.value(&record, &input.missing) {
-                Ok(v) => values.push(v),
+                Ok(v) => codes.push(interner.code(v)),
                 Err(e) => {
                     bad = Some(e.describe(name));
                     break;
@@ -409,13 +406,13 @@ pub fn read_from<'r, R: Read + 'r>(
             bad = rules
                 .iter()
                 .find_map(|(ex, rule)| match ex.value(&record, &input.missing) {
-                    Ok(v) => rule.check(v.as_deref()),
+                    Ok(v) => rule.check(v),
                     Err(e) => Some(e.describe(&rule.column)),
                 });
         }
         if let Some((reason, detail)) = bad {
             rejected.push(reject(reason, detail));
-            continue;
+            return Ok(());
         }
         let weight = match count_index {
             None => 1,
@@ -423,20 +420,18 @@ pub fn read_from<'r, R: Read + 'r>(
                 Ok(c) => c,
                 Err(detail) => {
                     rejected.push(reject("invalid count", detail));
-                    continue;
+                    return Ok(());
                 }
             },
         };
         if let Some(ii) = id_index {
-            let id = record.field(ii);
-            if let Some(first) = seen_ids.get(id) {
+            if let Some(first) = ids.insert(record.field(ii), line) {
                 rejected.push(reject(
                     "duplicate respondent id",
                     format!("the id was first seen on line {first}"),
                 ));
-                continue;
+                return Ok(());
             }
-            seen_ids.insert(id.to_vec(), line);
         }
         respondents =
             respondents
@@ -445,15 +440,86 @@ pub fn read_from<'r, R: Read + 'r>(
                     path: path.clone(),
                     line,
                 })?;
-        match tuples.get(&values) {
+        match tuples.get(codes.as_slice()) {
             // Cannot overflow: a tuple's count is at most `respondents`.
-            Some(&at) => rows[at].1 += weight,
+            Some(&at) => counts[at] += weight,
             None => {
-                tuples.insert(values.clone(), rows.len());
-                rows.push((values.clone(), weight));
+                tuples.insert(codes.as_slice().into(), counts.len());
+                counts.push(weight);
             }
         }
+        Ok(())
+    };
+
+    // Two threads: one reads, hashes and splits the file into records; this one checks,
+    // extracts and counts them. Batches of records go over a bounded channel and come back
+    // for reuse, so memory stays at a few batches whatever the file's size.
+    if let Some(r) = pending.take() {
+        process(&r)?;
     }
+    const BATCH: usize = 4096;
+    let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<Vec<RawRecord>>>(4);
+    let (empty_tx, empty_rx) = mpsc::channel::<Vec<RawRecord>>();
+    let blank_lines = std::thread::scope(|scope| -> Result<u64, IngestError> {
+        let reader = scope.spawn(move || {
+            loop {
+                let mut batch = empty_rx
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+                let mut n = 0;
+                let mut failed = None;
+                while n < BATCH {
+                    if n == batch.len() {
+                        batch.push(RawRecord::default());
+                    }
+                    match rdr.read_record(&mut batch[n]) {
+                        Ok(true) => n += 1,
+                        Ok(false) => break,
+                        Err(e) => {
+                            failed = Some(e);
+                            break;
+                        }
+                    }
+                }
+                batch.truncate(n);
+                let last = n < BATCH || failed.is_some();
+                if full_tx.send(Ok(batch)).is_err() {
+                    break;
+                }
+                if let Some(e) = failed {
+                    let _ = full_tx.send(Err(e));
+                }
+                if last {
+                    break;
+                }
+            }
+            rdr.blank_lines
+        });
+        for batch in full_rx.iter() {
+            let batch = batch.map_err(io_err)?;
+            for record in &batch {
+                process(record)?;
+            }
+            let _ = empty_tx.send(batch);
+        }
+        reader
+            .join()
+            .map_err(|_| io_err(io::Error::other("the reading thread failed")))
+    })?;
+    // Back from codes to values, in order of first appearance.
+    let mut order: Vec<(&[u32], usize)> = tuples.iter().map(|(k, &v)| (k.as_ref(), v)).collect();
+    order.sort_unstable_by_key(|&(_, at)| at);
+    let rows: Vec<(Vec<RawValue>, u64)> = order
+        .into_iter()
+        .map(|(key, at)| {
+            let values = key
+                .iter()
+                .zip(&interners)
+                .map(|(&c, interner)| interner.value(c))
+                .collect();
+            (values, counts[at])
+        })
+        .collect();
     if records_read == 0 {
         return Err(IngestError::NoRows { path });
     }
@@ -470,7 +536,7 @@ pub fn read_from<'r, R: Read + 'r>(
         rows,
         records_read,
         records_kept,
-        blank_lines: rdr.blank_lines,
+        blank_lines,
         respondents,
         rejected,
         format: Cow::Borrowed(input.format.name()),
@@ -478,6 +544,105 @@ pub fn read_from<'r, R: Read + 'r>(
         delimiter,
         delimiter_sniffed: input.delimiter.is_none(),
         warnings,
+    })
+}
+
+/// The hasher of the row loop's tables: fast, and seeded per process.
+type FastHash = foldhash::fast::RandomState;
+
+/// Codes for one column's distinct values (0 = missing).
+#[derive(Default)]
+struct Interner {
+    codes: HashMap<Box<str>, u32, FastHash>,
+    values: Vec<Box<str>>,
+}
+
+impl Interner {
+    fn code(&mut self, v: Option<&str>) -> u32 {
+        let Some(v) = v else { return 0 };
+        if let Some(&c) = self.codes.get(v) {
+            return c;
+        }
+        self.values.push(v.into());
+        let c = self.values.len() as u32;
+        self.codes.insert(v.into(), c);
+        c
+    }
+
+    fn value(&self, code: u32) -> RawValue {
+        (code > 0).then(|| self.values[code as usize - 1].to_string())
+    }
+}
+
+/// Respondent ids seen so far, with the line of each one's first use.
+///
+/// Ids written as plain decimal numbers (no sign, no leading zero) that stay dense (below
+/// four times the table so far, or four million) are kept as a table indexed by the number: four
+/// bytes per possible id and no hashing. Any other id moves the set to a hash map.
+enum IdSet {
+    Dense(Vec<u32>),
+    Sparse(HashMap<Box<[u8]>, u64, FastHash>),
+}
+
+impl Default for IdSet {
+    fn default() -> Self {
+        IdSet::Dense(Vec::new())
+    }
+}
+
+impl IdSet {
+    /// Adds an id first used on `line`; if it was seen before, the line of its first use.
+    fn insert(&mut self, id: &[u8], line: u64) -> Option<u64> {
+        if let IdSet::Dense(lines) = self {
+            let n = dense_number(id).filter(|&n| {
+                n < (lines.len() as u64).max(1 << 20).saturating_mul(4)
+                    && line < u64::from(u32::MAX)
+            });
+            match n {
+                Some(n) => {
+                    let n = n as usize;
+                    if n >= lines.len() {
+                        lines.resize((n + 1).max(lines.len() * 2), 0);
+                    }
+                    return match lines[n] {
+                        0 => {
+                            lines[n] = line as u32;
+                            None
+                        }
+                        first => Some(u64::from(first)),
+                    };
+                }
+                None => {
+                    let map = lines
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, &l)| l > 0)
+                        .map(|(i, &l)| {
+                            (i.to_string().into_bytes().into_boxed_slice(), u64::from(l))
+                        })
+                        .collect();
+                    *self = IdSet::Sparse(map);
+                }
+            }
+        }
+        let IdSet::Sparse(map) = self else {
+            unreachable!("the dense case returned above")
+        };
+        if let Some(&first) = map.get(id) {
+            return Some(first);
+        }
+        map.insert(id.into(), line);
+        None
+    }
+}
+
+/// The number an id is, if it is written as a plain decimal (`0`, `17`; not `017`, `+1`, ` 1`).
+fn dense_number(id: &[u8]) -> Option<u64> {
+    if id.is_empty() || id.len() > 18 || (id.len() > 1 && id[0] == b'0') {
+        return None;
+    }
+    id.iter().try_fold(0u64, |n, &b| {
+        b.is_ascii_digit().then(|| n * 10 + u64::from(b - b'0'))
     })
 }
 
@@ -570,12 +735,12 @@ struct HashingReader<'p, R> {
     inner: R,
     hasher: Sha256,
     bytes: u64,
-    on_bytes: &'p dyn Fn(u64),
+    on_bytes: &'p (dyn Fn(u64) + Sync),
     reported: u64,
 }
 
 impl<'p, R: Read> HashingReader<'p, R> {
-    fn new(inner: R, on_bytes: &'p dyn Fn(u64)) -> Self {
+    fn new(inner: R, on_bytes: &'p (dyn Fn(u64) + Sync)) -> Self {
         HashingReader {
             inner,
             hasher: Sha256::new(),
@@ -679,6 +844,29 @@ mod tests {
             id_column: None,
             ..input(InputKind::Respondents)
         }
+    }
+
+    #[test]
+    fn ids_dense_and_sparse_find_their_first_line() {
+        let mut ids = IdSet::default();
+        assert_eq!(ids.insert(b"7", 2), None);
+        assert_eq!(ids.insert(b"0", 3), None);
+        assert_eq!(ids.insert(b"7", 4), Some(2));
+        assert!(matches!(ids, IdSet::Dense(_)));
+        // "07" is not "7": a non-canonical id moves the set to the map, keeping every line.
+        assert_eq!(ids.insert(b"07", 5), None);
+        assert!(matches!(ids, IdSet::Sparse(_)));
+        assert_eq!(ids.insert(b"7", 6), Some(2));
+        assert_eq!(ids.insert(b"0", 7), Some(3));
+        assert_eq!(ids.insert(b"R_1x", 8), None);
+        assert_eq!(ids.insert(b"R_1x", 9), Some(8));
+        let mut big = IdSet::default();
+        assert_eq!(
+            big.insert(b"99999999999", 2),
+            None,
+            "far beyond the dense range"
+        );
+        assert_eq!(big.insert(b"99999999999", 3), Some(2));
     }
 
     #[test]
