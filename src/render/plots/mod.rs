@@ -134,7 +134,9 @@ fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, String> {
         let mut enc = png::Encoder::new(&mut out, w, h);
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
-        enc.set_compression(png::Compression::Default);
+        // Fast deflate: plots are flat colour, so the file is barely larger and the report is
+        // written several times sooner (PNG encoding was most of a small run).
+        enc.set_compression(png::Compression::Fast);
         let mut writer = enc
             .write_header()
             .map_err(|e| format!("encoding PNG: {e}"))?;
