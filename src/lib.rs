@@ -10,9 +10,14 @@
 //! ingest   (I/O)  data file -> Table: distinct tuples of needed columns + counts, rejects
 //! validate (pure) Table + Plan -> per-analysis cells + exclusions by reason, unmapped values
 //! estimate (pure) cells -> grouped counts (polars) -> proportions + intervals
-//! render   (pure) estimates -> artifacts (named byte buffers: CSV, JSON, HTML, MD, SVG, PNG)
+//!          (pure) -> disclosure control: small cells and their complements hidden
+//! render   (pure) estimates -> artifacts (named byte buffers: CSV, JSON, HTML, MD, XLSX,
+//!                 SVG, PNG; PDF through Chromium on request)
 //! write    (I/O)  artifacts -> report directory, atomically
 //! ```
+//!
+//! The ingest output is cached, and a report whose inputs have not changed is not rebuilt
+//! ([`cache`]); `tally run` runs many jobs at once on a thread pool ([`cmd::run`]).
 //!
 //! Before the spine runs, the pipeline file is read twice: as written ([`spec`], a serde
 //! mirror of the TOML with unknown keys reported by path) and as meant ([`plan`]: paths
@@ -22,13 +27,19 @@
 //!
 //! - [`cli`]: clap types only. [`cmd`]: one file per subcommand.
 //! - [`spec`], [`plan`]: the pipeline file. [`job`]: the spine in a few lines.
-//! - [`ingest`]: the only reader of data files. [`validate`]: recoding and row accounting.
+//! - [`ingest`]: the only reader of data files: `decode` (encodings, the one home of
+//!   encoding_rs), `sniff` (delimiters), `csvread` (the record reader), `formats` and
+//!   `layout` (survey-tool exports, multi-select indicators, free text fenced off).
+//!   [`validate`]: recoding and row accounting.
 //! - [`estimate`]: `grouping` (the only polars code), `ci` (one file per interval method),
 //!   `compare` (one file per comparison method, plus the 2 x 2 tests), `tables` (r x c
 //!   tests), `simultaneous`, `multiplicity`, `reliability` (NCHS flags), and `dist` (the one
 //!   home of statrs, and our incomplete beta, its inverse and the root finder).
-//! - [`render`]: tables, HTML, Markdown, `plots` (the only plotters code).
-//! - [`output`]: the only writer.
+//! - [`disclosure`]: small-cell suppression, complementary suppression, rounding.
+//! - [`render`]: tables, HTML, Markdown, `xlsx` (the only rust_xlsxwriter code), `plots`
+//!   (the only plotters code).
+//! - [`output`]: the only writer of reports. [`cache`]: the stage cache. [`browser`]: the
+//!   only code that starts another program (headless Chromium, for `--pdf`).
 //!
 //! ## Invariants
 //!

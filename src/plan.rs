@@ -354,6 +354,23 @@ impl Plan {
     }
 }
 
+/// A named choice from a fixed list: `default` when absent; an unknown name is a problem at
+/// `key` that lists the names, with a did-you-mean.
+fn choose<T>(
+    given: Option<&str>,
+    default: T,
+    parse: impl Fn(&str) -> Option<T>,
+    names: &[&str],
+    (key, what): (&str, &str),
+    add: &mut dyn FnMut(&str, String),
+) -> T {
+    let Some(g) = given else { return default };
+    parse(g).unwrap_or_else(|| {
+        add(key, crate::suggest::unknown(what, g, names));
+        default
+    })
+}
+
 /// The first `max` names joined, and how many more there are.
 fn list_some(names: &[String], max: usize) -> String {
     let mut s = names
@@ -443,34 +460,22 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
             None
         }
     };
-    let format = match spec.input.format.as_deref() {
-        None => Format::Csv,
-        Some(f) => Format::parse(f).unwrap_or_else(|| {
-            add(
-                "input.format",
-                format!(
-                    "unknown format `{f}`; expected one of {}{}",
-                    Format::NAMES.join(", "),
-                    hint_for(f, &Format::NAMES)
-                ),
-            );
-            Format::Csv
-        }),
-    };
-    let encoding = match spec.input.encoding.as_deref() {
-        None => EncodingChoice::Auto,
-        Some(e) => EncodingChoice::parse(e).unwrap_or_else(|| {
-            add(
-                "input.encoding",
-                format!(
-                    "unknown encoding `{e}`; expected one of {}{}",
-                    EncodingChoice::NAMES.join(", "),
-                    hint_for(e, &EncodingChoice::NAMES)
-                ),
-            );
-            EncodingChoice::Auto
-        }),
-    };
+    let format = choose(
+        spec.input.format.as_deref(),
+        Format::Csv,
+        Format::parse,
+        &Format::NAMES,
+        ("input.format", "format"),
+        &mut add,
+    );
+    let encoding = choose(
+        spec.input.encoding.as_deref(),
+        EncodingChoice::Auto,
+        EncodingChoice::parse,
+        &EncodingChoice::NAMES,
+        ("input.encoding", "encoding"),
+        &mut add,
+    );
     let mut multi_select = Vec::new();
     for (name, m) in &spec.input.multi_select {
         let key = format!("input.multi_select.{name}");

@@ -4,11 +4,21 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// Each scratch directory has its own cache; runs from the repository use one in the
+/// system's temporary directory (never a folder in the repository).
+fn test_cache(cwd: &Path) -> PathBuf {
+    if cwd == Path::new(env!("CARGO_MANIFEST_DIR")) {
+        std::env::temp_dir().join(format!("tally-test-cache-{}", std::process::id()))
+    } else {
+        cwd.join(".tally-cache")
+    }
+}
+
 fn tally(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tally"))
         .args(args)
         .current_dir(cwd)
-        .env("TALLY_CACHE_DIR", cwd.join(".tally-cache"))
+        .env("TALLY_CACHE_DIR", test_cache(cwd))
         .env_remove("SOURCE_DATE_EPOCH")
         .output()
         .expect("the tally binary runs")
