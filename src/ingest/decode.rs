@@ -165,6 +165,7 @@ pub fn to_utf8<'a, R: Read + Send + 'a>(
             eof: false,
             output: Vec::new(),
             out_start: 0,
+            finished: false,
         }),
     }
 }
@@ -187,11 +188,16 @@ struct DecodingReader<R> {
     /// Decoded bytes not yet handed out (a caller may ask for fewer than one character).
     output: Vec<u8>,
     out_start: usize,
+    /// The decoder has seen the end; it must not be called again (found by fuzzing).
+    finished: bool,
 }
 
 impl<R: Read> DecodingReader<R> {
     /// Decodes the next chunk into `output`; false at the end of the input.
     fn fill(&mut self) -> io::Result<bool> {
+        if self.finished {
+            return Ok(false);
+        }
         self.output.clear();
         self.out_start = 0;
         self.output.resize(self.input.len() * 3 + 16, 0);
@@ -213,7 +219,10 @@ impl<R: Read> DecodingReader<R> {
                 self.eof,
             );
             self.start += read;
-            if written > 0 || (self.eof && self.start == self.end) {
+            if self.eof && self.start == self.end {
+                self.finished = true;
+            }
+            if written > 0 || self.finished {
                 self.output.truncate(written);
                 return Ok(written > 0);
             }
@@ -293,6 +302,18 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(detect(b"a", EncodingChoice::Utf16), Detected::NoUtf16Mark);
+    }
+
+    #[test]
+    fn reading_past_the_end_is_harmless() {
+        // Found by fuzzing: a read after the end called the finished decoder again.
+        let mut r = to_utf8(io::Cursor::new(b"\xff\xfea\0".to_vec()), TextEncoding::Utf16Le);
+        let mut out = Vec::new();
+        r.read_to_end(&mut out).unwrap();
+        assert_eq!(out, b"a");
+        for _ in 0..3 {
+            assert_eq!(r.read(&mut [0u8; 16]).unwrap(), 0);
+        }
     }
 
     #[test]
