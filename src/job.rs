@@ -46,7 +46,8 @@ pub struct JobSummary {
     pub warnings: Vec<String>,
     /// Cells hidden by disclosure control.
     pub suppressed: usize,
-    /// Stages skipped because the cache had their output.
+    /// Stages skipped because the cache had their output. When the report was up to date
+    /// (`"report"` here), `unmapped_values` and `suppressed` are not recounted and are 0.
     pub cached: Vec<&'static str>,
 }
 

@@ -275,6 +275,7 @@ fn report(
                     "analyses": s.analyses,
                     "unmapped_values": s.unmapped_values,
                     "cells_suppressed": s.suppressed,
+                    "up_to_date": s.cached.contains(&"report"),
                     "cached_stages": s.cached,
                     "stage_seconds": s.timings.iter().map(|(k, d)| (k.to_string(), json!(d.as_secs_f64()))).collect::<serde_json::Map<_, _>>(),
                 }),
@@ -318,13 +319,19 @@ fn stages(s: &JobSummary) -> String {
 }
 
 fn one_line(s: &JobSummary) -> String {
-    let what = if s.cached.contains(&"report") {
-        "up to date"
-    } else {
-        "wrote"
-    };
+    if s.cached.contains(&"report") {
+        return format!(
+            "up to date {}: {} rows read, {} used, {} rejected; nothing changed since it was written; {:.2} s ({})",
+            s.report_dir.display(),
+            s.records_read,
+            s.records_kept,
+            s.rejected,
+            total_seconds(s),
+            stages(s)
+        );
+    }
     format!(
-        "{what} {}: {} rows read, {} used, {} rejected; {} analyses; {} unmapped value(s); {} cell(s) suppressed; {:.2} s ({})",
+        "wrote {}: {} rows read, {} used, {} rejected; {} analyses; {} unmapped value(s); {} cell(s) suppressed; {:.2} s ({})",
         s.report_dir.display(),
         s.records_read,
         s.records_kept,
