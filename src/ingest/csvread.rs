@@ -76,6 +76,20 @@ impl RawRecord {
     }
 }
 
+/// The length of the run of ordinary bytes at the start of `rest` (up to a delimiter or a
+/// line end). Survey fields are short, so a plain loop looks at the first 16 bytes before
+/// the vectorised search takes over (`memchr3` has a start-up cost that short fields pay).
+fn field_run(rest: &[u8], delimiter: u8) -> usize {
+    let stop = |c: &u8| *c == delimiter || *c == b'\n' || *c == b'\r';
+    match rest.iter().take(16).position(stop) {
+        Some(p) => p,
+        None if rest.len() <= 16 => rest.len(),
+        None => {
+            16 + memchr::memchr3(delimiter, b'\n', b'\r', &rest[16..]).unwrap_or(rest.len() - 16)
+        }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum State {
     FieldStart,
@@ -117,6 +131,9 @@ impl<R: BufRead> CsvReader<R> {
             return Ok(false);
         }
         rec.line = self.line;
+        if self.plain_line(rec)? {
+            return Ok(true);
+        }
         let mut state = State::FieldStart;
         loop {
             let buf = self.inner.fill_buf()?;
@@ -152,8 +169,7 @@ impl<R: BufRead> CsvReader<R> {
                             return Ok(true);
                         } else {
                             // Copy the run of ordinary bytes at once.
-                            let run = memchr::memchr3(self.delimiter, b'\n', b'\r', &buf[i..])
-                                .unwrap_or(buf.len() - i);
+                            let run = field_run(&buf[i..], self.delimiter);
                             rec.buf.extend_from_slice(&buf[i..i + run]);
                             i += run;
                         }
@@ -186,6 +202,36 @@ impl<R: BufRead> CsvReader<R> {
             let n = buf.len();
             self.inner.consume(n);
         }
+    }
+
+    /// The fast path, for most rows of most files: when the buffer holds the whole line and
+    /// the line has no quote and no carriage return but a CRLF's, its fields are the pieces
+    /// between delimiters, found with `memchr` rather than byte by byte. Gives exactly what
+    /// the state machine would.
+    fn plain_line(&mut self, rec: &mut RawRecord) -> io::Result<bool> {
+        let buf = self.inner.fill_buf()?;
+        let Some(nl) = memchr::memchr(b'\n', buf) else {
+            return Ok(false);
+        };
+        let mut line = &buf[..nl];
+        if line.last() == Some(&b'\r') {
+            line = &line[..line.len() - 1];
+        }
+        if memchr::memchr2(b'"', b'\r', line).is_some() {
+            return Ok(false);
+        }
+        let mut start = 0;
+        for pos in memchr::memchr_iter(self.delimiter, line) {
+            rec.buf.extend_from_slice(&line[start..pos]);
+            rec.end_field();
+            start = pos + 1;
+        }
+        rec.buf.extend_from_slice(&line[start..]);
+        rec.end_field();
+        self.line += 1;
+        self.skip_lf = false;
+        self.inner.consume(nl + 1);
+        Ok(true)
     }
 
     /// Skips the LF of a CRLF and blank lines; `false` at the end. (A byte-order mark is

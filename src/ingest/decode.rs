@@ -307,7 +307,10 @@ mod tests {
     #[test]
     fn reading_past_the_end_is_harmless() {
         // Found by fuzzing: a read after the end called the finished decoder again.
-        let mut r = to_utf8(io::Cursor::new(b"\xff\xfea\0".to_vec()), TextEncoding::Utf16Le);
+        let mut r = to_utf8(
+            io::Cursor::new(b"\xff\xfea\0".to_vec()),
+            TextEncoding::Utf16Le,
+        );
         let mut out = Vec::new();
         r.read_to_end(&mut out).unwrap();
         assert_eq!(out, b"a");

@@ -54,7 +54,8 @@ impl ValueError {
     }
 }
 
-fn text(field: &[u8]) -> Result<&str, ValueError> {
+/// A field as text: valid UTF-8 with no NUL byte.
+pub fn text(field: &[u8]) -> Result<&str, ValueError> {
     let s = std::str::from_utf8(field).map_err(|e| ValueError::InvalidUtf8(e.valid_up_to()))?;
     if s.contains('\0') {
         return Err(ValueError::Nul);
@@ -63,19 +64,21 @@ fn text(field: &[u8]) -> Result<&str, ValueError> {
 }
 
 impl Extract {
-    /// The value of this column in `record` (`None` = missing), borrowed from the record
-    /// where it can be (the row loop allocates nothing for a value it has seen before).
+    /// The raw value of this column in `record` (`None` = missing), borrowed from the
+    /// record. A plain cell is not checked here: the caller checks a value the first time it
+    /// sees it ([`text`]), so the row loop does not validate UTF-8 again for every row.
     pub fn value<'r>(
         &self,
         record: &'r RawRecord,
         missing: &[String],
-    ) -> Result<Option<&'r str>, ValueError> {
-        let is_missing = |s: &str| missing.iter().any(|m| m == s);
-        let answered = |s: &str| !is_missing(s) && !s.trim().is_empty() && s.trim() != "0";
-        let tick = |b: bool| Some(if b { "1" } else { "0" });
+    ) -> Result<Option<&'r [u8]>, ValueError> {
+        let is_missing = |s: &[u8]| missing.iter().any(|m| m.as_bytes() == s);
+        let answered =
+            |s: &str| !is_missing(s.as_bytes()) && !s.trim().is_empty() && s.trim() != "0";
+        let tick = |b: bool| Some(if b { &b"1"[..] } else { &b"0"[..] });
         match self {
             Extract::Cell(i) => {
-                let s = text(record.field(*i))?;
+                let s = record.field(*i);
                 Ok((!is_missing(s)).then_some(s))
             }
             Extract::Spread { members, this } => {
@@ -97,7 +100,7 @@ impl Extract {
                 separator,
             } => {
                 let s = text(record.field(*column))?;
-                if is_missing(s) || s.trim().is_empty() {
+                if is_missing(s.as_bytes()) || s.trim().is_empty() {
                     return Ok(None);
                 }
                 let (found, other) = formats::split_joined(s, choices, separator);

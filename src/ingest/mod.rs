@@ -395,7 +395,13 @@ pub fn read_from<'r, R: Read + Send + 'r>(
         let mut bad = None;
         for ((ex, name), interner) in extract.iter().zip(columns).zip(&mut interners) {
             match ex.value(&record, &input.missing) {
-                Ok(v) => codes.push(interner.code(v)),
+                Ok(v) => match interner.code(v) {
+                    Ok(c) => codes.push(c),
+                    Err(e) => {
+                        bad = Some(e.describe(name));
+                        break;
+                    }
+                },
                 Err(e) => {
                     bad = Some(e.describe(name));
                     break;
@@ -406,7 +412,10 @@ pub fn read_from<'r, R: Read + Send + 'r>(
             bad = rules
                 .iter()
                 .find_map(|(ex, rule)| match ex.value(&record, &input.missing) {
-                    Ok(v) => rule.check(v),
+                    Ok(v) => match v.map(layout::text).transpose() {
+                        Ok(v) => rule.check(v),
+                        Err(e) => Some(e.describe(&rule.column)),
+                    },
                     Err(e) => Some(e.describe(&rule.column)),
                 });
         }
@@ -553,21 +562,33 @@ type FastHash = foldhash::fast::RandomState;
 /// Codes for one column's distinct values (0 = missing).
 #[derive(Default)]
 struct Interner {
-    codes: HashMap<Box<str>, u32, FastHash>,
+    codes: HashMap<Box<[u8]>, u32, FastHash>,
     values: Vec<Box<str>>,
 }
 
 impl Interner {
-    fn code(&mut self, v: Option<&str>) -> u32 {
-        let Some(v) = v else { return 0 };
-        if let Some(&c) = self.codes.get(v) {
-            return c;
+    /// The code of a raw value; a value seen for the first time is checked (UTF-8, no NUL)
+    /// before it gets one, so later rows with it skip the check.
+    ///
+    /// Survey answers have few distinct values: up to [`Interner::SCAN`] of them are found by
+    /// comparing with each in turn, which is quicker than hashing; beyond that, by hash.
+    fn code(&mut self, v: Option<&[u8]>) -> Result<u32, layout::ValueError> {
+        let Some(v) = v else { return Ok(0) };
+        if self.values.len() <= Self::SCAN {
+            if let Some(i) = self.values.iter().position(|x| x.as_bytes() == v) {
+                return Ok(i as u32 + 1);
+            }
+        } else if let Some(&c) = self.codes.get(v) {
+            return Ok(c);
         }
-        self.values.push(v.into());
+        let text = layout::text(v)?;
+        self.values.push(text.into());
         let c = self.values.len() as u32;
         self.codes.insert(v.into(), c);
-        c
+        Ok(c)
     }
+
+    const SCAN: usize = 8;
 
     fn value(&self, code: u32) -> RawValue {
         (code > 0).then(|| self.values[code as usize - 1].to_string())
