@@ -394,7 +394,7 @@ pub fn read_from<'r, R: Read + Send + 'r>(
         codes.clear();
         let mut bad = None;
         for ((ex, name), interner) in extract.iter().zip(columns).zip(&mut interners) {
-            match ex.value(&record, &input.missing) {
+            match ex.value(record, &input.missing) {
                 Ok(v) => match interner.code(v) {
                     Ok(c) => codes.push(c),
                     Err(e) => {
@@ -411,7 +411,7 @@ pub fn read_from<'r, R: Read + Send + 'r>(
         if bad.is_none() {
             bad = rules
                 .iter()
-                .find_map(|(ex, rule)| match ex.value(&record, &input.missing) {
+                .find_map(|(ex, rule)| match ex.value(record, &input.missing) {
                     Ok(v) => match v.map(layout::text).transpose() {
                         Ok(v) => rule.check(v),
                         Err(e) => Some(e.describe(&rule.column)),
