@@ -168,16 +168,13 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
     if !input.unmapped.is_empty() {
         h.push_str("<div class=\"note\"><p><strong>Unmapped answers.</strong> These values have no entry in the pipeline's recode table; respondents with them are excluded from the analyses that use the column (see each analysis's exclusions).</p>\n<table><thead><tr><th scope=\"col\">Column</th><th scope=\"col\">Value</th><th scope=\"col\">Respondents</th><th scope=\"col\">Did you mean</th></tr></thead><tbody>\n");
         for u in input.unmapped {
-            let _ = writeln!(
+            let _ =
+                writeln!(
                 h,
                 "<tr><td>{}</td><td><code>{}</code></td><td class=\"num\">{}</td><td>{}</td></tr>",
                 escape(&u.column),
                 escape(&u.value),
-                if input.disclosure.protect && u.respondents < input.disclosure.min_cell {
-                    format!("&lt;{}", input.disclosure.min_cell)
-                } else {
-                    thousands(u.respondents)
-                },
+                escape(&super::unmapped_count(u.respondents, &input.disclosure, thousands)),
                 u.suggestion
                     .as_deref()
                     .map(|s| format!("<code>{}</code>", escape(s)))
@@ -368,7 +365,7 @@ fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile], min_
     for key in r.groups() {
         let rows: Vec<_> = r.rows_of(&key).collect();
         let n = rows.first().map_or(String::new(), |x| {
-            super::count_text(x.n, x.hidden_n, min_cell, thousands)
+            escape(&super::count_text(x.n, x.hidden_n, min_cell, thousands))
         });
         h.push_str("<tr>");
         if p.by.is_empty() {
@@ -405,9 +402,9 @@ fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile], min_
                     let _ = write!(
                         h,
                         "<td class=\"num suppressed\"><a href=\"#disclosure\">{}</a><br><span class=\"ci\">{} / {}</span></td>",
-                        super::count_text(e.count, e.hidden_count, min_cell, thousands),
-                        super::count_text(e.count, e.hidden_count, min_cell, thousands),
-                        super::count_text(e.n, e.hidden_n, min_cell, thousands)
+                        escape(&super::count_text(e.count, e.hidden_count, min_cell, thousands)),
+                        escape(&super::count_text(e.count, e.hidden_count, min_cell, thousands)),
+                        escape(&super::count_text(e.n, e.hidden_n, min_cell, thousands))
                     );
                 }
                 None => h.push_str("<td>no estimate (n = 0)</td>"),

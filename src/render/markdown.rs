@@ -80,11 +80,7 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
                 "| {} | {} | {} | {} |",
                 escape(&u.column),
                 escape(&u.value),
-                if input.disclosure.protect && u.respondents < input.disclosure.min_cell {
-                    format!("<{}", input.disclosure.min_cell)
-                } else {
-                    thousands(u.respondents)
-                },
+                super::unmapped_count(u.respondents, &input.disclosure, thousands),
                 u.suggestion.as_deref().map(escape).unwrap_or_default()
             );
         }

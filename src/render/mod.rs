@@ -38,6 +38,13 @@ pub struct ReportInput<'a> {
     pub suppression: &'a [crate::disclosure::LogEntry],
 }
 
+/// The respondents behind an unmapped value, as published: below the minimum cell count,
+/// `<5` like any small count.
+pub fn unmapped_count(n: u64, d: &DisclosurePlan, fmt: fn(u64) -> String) -> String {
+    let hidden = (d.protect && n < d.min_cell).then_some(crate::disclosure::Suppression::Primary);
+    count_text(n, hidden, d.min_cell, fmt)
+}
+
 /// A count as published: the number, `<5` (below the minimum cell count) or `suppressed`
 /// (hidden to protect another cell). `fmt` formats a shown number.
 pub fn count_text(
@@ -78,13 +85,7 @@ pub fn render(input: &ReportInput) -> Result<Vec<Artifact>, String> {
         },
         Artifact {
             path: "unmapped.csv".into(),
-            bytes: tables::unmapped_csv(
-                input.unmapped,
-                input
-                    .disclosure
-                    .protect
-                    .then_some(input.disclosure.min_cell),
-            ),
+            bytes: tables::unmapped_csv(input.unmapped, &input.disclosure),
         },
         Artifact {
             path: "suppression.csv".into(),

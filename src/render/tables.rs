@@ -280,7 +280,7 @@ pub fn rejected_csv(table: &Table, protect: bool) -> Vec<u8> {
 }
 
 /// Every raw value without a recode entry, with its count and a suggestion.
-pub fn unmapped_csv(unmapped: &[Unmapped], min_cell: Option<u64>) -> Vec<u8> {
+pub fn unmapped_csv(unmapped: &[Unmapped], disclosure: &crate::plan::DisclosurePlan) -> Vec<u8> {
     let mut rows = vec![["column", "value", "respondents", "did_you_mean"]
         .map(String::from)
         .to_vec()];
@@ -288,10 +288,7 @@ pub fn unmapped_csv(unmapped: &[Unmapped], min_cell: Option<u64>) -> Vec<u8> {
         rows.push(vec![
             safe_cell(&u.column).into_owned(),
             safe_cell(&u.value).into_owned(),
-            match min_cell {
-                Some(m) if u.respondents < m => format!("<{m}"),
-                _ => u.respondents.to_string(),
-            },
+            super::unmapped_count(u.respondents, disclosure, |v| v.to_string()),
             u.suggestion
                 .as_deref()
                 .map(|s| safe_cell(s).into_owned())
