@@ -75,7 +75,7 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Pipeline files (TOML).
+    /// Pipeline files (TOML), or folders of them.
     #[arg(required = true, value_name = "PIPELINE")]
     pub pipelines: Vec<PathBuf>,
 }

@@ -7,7 +7,14 @@ use crate::plan;
 
 pub fn run(args: &crate::cli::CheckArgs) -> Outcome {
     let mut outcome = Outcome::Success;
-    for path in &args.pipelines {
+    let paths = match super::pipeline_files(&args.pipelines) {
+        Ok(p) => p,
+        Err(e) => {
+            print_error(&e);
+            return Outcome::Usage;
+        }
+    };
+    for path in &paths {
         let plan = match plan::load(path) {
             Ok(p) => p,
             Err(problems) => {

@@ -151,3 +151,29 @@ pub fn finish_bulk<W: std::io::Write>(
     }
     Outcome::Success
 }
+
+/// Every pipeline file named: files as given, folders as their `*.toml` files in name order.
+pub fn pipeline_files(args: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>, String> {
+    let mut out = Vec::new();
+    for a in args {
+        if a.is_dir() {
+            let mut found: Vec<std::path::PathBuf> = std::fs::read_dir(a)
+                .map_err(|e| format!("cannot read folder {}: {e}", a.display()))?
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            if found.is_empty() {
+                return Err(format!(
+                    "{} holds no pipeline files (looked for *.toml)\nhint: the examples are in pipelines/",
+                    a.display()
+                ));
+            }
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(a.clone());
+        }
+    }
+    Ok(out)
+}

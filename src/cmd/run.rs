@@ -7,7 +7,7 @@
 //! order for several); with `--log-format json`, one JSON object per line (`event` =
 //! `problem`, `job`, `summary`), and nothing else.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::json;
@@ -49,38 +49,12 @@ impl Log {
     }
 }
 
-/// Every pipeline file named: files as given, folders as their `*.toml` files in name order.
-fn expand(args: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut out = Vec::new();
-    for a in args {
-        if a.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(a)
-                .map_err(|e| format!("cannot read folder {}: {e}", a.display()))?
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
-                .collect();
-            if found.is_empty() {
-                return Err(format!(
-                    "{} holds no pipeline files (looked for *.toml)\nhint: the examples are in pipelines/",
-                    a.display()
-                ));
-            }
-            found.sort();
-            out.extend(found);
-        } else {
-            out.push(a.clone());
-        }
-    }
-    Ok(out)
-}
-
 pub fn run(args: &crate::cli::RunArgs) -> Outcome {
     let log = Log {
         format: args.log_format,
         quiet: args.quiet,
     };
-    let paths = match expand(&args.pipelines) {
+    let paths = match super::pipeline_files(&args.pipelines) {
         Ok(p) => p,
         Err(e) => {
             log.error(&e, None);
