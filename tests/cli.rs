@@ -1124,3 +1124,44 @@ fn json_logs_are_one_object_per_line() {
         (Some("summary"), Some(1))
     );
 }
+
+#[test]
+fn an_error_early_in_a_big_file_ends_the_run() {
+    // The count overflow on line 3 stops the counting while the reading thread still has
+    // tens of thousands of records to hand over: the run must end with the error, not hang.
+    let s = Scratch::new();
+    let mut data = format!("outcome,count\na,{}\nb,1\n", u64::MAX);
+    for i in 0..60_000 {
+        data.push_str(if i % 2 == 0 { "a,1\n" } else { "b,2\n" });
+    }
+    s.write("data/c.csv", data);
+    s.write(
+        "pipelines/c.toml",
+        "[input]\npath = \"../data/c.csv\"\nkind = \"counts\"\n[[analysis]]\nname = \"x\"\noutcome = \"outcome\"\nlevels = [\"a\", \"b\"]\n",
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args(["run", "pipelines/c.toml"])
+        .current_dir(s.path())
+        .env("TALLY_CACHE_DIR", s.path().join(".tally-cache"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("the run hung after an early error");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(1));
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(
+        err.contains("line 3: the counts add up to more than"),
+        "{err}"
+    );
+}

@@ -504,7 +504,10 @@ pub fn read_from<'r, R: Read + Send + 'r>(
             }
             rdr.blank_lines
         });
-        for batch in full_rx.iter() {
+        // Owned here, so that an early return (an error) drops it and the reading thread's
+        // next send fails and ends it, rather than blocking the scope's join forever.
+        let full_rx = full_rx;
+        for batch in full_rx {
             let batch = batch.map_err(io_err)?;
             for record in &batch {
                 process(record)?;
