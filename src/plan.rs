@@ -78,6 +78,18 @@ pub struct InputPlan {
     pub rules: Vec<Rule>,
 }
 
+impl InputPlan {
+    /// Every column an input is read for: the analysed ones, then the id, the count and the
+    /// `[validate]` columns (each may repeat one before it).
+    pub fn columns_read<'a>(&'a self, analysed: &'a [String]) -> impl Iterator<Item = &'a String> {
+        analysed
+            .iter()
+            .chain(&self.id_column)
+            .chain(&self.count_column)
+            .chain(self.rules.iter().map(|r| &r.column))
+    }
+}
+
 /// A "tick all that apply" question, expanded into `<name>/<choice>` 0/1 columns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MultiSelect {
@@ -282,11 +294,6 @@ impl Plan {
         cols
     }
 
-    /// Columns read only to check a `[validate]` rule.
-    pub fn rule_columns(&self) -> Vec<String> {
-        self.input.rules.iter().map(|r| r.column.clone()).collect()
-    }
-
     /// Where each needed column is named in the pipeline (for messages).
     pub fn column_key(&self, column: &str) -> String {
         if self.input.id_column.as_deref() == Some(column) {
@@ -309,16 +316,12 @@ impl Plan {
     /// Checks a data file's header against the columns the pipeline needs.
     pub fn check_header(&self, header: &[String]) -> Vec<Problem> {
         let mut problems = Vec::new();
-        let mut needed = self.columns_needed();
-        needed.extend(self.input.id_column.iter().cloned());
-        if let Some(c) = &self.input.count_column {
-            needed.push(c.clone());
-        }
-        needed.extend(self.rule_columns());
+        let analysed = self.columns_needed();
         // A recode table for a column the file lacks is a typo, not a spare.
-        for k in self.recode.keys() {
-            if !needed.contains(k) {
-                needed.push(k.clone());
+        let mut needed: Vec<String> = Vec::new();
+        for c in self.input.columns_read(&analysed).chain(self.recode.keys()) {
+            if !needed.contains(c) {
+                needed.push(c.clone());
             }
         }
         for col in needed {

@@ -53,7 +53,5 @@ pub fn run(args: &crate::cli::CheckArgs) -> Outcome {
 
 /// Reads only the header rows of a plan's input.
 fn read_header(plan: &plan::Plan) -> Result<Vec<String>, String> {
-    let mut wanted = plan.columns_needed();
-    wanted.extend(plan.rule_columns());
-    ingest::read_header(&plan.input, &wanted).map_err(|e| e.to_string())
+    ingest::read_header(&plan.input, &plan.columns_needed()).map_err(|e| e.to_string())
 }

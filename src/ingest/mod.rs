@@ -256,14 +256,18 @@ fn open<'r, R: Read + Send + 'r>(
 }
 
 /// The column names a pipeline may use in an input, reading only its header rows (for
-/// `tally check`). A needed column that is free text or an identifier is an error.
-pub fn read_header(input: &InputPlan, wanted: &[String]) -> Result<Vec<String>, IngestError> {
+/// `tally check`). A column read (see [`InputPlan::columns_read`]) that is free text or an
+/// identifier is an error, as in [`read_from`].
+pub fn read_header(input: &InputPlan, columns: &[String]) -> Result<Vec<String>, IngestError> {
     let file = File::open(&input.path).map_err(|e| IngestError::Open {
         path: display(&input.path, &input.written),
         source: e,
     })?;
     let opened = open(file, input)?;
-    if let Some(message) = wanted.iter().find_map(|c| opened.layout.refuse(c)) {
+    if let Some(message) = input
+        .columns_read(columns)
+        .find_map(|c| opened.layout.refuse(c))
+    {
         return Err(IngestError::Columns {
             path: input.written.clone(),
             message,
@@ -296,11 +300,7 @@ pub fn read_from<'r, R: Read + Send + 'r>(
         mut warnings,
     } = open(reader, input)?;
     let available = layout.available();
-    let mut wanted: Vec<&String> = columns.iter().collect();
-    wanted.extend(input.rules.iter().map(|r| &r.column));
-    wanted.extend(input.id_column.iter());
-    wanted.extend(input.count_column.iter());
-    if let Some(message) = wanted.iter().find_map(|c| layout.refuse(c)) {
+    if let Some(message) = input.columns_read(columns).find_map(|c| layout.refuse(c)) {
         return Err(IngestError::Columns { path, message });
     }
     check_header(&available).map_err(|mut message| {
