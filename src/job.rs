@@ -39,16 +39,47 @@ pub struct JobSummary {
     pub records_read: u64,
     pub records_kept: u64,
     pub rejected: u64,
-    pub unmapped_values: usize,
     pub analyses: usize,
     pub timings: Vec<(&'static str, Duration)>,
     /// Things the user should hear about (e.g. an encoding guess).
     pub warnings: Vec<String>,
+    /// Stages skipped because the cache had their output.
+    pub cached: Vec<&'static str>,
+    /// What the report stage counted; `None` when the report was up to date and not rebuilt.
+    pub written: Option<Written>,
+}
+
+/// Counts from a report that was built.
+#[derive(Debug, Clone, Copy)]
+pub struct Written {
+    pub unmapped_values: usize,
     /// Cells hidden by disclosure control.
     pub suppressed: usize,
-    /// Stages skipped because the cache had their output. When the report was up to date
-    /// (`"report"` here), `unmapped_values` and `suppressed` are not recounted and are 0.
-    pub cached: Vec<&'static str>,
+}
+
+impl JobSummary {
+    fn new(
+        plan: &Plan,
+        report_dir: PathBuf,
+        table: &Table,
+        timings: Vec<(&'static str, Duration)>,
+        warnings: Vec<String>,
+        cached: Vec<&'static str>,
+        written: Option<Written>,
+    ) -> JobSummary {
+        JobSummary {
+            name: plan.name.clone(),
+            report_dir,
+            records_read: table.records_read,
+            records_kept: table.records_kept,
+            rejected: table.rejected.len() as u64,
+            analyses: plan.analyses.len(),
+            timings,
+            warnings,
+            cached,
+            written,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -138,19 +169,9 @@ pub fn run(plan: &Plan, pipeline_written: &str, opts: &JobOptions) -> Result<Job
         && output::current_key(&report_dir).as_deref() == Some(&report_key)
     {
         cached.push("report");
-        return Ok(JobSummary {
-            name: plan.name.clone(),
-            report_dir,
-            records_read: table.records_read,
-            records_kept: table.records_kept,
-            rejected: table.rejected.len() as u64,
-            unmapped_values: 0,
-            analyses: plan.analyses.len(),
-            timings,
-            warnings,
-            suppressed: 0,
-            cached,
-        });
+        return Ok(JobSummary::new(
+            plan, report_dir, &table, timings, warnings, cached, None,
+        ));
     }
 
     let (data, unmapped) = validate::prepare(plan, &table);
@@ -196,19 +217,19 @@ pub fn run(plan: &Plan, pipeline_written: &str, opts: &JobOptions) -> Result<Job
     })?;
     lap("write", &mut timings);
 
-    Ok(JobSummary {
-        name: plan.name.clone(),
-        report_dir,
-        records_read: table.records_read,
-        records_kept: table.records_kept,
-        rejected: table.rejected.len() as u64,
+    let written = Written {
         unmapped_values: unmapped.len(),
-        analyses: results.len(),
+        suppressed: suppression.len(),
+    };
+    Ok(JobSummary::new(
+        plan,
+        report_dir,
+        &table,
         timings,
         warnings,
-        suppressed: suppression.len(),
         cached,
-    })
+        Some(written),
+    ))
 }
 
 #[derive(Serialize)]

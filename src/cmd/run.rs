@@ -247,9 +247,9 @@ fn report(
                     "rows_used": s.records_kept,
                     "rows_rejected": s.rejected,
                     "analyses": s.analyses,
-                    "unmapped_values": s.unmapped_values,
-                    "cells_suppressed": s.suppressed,
-                    "up_to_date": s.cached.contains(&"report"),
+                    "unmapped_values": s.written.map(|w| w.unmapped_values),
+                    "cells_suppressed": s.written.map(|w| w.suppressed),
+                    "up_to_date": s.written.is_none(),
                     "cached_stages": s.cached,
                     "stage_seconds": s.timings.iter().map(|(k, d)| (k.to_string(), json!(d.as_secs_f64()))).collect::<serde_json::Map<_, _>>(),
                 }),
@@ -293,26 +293,25 @@ fn stages(s: &JobSummary) -> String {
 }
 
 fn one_line(s: &JobSummary) -> String {
-    if s.cached.contains(&"report") {
-        return format!(
-            "up to date {}: {} rows read, {} used, {} rejected; nothing changed since it was written; {:.2} s ({})",
-            s.report_dir.display(),
-            s.records_read,
-            s.records_kept,
-            s.rejected,
-            total_seconds(s),
-            stages(s)
-        );
-    }
+    let (what, counts) = match s.written {
+        None => (
+            "up to date",
+            "nothing changed since it was written".to_string(),
+        ),
+        Some(w) => (
+            "wrote",
+            format!(
+                "{} analyses; {} unmapped value(s); {} cell(s) suppressed",
+                s.analyses, w.unmapped_values, w.suppressed
+            ),
+        ),
+    };
     format!(
-        "wrote {}: {} rows read, {} used, {} rejected; {} analyses; {} unmapped value(s); {} cell(s) suppressed; {:.2} s ({})",
+        "{what} {}: {} rows read, {} used, {} rejected; {counts}; {:.2} s ({})",
         s.report_dir.display(),
         s.records_read,
         s.records_kept,
         s.rejected,
-        s.analyses,
-        s.unmapped_values,
-        s.suppressed,
         total_seconds(s),
         stages(s)
     )
@@ -330,7 +329,7 @@ fn table(plans: &[(String, Plan)], results: &[Result<JobSummary, JobError>]) -> 
             Ok(s) => out.push_str(&format!(
                 "{:<width$}  {:<10}  {:>12}  {:>12}  {:>8}  {:>8.2}  {}\n",
                 path,
-                if s.cached.contains(&"report") {
+                if s.written.is_none() {
                     "up to date"
                 } else {
                     "ok"
