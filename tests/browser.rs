@@ -6,15 +6,14 @@
 //! Without Chromium the tests say so and pass, unless `TALLY_REQUIRE_BROWSER=1` (set by
 //! `.ci/run`), which makes a missing browser a failure.
 
+mod common;
+
 use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-
-const TALLY: &str = env!("CARGO_BIN_EXE_tally");
 
 fn chromium() -> Option<PathBuf> {
     let found = tally::browser::find();
@@ -33,13 +32,8 @@ fn chromium() -> Option<PathBuf> {
 fn example_report(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let reports = tempfile::tempdir().unwrap();
-    let out = Command::new(TALLY)
-        .arg("run")
-        .arg(root.join("pipelines/ame-2019-get.toml"))
-        .arg("--reports-dir")
-        .arg(reports.path())
+    let out = common::tally_run(&root.join("pipelines/ame-2019-get.toml"), reports.path())
         .args(extra)
-        .env("TALLY_CACHE_DIR", reports.path().join(".tally-cache"))
         .output()
         .unwrap();
     assert!(
@@ -231,13 +225,9 @@ fn run_pdf_prints_an_a4_report() {
 
 #[test]
 fn pdf_without_a_browser_is_a_clear_error() {
-    let (reports, _) = (tempfile::tempdir().unwrap(), ());
+    let reports = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(TALLY)
-        .arg("run")
-        .arg(root.join("pipelines/ame-2019-get.toml"))
-        .arg("--reports-dir")
-        .arg(reports.path())
+    let out = common::tally_run(&root.join("pipelines/ame-2019-get.toml"), reports.path())
         .arg("--pdf")
         .env("TALLY_CHROMIUM", "/nonexistent/chromium")
         .output()

@@ -1,8 +1,10 @@
 //! Integration tests through the real binary: exit codes, stdout, stderr, report trees.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 /// Each scratch directory has its own cache; runs from the repository use one in the
 /// system's temporary directory (never a folder in the repository).
@@ -15,11 +17,8 @@ fn test_cache(cwd: &Path) -> PathBuf {
 }
 
 fn tally(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tally"))
+    common::tally(cwd, &test_cache(cwd))
         .args(args)
-        .current_dir(cwd)
-        .env("TALLY_CACHE_DIR", test_cache(cwd))
-        .env_remove("SOURCE_DATE_EPOCH")
         .output()
         .expect("the tally binary runs")
 }
@@ -821,10 +820,8 @@ fn a_run_killed_at_any_moment_leaves_the_previous_report_whole() {
     // Kill runs at moments spread over a whole run, and past its end: the report is always
     // whole, from the first input or from the second, never a mixture or nothing.
     for k in 1..=12u32 {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tally"))
+        let mut child = common::tally(s.path(), &test_cache(s.path()))
             .args(["run", "pipelines/p.toml"])
-            .current_dir(s.path())
-            .env("TALLY_CACHE_DIR", s.path().join(".tally-cache"))
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
@@ -1139,10 +1136,8 @@ fn an_error_early_in_a_big_file_ends_the_run() {
         "pipelines/c.toml",
         "[input]\npath = \"../data/c.csv\"\nkind = \"counts\"\n[[analysis]]\nname = \"x\"\noutcome = \"outcome\"\nlevels = [\"a\", \"b\"]\n",
     );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tally"))
+    let mut child = common::tally(s.path(), &test_cache(s.path()))
         .args(["run", "pipelines/c.toml"])
-        .current_dir(s.path())
-        .env("TALLY_CACHE_DIR", s.path().join(".tally-cache"))
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();

@@ -3,11 +3,11 @@
 //! wrong on stderr, and, when the run succeeds, count each excluded row under its reason.
 //! Three big cases are generated here rather than committed.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-const TALLY: &str = env!("CARGO_BIN_EXE_tally");
+use std::process::Output;
 
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -47,10 +47,8 @@ fn run_case(dir: &Path, reports: &Path) -> (Output, Option<PathBuf>) {
             reports.display().to_string(),
         ],
     };
-    let out = Command::new(TALLY)
+    let out = common::tally(dir, &reports.join(".tally-cache"))
         .args(&args)
-        .current_dir(dir)
-        .env("TALLY_CACHE_DIR", reports.join(".tally-cache"))
         .output()
         .expect("run tally");
     let report = std::fs::read_dir(reports).ok().and_then(|rd| {

@@ -3,11 +3,10 @@
 //! The expected figures are the generator's own tallies (README.md "FACTS"), counted in
 //! Python from its model of the respondents, not by tally.
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::Command;
-
-const TALLY: &str = env!("CARGO_BIN_EXE_tally");
 
 /// Runs a fixture pipeline as an internal run (so that small counts can be checked against
 /// the facts); returns the report directory (kept alive by the TempDir).
@@ -20,13 +19,8 @@ fn run_with(pipeline: &str, extra: &[&str]) -> (tempfile::TempDir, std::path::Pa
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/surveys")
         .join(pipeline);
-    let out = Command::new(TALLY)
-        .arg("run")
-        .arg(&path)
-        .arg("--reports-dir")
-        .arg(reports.path())
+    let out = common::tally_run(&path, reports.path())
         .args(extra)
-        .env("TALLY_CACHE_DIR", reports.path().join(".tally-cache"))
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
