@@ -299,30 +299,13 @@ fn flow(h: &mut String, input: &ReportInput) {
 
 /// What disclosure control did, for the reader.
 fn disclosure_note(h: &mut String, input: &ReportInput) {
-    let d = &input.disclosure;
-    if !d.protect {
-        return;
+    if input.disclosure.protect {
+        let _ = writeln!(
+            h,
+            "<p id=\"disclosure\"><strong>Disclosure control.</strong> {}</p>",
+            escape(&super::disclosure_statement(input))
+        );
     }
-    let primary = input
-        .suppression
-        .iter()
-        .filter(|e| e.rule == crate::disclosure::Suppression::Primary)
-        .count();
-    let complementary = input.suppression.len() - primary;
-    let _ = writeln!(
-        h,
-        "<p id=\"disclosure\"><strong>Disclosure control.</strong> So that no respondent can be identified, counts from 1 to {} are shown as &lt;{} with no percentage, and {} further cell(s) are marked <em>suppressed</em> so that the hidden ones cannot be worked out from totals. {} cell(s) are hidden in all ({} below the threshold, {} complementary), each listed with its rule in <code>suppression.csv</code>.{}</p>",
-        d.min_cell - 1,
-        d.min_cell,
-        complementary,
-        input.suppression.len(),
-        primary,
-        complementary,
-        match d.round {
-            Some(b) => format!(" Shown counts are rounded to the nearest {b}; percentages and intervals use the exact counts."),
-            None => String::new(),
-        }
-    );
 }
 
 fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile], min_cell: u64) {

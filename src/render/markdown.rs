@@ -66,10 +66,8 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
     if input.disclosure.protect {
         let _ = writeln!(
             m,
-            "Disclosure control: counts from 1 to {} are shown as <{}, and further cells are marked *suppressed* so that they cannot be worked out from totals ({} hidden in all; see `suppression.csv`).\n",
-            input.disclosure.min_cell - 1,
-            input.disclosure.min_cell,
-            input.suppression.len()
+            "Disclosure control: {}\n",
+            escape(&super::disclosure_statement(input))
         );
     }
     if !input.unmapped.is_empty() {

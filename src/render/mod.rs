@@ -38,6 +38,30 @@ pub struct ReportInput<'a> {
     pub suppression: &'a [crate::disclosure::LogEntry],
 }
 
+/// What disclosure control did, in words, for every output that says so (HTML, Markdown,
+/// the spreadsheet's "Read me").
+pub fn disclosure_statement(input: &ReportInput) -> String {
+    let d = &input.disclosure;
+    let primary = input
+        .suppression
+        .iter()
+        .filter(|e| e.rule == crate::disclosure::Suppression::Primary)
+        .count();
+    let complementary = input.suppression.len() - primary;
+    let mut s = format!(
+        "So that no respondent can be identified, counts from 1 to {} are shown as <{} with no percentage, and {complementary} further cell(s) are marked \"suppressed\" so that the hidden ones cannot be worked out from totals. {} cell(s) are hidden in all ({primary} below the threshold, {complementary} complementary), each listed with its rule in suppression.csv.",
+        d.min_cell - 1,
+        d.min_cell,
+        input.suppression.len(),
+    );
+    if let Some(b) = d.round {
+        s.push_str(&format!(
+            " Shown counts are rounded to the nearest {b}; percentages and intervals use the exact counts."
+        ));
+    }
+    s
+}
+
 /// The respondents behind an unmapped value, as published: below the minimum cell count,
 /// `<5` like any small count.
 pub fn unmapped_count(n: u64, d: &DisclosurePlan, fmt: fn(u64) -> String) -> String {

@@ -95,13 +95,7 @@ fn read_me(ws: &mut Worksheet, input: &ReportInput, st: &Styles) -> Result<(), X
         (
             "Disclosure control".into(),
             if d.protect {
-                format!(
-                    "on: counts from 1 to {} shown as <{}; further cells marked 'suppressed' so they cannot be worked out from totals ({} hidden; see suppression.csv){}",
-                    d.min_cell - 1,
-                    d.min_cell,
-                    input.suppression.len(),
-                    d.round.map_or(String::new(), |b| format!("; counts rounded to the nearest {b}"))
-                )
+                super::disclosure_statement(input)
             } else {
                 "OFF: internal run, not for publication".into()
             },
