@@ -95,6 +95,8 @@ pub enum JobError {
     },
     #[error("{0}")]
     Estimate(String),
+    #[error("{0}\nhint: coarsen the subgroups (fewer `by` columns or fewer levels through `[recode]`), or drop the analysis; nothing was written")]
+    Disclosure(String),
     #[error("rendering the report: {0}")]
     Render(String),
     #[error("printing report.pdf: {0}")]
@@ -182,7 +184,23 @@ pub fn run(plan: &Plan, pipeline_written: &str, opts: &JobOptions) -> Result<Job
     if opts.internal {
         disclosure.protect = false;
     }
-    let suppression = crate::disclosure::protect(&mut results, &disclosure);
+    let protection = crate::disclosure::protect(&mut results, plan, &table, &unmapped, &disclosure)
+        .map_err(|e| JobError::Disclosure(e.0))?;
+    let suppression = protection.log;
+    // A withheld analysis is left out of every output; the report says which and why.
+    let mut withheld = Vec::new();
+    let results: Vec<_> = results
+        .into_iter()
+        .zip(protection.withheld)
+        .filter_map(|(r, why)| match why {
+            None => Some(r),
+            Some(why) => {
+                warnings.push(format!("analysis `{}`: {why}", r.plan.name));
+                withheld.push((r.plan.title.clone(), why));
+                None
+            }
+        })
+        .collect();
     lap("estimate", &mut timings);
 
     let input = ReportInput {
@@ -194,6 +212,7 @@ pub fn run(plan: &Plan, pipeline_written: &str, opts: &JobOptions) -> Result<Job
         results: &results,
         disclosure,
         suppression: &suppression,
+        withheld: &withheld,
     };
     let mut artifacts = render::render(&input).map_err(JobError::Render)?;
     if let Some(chromium) = &opts.pdf {

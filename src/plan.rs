@@ -170,6 +170,9 @@ pub struct DisclosurePlan {
     /// `false` for an internal run: nothing is suppressed, and every output says so.
     pub protect: bool,
     pub min_cell: u64,
+    /// Groups of fewer respondents must not show that all, or all but a few, of them gave
+    /// one answer (see `disclosure`).
+    pub min_group: u64,
     /// Round shown counts to this base.
     pub round: Option<u64>,
 }
@@ -179,6 +182,7 @@ impl Default for DisclosurePlan {
         DisclosurePlan {
             protect: true,
             min_cell: 5,
+            min_group: 10,
             round: None,
         }
     }
@@ -549,6 +553,18 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
             } else {
                 disclosure.min_cell = m;
             }
+        }
+        disclosure.min_group = 2 * disclosure.min_cell;
+        match d.min_group {
+            Some(g) if g < disclosure.min_cell => add(
+                "disclosure.min_group",
+                format!(
+                    "min_group must be at least min_cell ({}), got {g}",
+                    disclosure.min_cell
+                ),
+            ),
+            Some(g) => disclosure.min_group = g,
+            None => {}
         }
         match d.round {
             Some(0) | Some(1) => add(

@@ -56,6 +56,9 @@ pub struct DisclosureSpec {
     pub protect: Option<bool>,
     /// Smallest count shown; default 5 (counts 1 to 4 are shown as "<5").
     pub min_cell: Option<u64>,
+    /// Groups smaller than this are checked for attribute disclosure (all, or all but a
+    /// few, giving one answer); default 2 x `min_cell`.
+    pub min_group: Option<u64>,
     /// Round shown counts to this base (e.g. 5); default: no rounding.
     pub round: Option<u64>,
 }

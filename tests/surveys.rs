@@ -199,7 +199,7 @@ fn published_runs_hide_the_small_cells_of_a_survey_export() {
     let log = csv(&dir.join("suppression.csv"));
     assert!(log
         .iter()
-        .any(|r| r["rule"] == "primary" && r["group"] == "provider = Not stated"));
+        .any(|r| r["rule"] == "small" && r["group"] == "provider = Not stated"));
     assert!(log.iter().any(|r| r["rule"] == "complementary"));
     assert!(log.iter().all(
         |r| !r["reason"].chars().any(|c| c.is_ascii_digit()) || r["reason"].contains("below 5")

@@ -187,7 +187,7 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
     disclosure_note(&mut h, input);
 
     for r in input.results {
-        analysis_section(&mut h, r, plots, input.disclosure.min_cell);
+        analysis_section(&mut h, r, plots);
     }
 
     // Methods.
@@ -272,17 +272,13 @@ fn flow(h: &mut String, input: &ReportInput) {
         if r.data.exclusions.is_empty() {
             h.push_str("none excluded; ");
         } else {
-            let _ = write!(
-                h,
-                "{} excluded<ul>",
-                thousands(r.data.available - r.data.included)
-            );
-            for (reason, n) in &r.data.exclusions {
+            let _ = write!(h, "{} excluded<ul>", escape(&super::excluded_total_text(r)));
+            for x in &r.data.exclusions {
                 let _ = write!(
                     h,
                     "<li>{}: {}</li>",
-                    escape(&reason.to_string()),
-                    thousands(*n)
+                    escape(&x.reason.to_string()),
+                    escape(&super::count_text(x.respondents, x.hidden, thousands))
                 );
             }
             h.push_str("</ul>");
@@ -290,7 +286,7 @@ fn flow(h: &mut String, input: &ReportInput) {
         let _ = writeln!(
             h,
             "<strong>{}</strong> analysed ({})</li>",
-            thousands(r.data.included),
+            escape(&super::included_text(r)),
             escape(&r.plan.denominator)
         );
     }
@@ -308,7 +304,7 @@ fn disclosure_note(h: &mut String, input: &ReportInput) {
     }
 }
 
-fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile], min_cell: u64) {
+fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile]) {
     let p = &r.plan;
     let _ = writeln!(
         h,
@@ -323,7 +319,7 @@ fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile], min_
         h,
         "<p>Denominator: {} (n = {}). {}</p>",
         escape(&p.denominator),
-        thousands(r.data.included),
+        escape(&super::included_text(r)),
         escape(&exclusion_sentence(r))
     );
 
@@ -348,7 +344,7 @@ fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile], min_
     for key in r.groups() {
         let rows: Vec<_> = r.rows_of(&key).collect();
         let n = rows.first().map_or(String::new(), |x| {
-            escape(&super::count_text(x.n, x.hidden_n, min_cell, thousands))
+            escape(&super::count_text(x.n, x.hidden_n, thousands))
         });
         h.push_str("<tr>");
         if p.by.is_empty() {
@@ -385,9 +381,9 @@ fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile], min_
                     let _ = write!(
                         h,
                         "<td class=\"num suppressed\"><a href=\"#disclosure\">{}</a><br><span class=\"ci\">{} / {}</span></td>",
-                        escape(&super::count_text(e.count, e.hidden_count, min_cell, thousands)),
-                        escape(&super::count_text(e.count, e.hidden_count, min_cell, thousands)),
-                        escape(&super::count_text(e.n, e.hidden_n, min_cell, thousands))
+                        escape(&super::count_text(e.count, e.hidden_count, thousands)),
+                        escape(&super::count_text(e.count, e.hidden_count, thousands)),
+                        escape(&super::count_text(e.n, e.hidden_n, thousands))
                     );
                 }
                 None => h.push_str("<td>no estimate (n = 0)</td>"),

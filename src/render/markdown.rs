@@ -94,7 +94,7 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
             m,
             "Denominator: {} (n = {}). {}\n",
             escape(&p.denominator),
-            thousands(r.data.included),
+            super::included_text(r),
             escape(&exclusion_sentence(r))
         );
         let mut head: Vec<String> = if p.by.is_empty() {
@@ -123,9 +123,8 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
                     .map(|v| v.as_deref().map_or("All".into(), escape))
                     .collect()
             };
-            let min_cell = input.disclosure.min_cell;
             cells.push(rows.first().map_or(String::new(), |x| {
-                super::count_text(x.n, x.hidden_n, min_cell, thousands)
+                super::count_text(x.n, x.hidden_n, thousands)
             }));
             for e in rows {
                 cells.push(match e.interval {
@@ -139,8 +138,8 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
                     ),
                     None if e.is_hidden() => format!(
                         "{}/{}",
-                        super::count_text(e.count, e.hidden_count, min_cell, thousands),
-                        super::count_text(e.n, e.hidden_n, min_cell, thousands)
+                        super::count_text(e.count, e.hidden_count, thousands),
+                        super::count_text(e.n, e.hidden_n, thousands)
                     ),
                     None => "no estimate (n = 0)".into(),
                 });

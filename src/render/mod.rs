@@ -7,6 +7,7 @@ pub mod plots;
 pub mod tables;
 pub mod xlsx;
 
+use crate::disclosure::Suppression;
 use crate::estimate::AnalysisResult;
 use crate::ingest::Table;
 use crate::plan::{DisclosurePlan, Plan, PlotKind};
@@ -36,27 +37,33 @@ pub struct ReportInput<'a> {
     pub disclosure: DisclosurePlan,
     /// Every suppressed cell.
     pub suppression: &'a [crate::disclosure::LogEntry],
+    /// Analyses left out whole by disclosure control: `(title, why)`.
+    pub withheld: &'a [(String, String)],
 }
 
 /// What disclosure control did, in words, for every output that says so (HTML, Markdown,
 /// the spreadsheet's "Read me").
 pub fn disclosure_statement(input: &ReportInput) -> String {
     let d = &input.disclosure;
-    let primary = input
+    let small = input
         .suppression
         .iter()
-        .filter(|e| e.rule == crate::disclosure::Suppression::Primary)
+        .filter(|e| matches!(e.rule, Suppression::Small(_)))
         .count();
-    let complementary = input.suppression.len() - primary;
+    let complementary = input.suppression.len() - small;
     let mut s = format!(
-        "So that no respondent can be identified, counts from 1 to {} are shown as <{} with no percentage, and {complementary} further cell(s) are marked \"suppressed\" so that the hidden ones cannot be worked out from totals. {} cell(s) are hidden in all ({primary} below the threshold, {complementary} complementary), each listed with its rule in suppression.csv.",
-        d.min_cell - 1,
-        d.min_cell,
+        "So that no respondent can be identified, small counts (below {t}) are shown as <{t} with no percentage, and so are zeros beside them; {complementary} further number(s) are marked \"suppressed\" so that the hidden ones cannot be worked out from totals, from other tables of this report or from test statistics. Every hidden number was audited: no combination of the published figures narrows a <{t} below \"0 to {m}\", and no group of fewer than {g} respondents is shown to have answered all, or all but a few, alike. {} number(s) are hidden in all ({small} shown as <{t}, {complementary} complementary), each listed with its rule in suppression.csv; statistics that would be computed from a hidden number (intervals, simultaneous intervals, comparisons, tests of independence) are withheld.",
         input.suppression.len(),
+        t = d.min_cell,
+        m = d.min_cell - 1,
+        g = d.min_group,
     );
+    for (title, why) in input.withheld {
+        s.push_str(&format!(" The analysis \u{201c}{title}\u{201d} is {why}."));
+    }
     if let Some(b) = d.round {
         s.push_str(&format!(
-            " Shown counts are rounded to the nearest {b}; percentages and intervals use the exact counts."
+            " Shown counts are rounded to the nearest {b}, and every percentage, interval, comparison and test is computed from the rounded counts, so rounded figures need not add up exactly."
         ));
     }
     s
@@ -65,22 +72,16 @@ pub fn disclosure_statement(input: &ReportInput) -> String {
 /// The respondents behind an unmapped value, as published: below the minimum cell count,
 /// `<5` like any small count.
 pub fn unmapped_count(n: u64, d: &DisclosurePlan, fmt: fn(u64) -> String) -> String {
-    let hidden = (d.protect && n < d.min_cell).then_some(crate::disclosure::Suppression::Primary);
-    count_text(n, hidden, d.min_cell, fmt)
+    let hidden = (d.protect && n < d.min_cell).then_some(Suppression::Small(d.min_cell));
+    count_text(n, hidden, fmt)
 }
 
-/// A count as published: the number, `<5` (below the minimum cell count) or `suppressed`
-/// (hidden to protect another cell). `fmt` formats a shown number.
-pub fn count_text(
-    value: u64,
-    hidden: Option<crate::disclosure::Suppression>,
-    min_cell: u64,
-    fmt: fn(u64) -> String,
-) -> String {
+/// A count as published: the number, or what is shown in its place (`<5`, `suppressed`).
+/// `fmt` formats a shown number.
+pub fn count_text(value: u64, hidden: Option<Suppression>, fmt: fn(u64) -> String) -> String {
     match hidden {
         None => fmt(value),
-        Some(crate::disclosure::Suppression::Primary) => format!("<{min_cell}"),
-        Some(crate::disclosure::Suppression::Complementary) => "suppressed".into(),
+        Some(s) => s.shown(),
     }
 }
 
@@ -94,10 +95,11 @@ pub struct PlotFile {
 /// Renders every artifact except the manifest (which needs the run's timings).
 pub fn render(input: &ReportInput) -> Result<Vec<Artifact>, String> {
     let plots = render_plots(input)?;
+    let internal = !input.disclosure.protect;
     let mut out = vec![
         Artifact {
             path: "estimates.csv".into(),
-            bytes: tables::estimates_csv(input.results, input.disclosure.min_cell),
+            bytes: tables::csv_bytes(tables::estimates_csv(input.results), internal),
         },
         Artifact {
             path: "estimates.json".into(),
@@ -105,15 +107,21 @@ pub fn render(input: &ReportInput) -> Result<Vec<Artifact>, String> {
         },
         Artifact {
             path: "rejected.csv".into(),
-            bytes: tables::rejected_csv(input.table, input.disclosure.protect),
+            bytes: tables::csv_bytes(
+                tables::rejected_csv(input.table, input.disclosure.protect),
+                internal,
+            ),
         },
         Artifact {
             path: "unmapped.csv".into(),
-            bytes: tables::unmapped_csv(input.unmapped, &input.disclosure),
+            bytes: tables::csv_bytes(
+                tables::unmapped_csv(input.unmapped, &input.disclosure),
+                internal,
+            ),
         },
         Artifact {
             path: "suppression.csv".into(),
-            bytes: tables::suppression_csv(input.suppression),
+            bytes: tables::csv_bytes(tables::suppression_csv(input.suppression), internal),
         },
         Artifact {
             path: "index.html".into(),
@@ -130,7 +138,7 @@ pub fn render(input: &ReportInput) -> Result<Vec<Artifact>, String> {
     });
     out.push(Artifact {
         path: "comparisons.csv".into(),
-        bytes: tables::comparisons_csv(input.results),
+        bytes: tables::csv_bytes(tables::comparisons_csv(input.results), internal),
     });
     for p in plots {
         out.push(Artifact {
@@ -149,6 +157,7 @@ pub fn render(input: &ReportInput) -> Result<Vec<Artifact>, String> {
 /// the jobs, so the report is the same whatever the scheduling).
 fn render_plots(input: &ReportInput) -> Result<Vec<PlotFile>, String> {
     use rayon::prelude::*;
+    let internal = !input.disclosure.protect;
     #[derive(Clone, Copy)]
     enum Job {
         Bars,
@@ -174,9 +183,9 @@ fn render_plots(input: &ReportInput) -> Result<Vec<PlotFile>, String> {
     jobs.into_par_iter()
         .map(|(r, job)| {
             let (suffix, rendered) = match job {
-                Job::Bars => ("bars", plots::render(&bar_chart(r))?),
-                Job::Diverging => ("diverging", plots::render(&diverging_chart(r))?),
-                Job::Forest => ("forest", plots::render(&forest_plot(r))?),
+                Job::Bars => ("bars", plots::render(&bar_chart(r), internal)?),
+                Job::Diverging => ("diverging", plots::render(&diverging_chart(r), internal)?),
+                Job::Forest => ("forest", plots::render(&forest_plot(r), internal)?),
             };
             Ok(PlotFile {
                 analysis: r.plan.name.clone(),
@@ -475,6 +484,24 @@ pub fn key_findings(results: &[AnalysisResult]) -> Vec<(String, String)> {
     out
 }
 
+/// An analysis's denominator as published.
+pub fn included_text(r: &AnalysisResult) -> String {
+    count_text(
+        r.data.included,
+        r.data.hidden_included,
+        plots::bars::thousands,
+    )
+}
+
+/// Respondents excluded from an analysis in all, as published: shown only when the
+/// denominator is, since the two add up to the respondents.
+pub fn excluded_total_text(r: &AnalysisResult) -> String {
+    match r.data.hidden_included {
+        None => plots::bars::thousands(r.data.available.saturating_sub(r.data.included)),
+        Some(_) => "a suppressed number of".into(),
+    }
+}
+
 /// Sentences describing who was excluded from an analysis, for the methods paragraph.
 pub fn exclusion_sentence(r: &AnalysisResult) -> String {
     if r.data.exclusions.is_empty() {
@@ -484,12 +511,18 @@ pub fn exclusion_sentence(r: &AnalysisResult) -> String {
         .data
         .exclusions
         .iter()
-        .map(|(reason, n)| format!("{} ({reason})", plots::bars::thousands(*n)))
+        .map(|x| {
+            format!(
+                "{} ({})",
+                count_text(x.respondents, x.hidden, plots::bars::thousands),
+                x.reason
+            )
+        })
         .collect();
     format!(
         "Of {} respondents, {} were excluded: {}.",
         plots::bars::thousands(r.data.available),
-        plots::bars::thousands(r.data.available - r.data.included),
+        excluded_total_text(r),
         parts.join("; ")
     )
 }
@@ -516,7 +549,7 @@ pub fn methods_paragraph(r: &AnalysisResult) -> String {
     format!(
         "Each percentage is the number of respondents giving that answer divided by the denominator: {}, {} respondents in all. {} {}{} Intervals are two-sided {} confidence intervals by the {} method ({}).",
         p.denominator,
-        plots::bars::thousands(r.data.included),
+        included_text(r),
         exclusion_sentence(r),
         missing,
         by,

@@ -39,11 +39,27 @@ pub fn grouping_columns(results: &[AnalysisResult]) -> Vec<String> {
     cols
 }
 
-fn csv_bytes(rows: Vec<Vec<String>>) -> Vec<u8> {
+/// The rows of a CSV file, header first.
+pub type Rows = Vec<Vec<String>>;
+
+/// The text of the `internal_run` column that every CSV of an internal run starts with.
+pub const INTERNAL_MARK: &str = "internal run: not for publication";
+
+/// A CSV file's bytes. An internal run's files start with an `internal_run` column on every
+/// row, so that no copy of them can pass for a published table.
+pub fn csv_bytes(rows: Rows, internal: bool) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
-    for row in rows {
+    for (i, mut row) in rows.into_iter().enumerate() {
+        if internal {
+            let mark = if i == 0 {
+                "internal_run"
+            } else {
+                INTERNAL_MARK
+            };
+            row.insert(0, mark.to_string());
+        }
         // Writing to a Vec cannot fail.
         let _ = w.write_record(row.iter().map(|c| c.as_bytes()));
     }
@@ -51,7 +67,7 @@ fn csv_bytes(rows: Vec<Vec<String>>) -> Vec<u8> {
 }
 
 /// The tidy estimates table: one row per analysis x subgroup cell x outcome level.
-pub fn estimates_csv(results: &[AnalysisResult], min_cell: u64) -> Vec<u8> {
+pub fn estimates_csv(results: &[AnalysisResult]) -> Rows {
     let gcols = grouping_columns(results);
     let mut header = vec!["analysis".to_string()];
     header.extend(gcols.iter().cloned());
@@ -87,12 +103,10 @@ pub fn estimates_csv(results: &[AnalysisResult], min_cell: u64) -> Vec<u8> {
                 row.push(cell);
             }
             row.push(safe_cell(&e.outcome).into_owned());
-            row.push(super::count_text(e.count, e.hidden_count, min_cell, |v| {
+            row.push(super::count_text(e.count, e.hidden_count, |v| {
                 v.to_string()
             }));
-            row.push(super::count_text(e.n, e.hidden_n, min_cell, |v| {
-                v.to_string()
-            }));
+            row.push(super::count_text(e.n, e.hidden_n, |v| v.to_string()));
             match e.interval {
                 Some(i) => {
                     row.extend([num(i.estimate), num(i.lower), num(i.upper)]);
@@ -121,7 +135,7 @@ pub fn estimates_csv(results: &[AnalysisResult], min_cell: u64) -> Vec<u8> {
             rows.push(row);
         }
     }
-    csv_bytes(rows)
+    rows
 }
 
 fn push_simultaneous(row: &mut Vec<String>, r: &AnalysisResult, e: &crate::estimate::EstimateRow) {
@@ -136,10 +150,23 @@ fn push_simultaneous(row: &mut Vec<String>, r: &AnalysisResult, e: &crate::estim
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
+    /// `true` for an internal run (disclosure control off): not for publication.
+    internal_run: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notice: Option<&'static str>,
     pipeline: &'a str,
+    /// Analyses left out whole by disclosure control, with why.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    withheld: Vec<JsonWithheld<'a>>,
     input: &'a str,
     input_sha256: &'a str,
     analyses: Vec<JsonAnalysis<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonWithheld<'a> {
+    title: &'a str,
+    reason: &'a str,
 }
 
 #[derive(Serialize)]
@@ -153,7 +180,10 @@ struct JsonAnalysis<'a> {
     ci_method: &'a str,
     ci_level: f64,
     respondents_available: u64,
-    respondents_included: u64,
+    /// `null` when suppressed.
+    respondents_included: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    respondents_included_suppressed: Option<&'static str>,
     exclusions: Vec<JsonReason>,
     estimates: Vec<JsonEstimate<'a>>,
     notes: &'a [String],
@@ -162,7 +192,10 @@ struct JsonAnalysis<'a> {
 #[derive(Serialize)]
 struct JsonReason {
     reason: String,
-    respondents: u64,
+    /// `null` when suppressed.
+    respondents: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressed: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -201,14 +234,16 @@ pub fn estimates_json(input: &ReportInput) -> Result<Vec<u8>, String> {
             ci_method: r.plan.method.name(),
             ci_level: r.plan.level,
             respondents_available: r.data.available,
-            respondents_included: r.data.included,
+            respondents_included: r.data.hidden_included.is_none().then_some(r.data.included),
+            respondents_included_suppressed: r.data.hidden_included.map(|s| s.name()),
             exclusions: r
                 .data
                 .exclusions
                 .iter()
-                .map(|(reason, n)| JsonReason {
-                    reason: reason.to_string(),
-                    respondents: *n,
+                .map(|x| JsonReason {
+                    reason: x.reason.to_string(),
+                    respondents: x.hidden.is_none().then_some(x.respondents),
+                    suppressed: x.hidden.map(|s| s.name()),
                 })
                 .collect(),
             estimates: r
@@ -242,8 +277,16 @@ pub fn estimates_json(input: &ReportInput) -> Result<Vec<u8>, String> {
             notes: &r.notes,
         })
         .collect();
+    let internal = !input.disclosure.protect;
     let report = JsonReport {
+        internal_run: internal,
+        notice: internal.then_some(INTERNAL_MARK),
         pipeline: &input.plan.name,
+        withheld: input
+            .withheld
+            .iter()
+            .map(|(title, reason)| JsonWithheld { title, reason })
+            .collect(),
         input: &input.table.source.written,
         input_sha256: &input.table.source.sha256,
         analyses,
@@ -259,7 +302,7 @@ pub fn estimates_json(input: &ReportInput) -> Result<Vec<u8>, String> {
 /// A published report (disclosure control on) gives the line, reason and detail only: a
 /// respondent's record is personal data, and the line finds it in the input. An internal run
 /// adds the record itself, with free-text and identifier fields withheld.
-pub fn rejected_csv(table: &Table, protect: bool) -> Vec<u8> {
+pub fn rejected_csv(table: &Table, protect: bool) -> Rows {
     let mut header = vec!["line", "reason", "detail"];
     if !protect {
         header.push("record");
@@ -276,11 +319,11 @@ pub fn rejected_csv(table: &Table, protect: bool) -> Vec<u8> {
         }
         rows.push(row);
     }
-    csv_bytes(rows)
+    rows
 }
 
 /// Every raw value without a recode entry, with its count and a suggestion.
-pub fn unmapped_csv(unmapped: &[Unmapped], disclosure: &crate::plan::DisclosurePlan) -> Vec<u8> {
+pub fn unmapped_csv(unmapped: &[Unmapped], disclosure: &crate::plan::DisclosurePlan) -> Rows {
     let mut rows = vec![["column", "value", "respondents", "did_you_mean"]
         .map(String::from)
         .to_vec()];
@@ -295,11 +338,11 @@ pub fn unmapped_csv(unmapped: &[Unmapped], disclosure: &crate::plan::DisclosureP
                 .unwrap_or_default(),
         ]);
     }
-    csv_bytes(rows)
+    rows
 }
 
 /// Every subgroup comparison: one row per analysis x outcome level x pair.
-pub fn comparisons_csv(results: &[AnalysisResult]) -> Vec<u8> {
+pub fn comparisons_csv(results: &[AnalysisResult]) -> Rows {
     let header = [
         "analysis",
         "by",
@@ -362,24 +405,28 @@ pub fn comparisons_csv(results: &[AnalysisResult]) -> Vec<u8> {
             ]);
         }
     }
-    csv_bytes(rows)
+    rows
 }
 
 /// Every cell disclosure control hid, with its rule (never its value).
-pub fn suppression_csv(log: &[crate::disclosure::LogEntry]) -> Vec<u8> {
-    let mut rows = vec![["analysis", "group", "cell", "rule", "reason"]
-        .map(String::from)
-        .to_vec()];
+pub fn suppression_csv(log: &[crate::disclosure::LogEntry]) -> Rows {
+    let mut rows = vec![[
+        "analysis", "group", "cell", "shown_as", "rule", "round", "reason",
+    ]
+    .map(String::from)
+    .to_vec()];
     for e in log {
         rows.push(vec![
             safe_cell(&e.analysis).into_owned(),
             safe_cell(&e.group).into_owned(),
             safe_cell(&e.cell).into_owned(),
+            e.rule.shown(),
             e.rule.name().into(),
+            e.round.to_string(),
             safe_cell(&e.reason).into_owned(),
         ]);
     }
-    csv_bytes(rows)
+    rows
 }
 
 #[cfg(test)]

@@ -48,7 +48,7 @@ fn build(input: &ReportInput) -> Result<Vec<u8>, XlsxError> {
         used.push(name.clone());
         let ws = wb.add_worksheet();
         ws.set_name(&name)?;
-        analysis_sheet(ws, r, input.disclosure.min_cell, &st)?;
+        analysis_sheet(ws, r, &st)?;
     }
     if input.results.iter().any(|r| !r.comparisons.is_empty()) {
         let ws = wb.add_worksheet();
@@ -113,12 +113,7 @@ fn read_me(ws: &mut Worksheet, input: &ReportInput, st: &Styles) -> Result<(), X
     Ok(())
 }
 
-fn analysis_sheet(
-    ws: &mut Worksheet,
-    r: &AnalysisResult,
-    min_cell: u64,
-    st: &Styles,
-) -> Result<(), XlsxError> {
+fn analysis_sheet(ws: &mut Worksheet, r: &AnalysisResult, st: &Styles) -> Result<(), XlsxError> {
     let p = &r.plan;
     ws.write_string_with_format(0, 0, &p.title, &st.bold)?;
     ws.write_string(
@@ -163,11 +158,9 @@ fn analysis_sheet(
             let col = c + 1 + k as u16;
             match hidden {
                 None => ws.write_number(row, col, *v as f64)?,
-                Some(_) => ws.write_string(
-                    row,
-                    col,
-                    super::count_text(*v, *hidden, min_cell, |x| x.to_string()),
-                )?,
+                Some(_) => {
+                    ws.write_string(row, col, super::count_text(*v, *hidden, |x| x.to_string()))?
+                }
             };
         }
         if let Some(i) = e.interval {

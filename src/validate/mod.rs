@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
 
+use crate::disclosure::Suppression;
 use crate::ingest::{RawValue, Table};
 use crate::plan::{AnalysisPlan, MissingPolicy, Plan, MISSING_LABEL};
 use crate::suggest::did_you_mean;
@@ -63,6 +64,15 @@ impl std::fmt::Display for Exclusion {
     }
 }
 
+/// Respondents left out of an analysis for one reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Excluded {
+    pub reason: Exclusion,
+    pub respondents: u64,
+    /// Disclosure control hid the count (it is then 0).
+    pub hidden: Option<Suppression>,
+}
+
 /// One subgroup-by-outcome count, after recoding.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cell {
@@ -78,9 +88,11 @@ pub struct AnalysisData {
     /// Respondents entering the analysis (all kept records).
     pub available: u64,
     /// Respondents left out, by reason, in display order.
-    pub exclusions: Vec<(Exclusion, u64)>,
+    pub exclusions: Vec<Excluded>,
     /// Respondents in the denominator.
     pub included: u64,
+    /// Disclosure control hid `included` (it is then 0).
+    pub hidden_included: Option<Suppression>,
     pub cells: Vec<Cell>,
     /// For each `by` column, its values in display order.
     pub group_orders: Vec<Vec<String>>,
@@ -127,83 +139,26 @@ fn column_index(table: &Table, column: &str) -> usize {
 }
 
 fn prepare_analysis(plan: &Plan, a: &AnalysisPlan, table: &Table) -> AnalysisData {
-    let outcome_i = column_index(table, &a.outcome);
-    let by_i: Vec<usize> = a.by.iter().map(|b| column_index(table, b)).collect();
-    let filter_i: Vec<(usize, &String, &Vec<String>)> = a
-        .filter
-        .iter()
-        .map(|(c, keep)| (column_index(table, c), c, keep))
-        .collect();
-
+    let indices = Indices::new(a, table);
     let mut exclusions: BTreeMap<Exclusion, u64> = BTreeMap::new();
     let mut cells: IndexMap<(Vec<String>, String), u64> = IndexMap::new();
     let mut included = 0u64;
     let mut available = 0u64;
 
-    'rows: for (values, count) in &table.rows {
+    for (values, count) in &table.rows {
         let count = *count;
         available += count;
-        let mut exclude = |reason: Exclusion| {
-            *exclusions.entry(reason).or_insert(0) += count;
-        };
-        // 1-2: the denominator filter.
-        for (i, c, keep) in &filter_i {
-            match recode(plan, c, &values[*i]) {
-                Value::Unmapped => {
-                    exclude(Exclusion::Unmapped {
-                        column: c.to_string(),
-                    });
-                    continue 'rows;
-                }
-                Value::Clean(v) if keep.iter().any(|k| k == v) => {}
-                _ => {
-                    exclude(Exclusion::OutsideDenominator {
-                        column: c.to_string(),
-                        keep: keep.to_vec(),
-                    });
-                    continue 'rows;
-                }
+        match classify(plan, a, &indices, values) {
+            Err(reason) => *exclusions.entry(reason).or_insert(0) += count,
+            Ok((group, outcome)) => {
+                included += count;
+                let key = (
+                    group.into_iter().map(str::to_string).collect(),
+                    outcome.to_string(),
+                );
+                *cells.entry(key).or_insert(0) += count;
             }
         }
-        // 3-4: outcome and subgroups.
-        let mut group = Vec::with_capacity(by_i.len());
-        let columns =
-            std::iter::once((outcome_i, &a.outcome)).chain(by_i.iter().copied().zip(&a.by));
-        let mut outcome = String::new();
-        for (k, (i, c)) in columns.enumerate() {
-            let v = match recode(plan, c, &values[i]) {
-                Value::Unmapped => {
-                    exclude(Exclusion::Unmapped {
-                        column: c.to_string(),
-                    });
-                    continue 'rows;
-                }
-                Value::Missing => match a.missing {
-                    MissingPolicy::Exclude => {
-                        exclude(Exclusion::Missing {
-                            column: c.to_string(),
-                        });
-                        continue 'rows;
-                    }
-                    MissingPolicy::Level => MISSING_LABEL,
-                },
-                Value::Clean(v) => v,
-            };
-            if k == 0 {
-                outcome = v.to_string();
-            } else {
-                group.push(v.to_string());
-            }
-        }
-        // 5: outcome levels.
-        if !a.levels.iter().any(|l| l == &outcome) {
-            exclude(Exclusion::NotALevel {
-                column: a.outcome.clone(),
-            });
-            continue;
-        }
-        included += count;
-        *cells.entry((group, outcome)).or_insert(0) += count;
     }
     debug_assert_eq!(available, included + exclusions.values().sum::<u64>());
 
@@ -214,8 +169,16 @@ fn prepare_analysis(plan: &Plan, a: &AnalysisPlan, table: &Table) -> AnalysisDat
             .collect();
     AnalysisData {
         available,
-        exclusions: exclusions.into_iter().collect(),
+        exclusions: exclusions
+            .into_iter()
+            .map(|(reason, respondents)| Excluded {
+                reason,
+                respondents,
+                hidden: None,
+            })
+            .collect(),
         included,
+        hidden_included: None,
         cells: cells
             .into_iter()
             .map(|((group, outcome), count)| Cell {
@@ -226,6 +189,78 @@ fn prepare_analysis(plan: &Plan, a: &AnalysisPlan, table: &Table) -> AnalysisDat
             .collect(),
         group_orders,
     }
+}
+
+/// Where an analysis's columns sit in the table's tuples.
+pub struct Indices {
+    outcome: usize,
+    by: Vec<usize>,
+    filter: Vec<usize>,
+}
+
+impl Indices {
+    pub fn new(a: &AnalysisPlan, table: &Table) -> Indices {
+        Indices {
+            outcome: column_index(table, &a.outcome),
+            by: a.by.iter().map(|b| column_index(table, b)).collect(),
+            filter: a
+                .filter
+                .iter()
+                .map(|(c, _)| column_index(table, c))
+                .collect(),
+        }
+    }
+}
+
+/// Where one tuple of raw values goes in an analysis: into the denominator, as its subgroup
+/// values (one per `by` column) and outcome level, or out of it, for the first reason that
+/// applies (the order in the module doc). The one home of that rule: the row accounting
+/// here and the disclosure audit both use it.
+pub fn classify<'a>(
+    plan: &'a Plan,
+    a: &'a AnalysisPlan,
+    at: &Indices,
+    values: &'a [RawValue],
+) -> Result<(Vec<&'a str>, &'a str), Exclusion> {
+    // 1-2: the denominator filter.
+    for (&i, (c, keep)) in at.filter.iter().zip(&a.filter) {
+        match recode(plan, c, &values[i]) {
+            Value::Unmapped => return Err(Exclusion::Unmapped { column: c.clone() }),
+            Value::Clean(v) if keep.iter().any(|k| k == v) => {}
+            _ => {
+                return Err(Exclusion::OutsideDenominator {
+                    column: c.clone(),
+                    keep: keep.clone(),
+                })
+            }
+        }
+    }
+    // 3-4: outcome and subgroups.
+    let mut group = Vec::with_capacity(at.by.len());
+    let mut outcome = "";
+    let columns = std::iter::once((at.outcome, &a.outcome)).chain(at.by.iter().copied().zip(&a.by));
+    for (k, (i, c)) in columns.enumerate() {
+        let v = match recode(plan, c, &values[i]) {
+            Value::Unmapped => return Err(Exclusion::Unmapped { column: c.clone() }),
+            Value::Missing => match a.missing {
+                MissingPolicy::Exclude => return Err(Exclusion::Missing { column: c.clone() }),
+                MissingPolicy::Level => MISSING_LABEL,
+            },
+            Value::Clean(v) => v,
+        };
+        if k == 0 {
+            outcome = v;
+        } else {
+            group.push(v);
+        }
+    }
+    // 5: outcome levels.
+    if !a.levels.iter().any(|l| l == outcome) {
+        return Err(Exclusion::NotALevel {
+            column: a.outcome.clone(),
+        });
+    }
+    Ok((group, outcome))
 }
 
 /// Display order of a subgroup column's values: the order of the recode map's targets when

@@ -74,14 +74,19 @@ pub trait Plot {
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>;
 }
 
-/// Renders a plot to SVG and PNG.
-pub fn render<P: Plot>(plot: &P) -> Result<Rendered, String> {
+/// The mark drawn on every plot of an internal run, and added to its text alternative.
+pub const INTERNAL_MARK: &str = "Internal run: not for publication";
+
+/// Renders a plot to SVG and PNG; an internal run's plots carry [`INTERNAL_MARK`] in their
+/// top right corner and in their alt text.
+pub fn render<P: Plot>(plot: &P, internal: bool) -> Result<Rendered, String> {
     register_fonts();
     let (w, h) = plot.size();
     let mut svg = String::new();
     {
         let area = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
         plot.draw(&area, 1.0)
+            .and_then(|()| mark_internal(&area, w, internal, 1.0))
             .map_err(|e| format!("drawing SVG: {e}"))?;
         area.present().map_err(|e| format!("drawing SVG: {e}"))?;
     }
@@ -90,11 +95,15 @@ pub fn render<P: Plot>(plot: &P) -> Result<Rendered, String> {
     {
         let area = BitMapBackend::with_buffer(&mut rgb, (pw, ph)).into_drawing_area();
         plot.draw(&area, PNG_SCALE)
+            .and_then(|()| mark_internal(&area, w, internal, PNG_SCALE))
             .map_err(|e| format!("drawing PNG: {e}"))?;
         area.present().map_err(|e| format!("drawing PNG: {e}"))?;
     }
     let png = encode_png(&rgb, pw, ph)?;
-    let alt = plot.alt();
+    let mut alt = plot.alt();
+    if internal {
+        alt = format!("{INTERNAL_MARK}. {alt}");
+    }
     let svg_inline = add_title(&svg, &alt);
     let standalone = svg_inline.replacen("<svg ", &format!("<svg font-family=\"{FONT}\" "), 1);
     let standalone = insert_after_open_tag(
@@ -107,6 +116,23 @@ pub fn render<P: Plot>(plot: &P) -> Result<Rendered, String> {
         png,
         alt,
     })
+}
+
+fn mark_internal<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    width: u32,
+    internal: bool,
+    s: f64,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    if !internal {
+        return Ok(());
+    }
+    let right = Pos::new(HPos::Right, VPos::Center);
+    area.draw(&Text::new(
+        INTERNAL_MARK.to_string(),
+        (px(width as f64 - 12.0, s), px(12.0, s)),
+        font(11.0, s, true).color(&RGBColor(178, 24, 43)).pos(right),
+    ))
 }
 
 /// Gives the SVG an accessible name: `role="img"` and a `<title>`.

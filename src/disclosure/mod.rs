@@ -1,0 +1,668 @@
+//! Disclosure control: no published report lets a reader recover a small count, or learn
+//! that all (or all but a few) members of a small group gave one answer, from everything it
+//! publishes taken together. Pure; runs after estimation and before rendering, so every
+//! output (HTML, Markdown, CSV, JSON, spreadsheet, plots) sees the same protected numbers.
+//!
+//! What a report publishes about its respondents is a set of *facts* ([`facts`]): level
+//! counts, group sizes, denominators, exclusion counts, the survey's size, unmapped values'
+//! counts, each a sum of respondent classes ("atoms") across all analyses. The steps:
+//!
+//! 1. **Small counts** (primary suppression, the frequency rule of sdcTable's
+//!    `primarySuppression(type = "freq")` with the OECD glossary's threshold): a fact from 1
+//!    to `min_cell - 1` is hidden and shown as `<5`.
+//! 2. **Zeros beside small counts** (attribute disclosure; ACRO's and ONS output-checking
+//!    rules on zeros and full cells): in a group with a count hidden as `<5`, its zeros are
+//!    hidden as `<5` too, so that the reader cannot tell which answers the few gave. A `<5`
+//!    therefore means "0 to 4", and every hidden number is shown by its class alone: `<5`
+//!    (below `min_cell`) or `suppressed` (at least `min_cell`).
+//! 3. **Complements**, the row/column heuristic of tau-Argus and sdcTable: while a relation
+//!    (a group's levels sum to its n; subgroups sum to their margin, for n and every level,
+//!    in every direction; the denominator and exclusions sum to the respondents) has exactly
+//!    one hidden member, one more is hidden: the smallest non-zero shown part, else the total.
+//! 4. **The audit** ([`audit`]): for every number shown as `<5`, the smallest and largest
+//!    value it can take over all non-negative integer tables of atoms that agree with every
+//!    published number (exact values, rounded values as their ranges, `<5` as 0 to 4,
+//!    `suppressed` as at least `min_cell`). The protection level: the attacker's interval
+//!    for a `<5` must still hold at least `min_cell - 1` values (for `<5`: 0 to 3, or 1 to
+//!    4; never fewer than 2), so that nobody can tell one respondent from four. And for
+//!    every group of fewer than `min_group` respondents and the answer most of it gave, some
+//!    agreeing table must have at least `min_cell - 1` of the group giving another answer
+//!    (at least one, for a group of fewer than `min_cell`, whose size is itself `<5`), so
+//!    that a small group is never shown to have answered all, or all but a few, alike. Where a number fails, one more cell is hidden (the group's n for a small
+//!    group, else the smallest shown member, parts before totals, of a relation that holds
+//!    it or a hidden number tied to it), then steps 2 to 4 run again; each round is logged.
+//! 5. **Rounding** (optional, `round = 5`): shown counts are rounded to the base, and every
+//!    proportion, interval, flag, comparison and test is then computed from the published
+//!    (rounded) counts, so no output gives the exact counts back.
+//! 6. **Derived statistics**: intervals, reliability flags and simultaneous intervals of a
+//!    group with a hidden cell are withheld; comparisons that use a hidden cell are
+//!    withheld; the test of independence (chi-square, G, Cramér's V, residuals) of a table
+//!    with a hidden cell is withheld, since each is a function of the hidden cells.
+//!
+//! Every hidden number is logged with its class, the reason and the round (never its
+//! value) in `suppression.csv`.
+//!
+//! References: Fischetti M, Salazar J-J (2000), JASA 95:916-928 (the attacker's problem);
+//! de Wolf P-P, Hundepool A et al., *Statistical Disclosure Control* (Wiley 2012), ch. 4-5;
+//! Meindl B, sdcTable (R); Eurostat / ONS guidelines for the checking of output based on
+//! microdata research (2015-2019); ACRO (Ritchie et al., AI-SDC).
+
+pub mod audit;
+pub mod facts;
+
+use crate::estimate::{group_label, AnalysisResult};
+use crate::ingest::Table;
+use crate::plan::{DisclosurePlan, Plan};
+use crate::validate::Unmapped;
+use audit::{Bound, System};
+use facts::{Facts, Place};
+
+/// How a hidden number is shown, which is all a reader learns of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Suppression {
+    /// Shown as `<t`: the number is below the threshold `t` (0 included).
+    Small(u64),
+    /// Shown as `suppressed`: at least the threshold, hidden to protect a small number.
+    Complementary,
+}
+
+impl Suppression {
+    pub fn name(self) -> &'static str {
+        match self {
+            Suppression::Small(_) => "small",
+            Suppression::Complementary => "complementary",
+        }
+    }
+
+    /// The text shown in place of the number.
+    pub fn shown(self) -> String {
+        match self {
+            Suppression::Small(t) => format!("<{t}"),
+            Suppression::Complementary => "suppressed".into(),
+        }
+    }
+}
+
+/// One logged suppression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogEntry {
+    pub analysis: String,
+    /// The group, in words.
+    pub group: String,
+    /// The outcome level, `n` for the group size, or the accounting line.
+    pub cell: String,
+    pub rule: Suppression,
+    /// Why, in words, e.g. "a count below 5" or "protects `worsened` of ...".
+    pub reason: String,
+    /// 0: the rules of steps 1 to 3 before any audit; k: after the k-th audit.
+    pub round: u32,
+}
+
+/// Disclosure control could not protect the report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unprotectable(pub String);
+
+/// The state of every fact during suppression.
+struct State<'a> {
+    facts: &'a Facts,
+    plan: &'a DisclosurePlan,
+    hidden: Vec<Option<(Suppression, String, u32)>>,
+    round: u32,
+    /// `(analysis, group, cell)` of each fact's first place, for messages.
+    labels: Vec<(String, String, String)>,
+    /// Analyses left out of the report, with why.
+    withheld: Vec<Option<String>>,
+}
+
+impl State<'_> {
+    /// Whether the report still publishes a fact: in an analysis that is not withheld, or
+    /// the survey's own numbers.
+    fn published(&self, f: usize) -> bool {
+        self.facts.facts[f]
+            .places
+            .iter()
+            .any(|p| match p.analysis() {
+                Some(a) => self.withheld[a].is_none(),
+                None => true,
+            })
+    }
+
+    fn hide(&mut self, f: usize, reason: String) {
+        if self.hidden[f].is_some() || !self.facts.facts[f].hideable() {
+            return;
+        }
+        let t = self.plan.min_cell;
+        let class = if self.facts.facts[f].value < t {
+            Suppression::Small(t)
+        } else {
+            Suppression::Complementary
+        };
+        self.hidden[f] = Some((class, reason, self.round));
+    }
+
+    fn is_hidden(&self, f: usize) -> bool {
+        self.hidden[f].is_some()
+    }
+
+    fn is_small(&self, f: usize) -> bool {
+        matches!(self.hidden[f], Some((Suppression::Small(_), ..)))
+    }
+
+    /// Step 2: zeros of a group with a small hidden count or size are hidden too.
+    fn hide_zeros_beside_small(&mut self) -> bool {
+        let mut changed = false;
+        for af in &self.facts.of_analysis {
+            for (total, parts) in self.group_relations(af) {
+                if !(self.is_small(total) || parts.iter().any(|&p| self.is_small(p))) {
+                    continue;
+                }
+                for &p in &parts {
+                    if self.facts.facts[p].value == 0 && !self.is_hidden(p) {
+                        self.hide(p, "a zero beside a small count of its group".into());
+                        changed |= self.is_hidden(p);
+                    }
+                }
+            }
+        }
+        changed
+    }
+
+    /// `(size, level counts)` of every group of an analysis.
+    fn group_relations(&self, af: &facts::AnalysisFacts) -> Vec<(usize, Vec<usize>)> {
+        self.facts
+            .relations
+            .iter()
+            .filter(|(t, parts)| af.sizes.contains(t) && parts.iter().all(|p| af.rows.contains(p)))
+            .cloned()
+            .collect()
+    }
+
+    /// Step 3: no relation keeps exactly one hidden member.
+    fn complete_relations(&mut self) -> bool {
+        let mut changed = false;
+        loop {
+            let mut again = false;
+            for ri in 0..self.facts.relations.len() {
+                let (total, parts) = &self.facts.relations[ri];
+                let mut shut = parts.iter().chain([total]).filter(|&&m| self.is_hidden(m));
+                let (Some(&lone), None) = (shut.next(), shut.next()) else {
+                    continue;
+                };
+                let pick = parts
+                    .iter()
+                    .copied()
+                    .filter(|&p| {
+                        !self.is_hidden(p) && self.facts.facts[p].hideable() && self.published(p)
+                    })
+                    .min_by_key(|&p| (self.facts.facts[p].value == 0, self.facts.facts[p].value, p))
+                    .or_else(|| {
+                        (!self.is_hidden(*total)
+                            && self.facts.facts[*total].hideable()
+                            && self.published(*total))
+                        .then_some(*total)
+                    });
+                if let Some(p) = pick {
+                    let reason = format!(
+                        "protects {}, which its total would give back",
+                        self.describe(lone)
+                    );
+                    self.hide(p, reason);
+                    again = true;
+                    changed = true;
+                }
+            }
+            if !again {
+                return changed;
+            }
+        }
+    }
+
+    /// "`worsened` of get_provider = X (analysis a)".
+    fn describe(&self, f: usize) -> String {
+        match self.labels.get(f) {
+            Some((analysis, group, cell)) => format!("`{cell}` of {group} in `{analysis}`"),
+            None => "a hidden number".into(),
+        }
+    }
+}
+
+/// The attacker's knowledge under the current state.
+fn system(facts: &Facts, state: &State, round: Option<u64>) -> System {
+    let total = facts.atoms.iter().sum::<u64>() as f64;
+    let t = state.plan.min_cell as f64;
+    let mut upper = vec![total; facts.atoms.len()];
+    let mut ranges = Vec::with_capacity(facts.facts.len());
+    for (f, fact) in facts.facts.iter().enumerate() {
+        if !state.published(f) {
+            continue;
+        }
+        let (lo, hi) = match &state.hidden[f] {
+            Some((Suppression::Small(_), ..)) => (0.0, t - 1.0),
+            Some((Suppression::Complementary, ..)) => (t, f64::INFINITY),
+            None if fact.places.iter().any(|p| matches!(p, Place::Unmapped(_))) => {
+                if fact.value < state.plan.min_cell {
+                    (1.0, t - 1.0)
+                } else {
+                    (fact.value as f64, fact.value as f64)
+                }
+            }
+            None => match round.filter(|_| fact.hideable()) {
+                Some(b) => {
+                    let r = round_to(fact.value, b);
+                    let lo = r.saturating_sub(b / 2);
+                    let hi = r + (b - 1 - b / 2);
+                    (lo as f64, hi as f64)
+                }
+                None => (fact.value as f64, fact.value as f64),
+            },
+        };
+        if hi.is_finite() {
+            for &a in &fact.atoms {
+                upper[a as usize] = upper[a as usize].min(hi);
+            }
+        }
+        ranges.push((fact.atoms.clone(), lo, hi));
+    }
+    System { upper, ranges }
+}
+
+/// A number the audit checks, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Target {
+    /// A fact shown as `<t` must range over all of 0..t-1.
+    Small(usize),
+    /// In a small group (`size`), some table must have at least [`attribute_need`] members
+    /// outside the level count `count`, the answer most of the group gave.
+    Group { size: usize, count: usize },
+}
+
+fn targets(facts: &Facts, state: &State) -> Vec<Target> {
+    let mut out: Vec<Target> = (0..facts.facts.len())
+        .filter(|&f| state.is_small(f) && state.published(f))
+        .map(Target::Small)
+        .collect();
+    for (a, af) in facts.of_analysis.iter().enumerate() {
+        if state.withheld[a].is_some() {
+            continue;
+        }
+        for (size, parts) in state.group_relations(af) {
+            let n = facts.facts[size].value;
+            if n == 0 || n >= state.plan.min_group {
+                continue;
+            }
+            for count in parts {
+                let t = Target::Group { size, count };
+                // Only the answer most of the group gave can be "all, or all but a few".
+                if 2 * facts.facts[count].value > n && !out.contains(&t) {
+                    out.push(t);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The width the attacker's interval for a `<t` must keep: `t - 2`, so that at least
+/// `t - 1` values stay possible (for `<5`: 1 to 4, or 0 to 3), and never less than 1. Not
+/// `t - 1` (all of 0 to `t - 1`): two small groups that make up a group of at least `t`
+/// always show that one of them is not empty, and no suppression can change that.
+fn small_width(min_cell: u64) -> i64 {
+    (min_cell as i64 - 2).max(1)
+}
+
+/// How many members of a small group some agreeing table must have outside its majority
+/// answer: `t - 1` ("all but a few" is then never certain), and for a group of fewer than
+/// `t` (whose size is itself shown as `<t`), 1 ("all of them" is never certain).
+pub fn attribute_need(n: u64, min_cell: u64) -> u64 {
+    if n < min_cell {
+        1
+    } else {
+        min_cell - 1
+    }
+}
+
+/// Whether the attacker's view leaves a target protected.
+fn protected(facts: &Facts, sys: &System, target: Target, min_cell: u64) -> bool {
+    match target {
+        Target::Small(f) => match sys.interval(&facts.facts[f].atoms) {
+            (Bound::Value(lo), Bound::Value(hi)) => hi - lo >= small_width(min_cell),
+            _ => false,
+        },
+        Target::Group { size, count } => {
+            let inside = &facts.facts[count].atoms;
+            let outside: Vec<(u32, f64)> = facts.facts[size]
+                .atoms
+                .iter()
+                .filter(|a| inside.binary_search(a).is_err())
+                .map(|&a| (a, 1.0))
+                .collect();
+            let need = attribute_need(facts.facts[size].value, min_cell) as i64;
+            matches!(sys.optimum(&outside, true), Bound::Value(v) if v >= need)
+        }
+    }
+}
+
+/// The next cell to hide for a failing target, or `None` when nothing more can be hidden.
+fn complement_for(facts: &Facts, state: &State, target: Target) -> Option<usize> {
+    let start = match target {
+        Target::Small(f) => f,
+        Target::Group { size, count } => {
+            if !state.is_hidden(size) && facts.facts[size].hideable() && state.published(size) {
+                return Some(size);
+            }
+            count
+        }
+    };
+    // The hidden numbers tied to the target through relations with hidden members.
+    let mut tied = vec![false; facts.facts.len()];
+    tied[start] = true;
+    let mut touched = vec![false; facts.relations.len()];
+    loop {
+        let mut grew = false;
+        for (ri, (total, parts)) in facts.relations.iter().enumerate() {
+            if touched[ri] || !parts.iter().chain([total]).any(|&m| tied[m]) {
+                continue;
+            }
+            touched[ri] = true;
+            for &m in parts.iter().chain([total]) {
+                if state.is_hidden(m) && !tied[m] {
+                    tied[m] = true;
+                }
+            }
+            grew = true;
+        }
+        if !grew {
+            break;
+        }
+    }
+    // Shown members of those relations: parts before totals, non-zero before zero,
+    // smallest first.
+    let mut best: Option<((bool, bool, u64, usize), usize)> = None;
+    for (ri, (total, parts)) in facts.relations.iter().enumerate() {
+        if !touched[ri] {
+            continue;
+        }
+        for (&m, is_total) in parts.iter().map(|p| (p, false)).chain([(total, true)]) {
+            let fact = &facts.facts[m];
+            if state.is_hidden(m) || !fact.hideable() || !state.published(m) {
+                continue;
+            }
+            let key = (is_total, fact.value == 0, fact.value, m);
+            if best.as_ref().is_none_or(|(k, _)| key < *k) {
+                best = Some((key, m));
+            }
+        }
+    }
+    if let Some((_, m)) = best {
+        return Some(m);
+    }
+    // Nothing shown in those relations: any shown number sharing respondents with the
+    // target, smallest first.
+    let atoms = &facts.facts[start].atoms;
+    (0..facts.facts.len())
+        .filter(|&f| !state.is_hidden(f) && facts.facts[f].hideable() && state.published(f))
+        .filter(|&f| {
+            facts.facts[f]
+                .atoms
+                .iter()
+                .any(|a| atoms.binary_search(a).is_ok())
+        })
+        .min_by_key(|&f| (facts.facts[f].value, f))
+}
+
+fn round_to(v: u64, base: u64) -> u64 {
+    (v + base / 2) / base * base
+}
+
+/// Applies the plan to every analysis; returns the log. With `protect = false` nothing is
+/// changed and the log is empty.
+pub fn protect(
+    results: &mut [AnalysisResult],
+    plan: &Plan,
+    table: &Table,
+    unmapped: &[Unmapped],
+    d: &DisclosurePlan,
+) -> Result<Protection, Unprotectable> {
+    if !d.protect {
+        return Ok(Protection {
+            log: Vec::new(),
+            withheld: vec![None; results.len()],
+        });
+    }
+    let facts = facts::build(plan, table, results, unmapped);
+    let labels = labels(&facts, results);
+    let mut state = State {
+        facts: &facts,
+        plan: d,
+        hidden: vec![None; facts.facts.len()],
+        round: 0,
+        labels,
+        withheld: vec![None; results.len()],
+    };
+    for f in 0..facts.facts.len() {
+        let v = facts.facts[f].value;
+        if v > 0 && v < d.min_cell && facts.facts[f].describes_answers() {
+            state.hide(f, format!("a count below {}", d.min_cell));
+        }
+    }
+    // Hiding more only widens the attacker's intervals, so a target that passed stays passed.
+    let mut passed: std::collections::HashSet<Target> = std::collections::HashSet::new();
+    loop {
+        while state.hide_zeros_beside_small() | state.complete_relations() {}
+        let sys = system(&facts, &state, d.round);
+        let mut failing: Vec<Target> = Vec::new();
+        for t in targets(&facts, &state) {
+            if passed.contains(&t) {
+                continue;
+            }
+            if protected(&facts, &sys, t, d.min_cell) {
+                passed.insert(t);
+            } else {
+                failing.push(t);
+            }
+        }
+        if failing.is_empty() {
+            break;
+        }
+        state.round += 1;
+        for t in failing {
+            let still = match t {
+                Target::Small(f) => state.published(f),
+                Target::Group { size, count } => state.published(size) && state.published(count),
+            };
+            if !still {
+                continue; // its analysis was withheld in this round
+            }
+            let Some(f) = complement_for(&facts, &state, t) else {
+                // Nothing left to hide: the analysis cannot be published at all (typically a
+                // handful of respondents, whose number the survey's size gives away).
+                let fact = match t {
+                    Target::Small(f) | Target::Group { count: f, .. } => f,
+                };
+                let what = state.describe(fact);
+
+                let Some(a) = facts.facts[fact]
+                    .places
+                    .iter()
+                    .filter_map(|p| p.analysis())
+                    .find(|&a| state.withheld[a].is_none())
+                else {
+                    return Err(Unprotectable(format!(
+                        "disclosure control cannot protect {what}"
+                    )));
+                };
+                state.withheld[a] = Some(format!(
+                    "withheld: no table of it can be published without narrowing down {what}, even with every number that could be hidden hidden (too few respondents)"
+                ));
+                continue;
+            };
+            let reason = match t {
+                Target::Small(s) => format!(
+                    "protects {}, which the report's numbers together would narrow down",
+                    state.describe(s)
+                ),
+                Target::Group { count, .. } => format!(
+                    "keeps the report from showing that nearly all of a small group answered as in {}",
+                    state.describe(count)
+                ),
+            };
+            state.hide(f, reason);
+        }
+    }
+    let log = apply(results, &facts, &state);
+    if let Some(base) = d.round {
+        round_shown(results, base);
+    }
+    for r in results.iter_mut() {
+        crate::estimate::derive(r);
+    }
+    Ok(Protection {
+        log,
+        withheld: state.withheld,
+    })
+}
+
+/// What disclosure control did.
+#[derive(Debug, Clone, Default)]
+pub struct Protection {
+    /// Every hidden number, in rounds.
+    pub log: Vec<LogEntry>,
+    /// Per analysis: `Some(why)` when it is left out of the report whole.
+    pub withheld: Vec<Option<String>>,
+}
+
+/// `(analysis, group, cell)` in words for every fact, from its first place.
+fn labels(facts: &Facts, results: &[AnalysisResult]) -> Vec<(String, String, String)> {
+    facts
+        .facts
+        .iter()
+        .map(|fact| {
+            let name = |a: usize| results[a].plan.name.clone();
+            match fact.places[0] {
+                Place::Count { a, row } => {
+                    let e = &results[a].rows[row];
+                    (
+                        name(a),
+                        group_label(&results[a].plan.by, &e.group),
+                        e.outcome.clone(),
+                    )
+                }
+                Place::Size { a, group } => {
+                    let g = &results[a].groups()[group];
+                    (name(a), group_label(&results[a].plan.by, g), "n".into())
+                }
+                Place::Included { a } => (
+                    name(a),
+                    "the denominator".into(),
+                    "respondents included".into(),
+                ),
+                Place::Excluded { a, i } => (
+                    name(a),
+                    "the exclusions".into(),
+                    results[a].data.exclusions[i].reason.to_string(),
+                ),
+                Place::Available => (String::new(), "all respondents".into(), "n".into()),
+                Place::Unmapped(_) => (String::new(), "unmapped values".into(), "count".into()),
+            }
+        })
+        .collect()
+}
+
+/// Hides every place of every hidden fact, and logs each place.
+fn apply(results: &mut [AnalysisResult], facts: &Facts, state: &State) -> Vec<LogEntry> {
+    let mut log = Vec::new();
+    for (f, fact) in facts.facts.iter().enumerate() {
+        let Some((rule, reason, round)) = &state.hidden[f] else {
+            continue;
+        };
+        for place in &fact.places {
+            if place
+                .analysis()
+                .is_some_and(|a| state.withheld[a].is_some())
+            {
+                continue;
+            }
+            let (analysis, group, cell) = match *place {
+                Place::Count { a, row } => {
+                    let r = &mut results[a];
+                    r.rows[row].hide_count(*rule);
+                    let e = &r.rows[row];
+                    (
+                        r.plan.name.clone(),
+                        group_label(&r.plan.by, &e.group),
+                        e.outcome.clone(),
+                    )
+                }
+                Place::Size { a, group } => {
+                    let r = &mut results[a];
+                    let key = r.groups()[group].clone();
+                    for row in r.rows.iter_mut().filter(|x| x.group == key) {
+                        row.hide_n(*rule);
+                    }
+                    (
+                        r.plan.name.clone(),
+                        group_label(&r.plan.by, &key),
+                        "n".into(),
+                    )
+                }
+                Place::Included { a } => {
+                    let r = &mut results[a];
+                    r.data.hidden_included = Some(*rule);
+                    r.data.included = 0;
+                    (
+                        r.plan.name.clone(),
+                        "the denominator".into(),
+                        "respondents included".into(),
+                    )
+                }
+                Place::Excluded { a, i } => {
+                    let r = &mut results[a];
+                    let x = &mut r.data.exclusions[i];
+                    x.hidden = Some(*rule);
+                    x.respondents = 0;
+                    (
+                        r.plan.name.clone(),
+                        "the exclusions".into(),
+                        x.reason.to_string(),
+                    )
+                }
+                Place::Available | Place::Unmapped(_) => continue,
+            };
+            log.push(LogEntry {
+                analysis,
+                group,
+                cell,
+                rule: *rule,
+                reason: reason.clone(),
+                round: *round,
+            });
+        }
+    }
+    log.sort_by_key(|e| e.round);
+    log
+}
+
+/// Rounds every shown count, n and accounting figure to the base.
+fn round_shown(results: &mut [AnalysisResult], base: u64) {
+    for r in results.iter_mut() {
+        for row in &mut r.rows {
+            if row.hidden_count.is_none() {
+                row.count = round_to(row.count, base);
+            }
+            if row.hidden_n.is_none() {
+                row.n = round_to(row.n, base);
+            }
+        }
+        if r.data.hidden_included.is_none() {
+            r.data.included = round_to(r.data.included, base);
+        }
+        for x in &mut r.data.exclusions {
+            if x.hidden.is_none() {
+                x.respondents = round_to(x.respondents, base);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
