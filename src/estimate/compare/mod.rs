@@ -156,7 +156,7 @@ pub struct Comparison {
 /// `x1`, which ranges over at most `min(n1, n2, x1 + x2, ...) + 1` values; the methods hold
 /// one probability per value and sweep them on every step of their root searches, so memory
 /// and time grow with that count (1e12 would ask for 16 TB). At 1,000,000 tables a
-/// comparison takes 8 MB and about a second; past it the counts are so large that the
+/// comparison takes 8 MB and at most a few seconds (the exact odds ratio: 2 s); past it the counts are so large that the
 /// asymptotic methods (the chi-square score test, Woolf's interval) agree with the exact
 /// ones to many digits, and those are the alternatives tally points to.
 pub const EXACT_MAX_TABLES: u64 = 1_000_000;
