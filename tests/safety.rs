@@ -153,7 +153,8 @@ fn anything_but_a_tally_report_at_the_report_path_is_an_error_and_kept() {
     s.write("survey.csv", DATA);
     s.write("p.toml", pipeline("", "survey.csv", ""));
     // A folder of the user's, a regular file, a symbolic link: each at out/p.
-    let setups: Vec<(&str, Box<dyn Fn(&Path)>)> = vec![
+    type Setup = Box<dyn Fn(&Path)>;
+    let setups: Vec<(&str, Setup)> = vec![
         (
             "is not a tally report",
             Box::new(|p| {
