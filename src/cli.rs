@@ -78,6 +78,10 @@ pub struct CheckArgs {
     /// Pipeline files (TOML), or folders of them.
     #[arg(required = true, value_name = "PIPELINE")]
     pub pipelines: Vec<PathBuf>,
+    /// The reports root `tally run` would use: checks that no report directory would replace
+    /// it, or a folder holding a pipeline file or an input.
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    pub reports_dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -113,7 +113,20 @@ pub enum JobError {
     },
 }
 
-/// Runs one planned pipeline end to end. `pipeline_written` is the path as the user gave it.
+/// How the artifacts name the pipeline file: its file name (`ame-2019-get.toml`). The path as
+/// the user typed it (`pipelines/x.toml`, `./pipelines/../pipelines/x.toml`, `/abs/x.toml`)
+/// depends on the working directory and the spelling, and would make the same run write
+/// different bytes (and an absolute path would publish the user's folders); the file name,
+/// with the SHA-256 beside it, identifies the pipeline the same way from anywhere. The input
+/// is shown as written in the pipeline file, relative to it (see `InputPlan::written`).
+pub fn pipeline_shown(plan: &Plan) -> String {
+    plan.pipeline_path
+        .file_name()
+        .map_or_else(|| plan.name.clone(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Runs one planned pipeline end to end. `pipeline_written` is the path as the user gave it
+/// (for messages; artifacts use [`pipeline_shown`]).
 pub fn run(plan: &Plan, pipeline_written: &str, opts: &JobOptions) -> Result<JobSummary, JobError> {
     let started = SystemTime::now();
     let mut timings = Vec::new();
@@ -180,6 +193,7 @@ pub fn run(plan: &Plan, pipeline_written: &str, opts: &JobOptions) -> Result<Job
     lap("validate", &mut timings);
 
     let mut results = estimate::estimate(plan, data).map_err(JobError::Estimate)?;
+    check_exact_sizes(plan, &results)?;
     let mut disclosure = plan.disclosure;
     if opts.internal {
         disclosure.protect = false;
@@ -205,7 +219,7 @@ pub fn run(plan: &Plan, pipeline_written: &str, opts: &JobOptions) -> Result<Job
 
     let input = ReportInput {
         plan,
-        pipeline_written: pipeline_written.to_string(),
+        pipeline_written: pipeline_shown(plan),
         pipeline_sha256: pipeline_sha256.clone(),
         table: &table,
         unmapped: &unmapped,
@@ -249,6 +263,43 @@ pub fn run(plan: &Plan, pipeline_written: &str, opts: &JobOptions) -> Result<Job
         cached,
         Some(written),
     ))
+}
+
+/// Refuses a comparison whose exact conditional method (`test = "fisher"`, or `method =
+/// "exact"` for the odds ratio) would enumerate more than
+/// [`EXACT_MAX_TABLES`](crate::estimate::compare::EXACT_MAX_TABLES) tables: the
+/// job fails naming the analysis, its key, the groups, the limit and the alternative. (The
+/// methods themselves return nothing past the limit, so estimation stayed bounded.)
+fn check_exact_sizes(plan: &Plan, results: &[estimate::AnalysisResult]) -> Result<(), JobError> {
+    use estimate::compare::tests2x2::Test;
+    use estimate::compare::{check_exact_size, CompareMethod};
+    for (i, (a, r)) in plan.analyses.iter().zip(results).enumerate() {
+        let Some(cp) = &a.compare else { continue };
+        let (key, value, hint) = if cp.test == Test::Fisher {
+            (
+                "test",
+                "fisher",
+                "set `test = \"chisq\"` (the score test): at counts this large it agrees with Fisher's test",
+            )
+        } else if cp.method == CompareMethod::ExactOr {
+            (
+                "method",
+                cp.method.name(),
+                "set `method = \"woolf\"`: at counts this large it agrees with the exact interval",
+            )
+        } else {
+            continue;
+        };
+        for row in &r.comparisons {
+            if let Err(e) = check_exact_size(&row.pair) {
+                return Err(JobError::Estimate(format!(
+                    "analysis `{}`, key `analysis[{i}].compare.{key}` = \"{value}\": `{}` vs `{}` ({}): {e}\nhint: {hint}",
+                    a.name, row.group1, row.group2, row.level
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[derive(Serialize)]
@@ -410,7 +461,14 @@ struct Keys {
 
 impl Keys {
     fn new(plan: &Plan, opts: &JobOptions, pipeline_sha256: &str) -> Keys {
-        let reading = format!("{:?}|{:?}", plan.input, plan.columns_needed());
+        // Where the input lies is not part of the key (its SHA-256 is): the same file reached
+        // by another spelling of the pipeline path reads the same, and the key is published
+        // in manifest.json, which must not depend on the working directory.
+        let input = crate::plan::InputPlan {
+            path: PathBuf::new(),
+            ..plan.input.clone()
+        };
+        let reading = format!("{input:?}|{:?}", plan.columns_needed());
         let reporting = format!(
             "{pipeline_sha256}|internal={}|pdf={}|strict={}",
             opts.internal,

@@ -48,7 +48,14 @@
 //! - Only `estimate::grouping` imports polars; the statistics do no I/O and work on plain
 //!   numbers, so each is tested against reference values from R and scipy.
 //! - Same inputs, same bytes: artifacts hold no timestamps or absolute paths; the run date
-//!   and timings live only in `manifest.json`.
+//!   and timings live only in `manifest.json`. The pipeline is shown by its file name, so
+//!   every spelling of its path gives the same bytes.
+//! - Never destroy what tally did not write: a run replaces only a whole tally report
+//!   ([`output::check_target`]), and never a report directory that is the reports root or
+//!   holds the pipeline or its input ([`plan::check_report_location`]).
+//! - No panic, abort or hang: a closed stdout ends quietly, a failed write is exit 1
+//!   ([`cmd::stdout_failed`]); inputs must be regular files ([`ingest::open_regular`]); the
+//!   exact conditional methods are bounded ([`estimate::compare::EXACT_MAX_TABLES`]).
 
 pub mod browser;
 pub mod cache;

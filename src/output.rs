@@ -5,6 +5,14 @@
 //! On Linux the swap is `renameat2(RENAME_EXCHANGE)`: the old report stays whole at the
 //! target until the instant the new one replaces it. Elsewhere (or on file systems without
 //! exchange) the old report is first renamed aside, then the new one renamed in.
+//!
+//! **Never destroy what tally did not write.** Before anything is created, the target is
+//! inspected ([`check_target`]): it may be absent, an empty directory, or a directory that
+//! holds a tally report (its `manifest.json` says `"tool": "tally"`) with no file the
+//! manifest does not list. Anything else (a folder of the user's, a regular file, a
+//! symbolic link, a report with files added by hand) is an error that names the path and
+//! says what was expected, and nothing on disk changes. Stale temporaries are removed only
+//! when they are directories named as tally names them, left by a process that is gone.
 
 use std::fs;
 use std::io;
@@ -31,11 +39,23 @@ pub fn write_report(dir: &Path, artifacts: &[Artifact]) -> io::Result<()> {
         })?
         .to_string_lossy()
         .into_owned();
+    check_target(dir)?;
     fs::create_dir_all(parent)?;
     remove_stale_temporaries(parent, &name);
     let tmp = parent.join(format!(".{name}{TMP_MARK}{}", std::process::id()));
-    if tmp.exists() {
-        fs::remove_dir_all(&tmp)?;
+    match fs::symlink_metadata(&tmp) {
+        // Our own pid's leftover (a pid reused after a killed run): a directory we made.
+        Ok(m) if m.is_dir() => fs::remove_dir_all(&tmp)?,
+        Ok(_) => {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!(
+                    "{} is in the way: tally builds the report there, but it is not a directory tally made; move it away",
+                    tmp.display()
+                ),
+            ))
+        }
+        Err(_) => {}
     }
     fs::create_dir(&tmp)?;
     let result = fill(&tmp, artifacts).and_then(|()| swap_into_place(&tmp, dir));
@@ -65,8 +85,101 @@ fn fill(tmp: &Path, artifacts: &[Artifact]) -> io::Result<()> {
     Ok(())
 }
 
+/// Refuses a target that is not absent, an empty directory, or a whole tally report (see
+/// the module documentation). The error names the path and says what was expected.
+pub fn check_target(dir: &Path) -> io::Result<()> {
+    let refuse = |what: String| {
+        io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!(
+                "{} {what}; tally replaces only a directory that holds a tally report (with a manifest.json saying \"tool\": \"tally\"), and nothing was changed\nhint: move it away, or choose another report directory (`report.dir` in the pipeline, or --reports-dir)",
+                dir.display()
+            ),
+        )
+    };
+    let meta = match fs::symlink_metadata(dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    if meta.file_type().is_symlink() {
+        return Err(refuse("is a symbolic link".into()));
+    }
+    if !meta.is_dir() {
+        return Err(refuse("is a file, not a report directory".into()));
+    }
+    let mut entries = fs::read_dir(dir)?.peekable();
+    if entries.peek().is_none() {
+        // An empty directory holds nothing to lose (e.g. one made by hand for the report).
+        return Ok(());
+    }
+    let Some(listed) = manifest_listing(dir) else {
+        return Err(refuse(
+            "exists and is not a tally report (it has no manifest.json written by tally)".into(),
+        ));
+    };
+    let mut extra = Vec::new();
+    collect_unlisted(dir, dir, &listed, &mut extra)?;
+    if !extra.is_empty() {
+        extra.sort();
+        let shown: Vec<&str> = extra.iter().take(3).map(String::as_str).collect();
+        let more = if extra.len() > 3 {
+            format!(" and {} more", extra.len() - 3)
+        } else {
+            String::new()
+        };
+        return Err(refuse(format!(
+            "is a tally report but also holds file(s) tally did not write: {}{more}",
+            shown.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// The files a tally manifest lists (with `manifest.json` itself); `None` when `dir` has no
+/// manifest, or one not written by tally.
+fn manifest_listing(dir: &Path) -> Option<std::collections::HashSet<String>> {
+    let text = fs::read_to_string(dir.join("manifest.json")).ok()?;
+    let m: serde_json::Value = serde_json::from_str(&text).ok()?;
+    if m["tool"].as_str() != Some("tally") {
+        return None;
+    }
+    let mut listed: std::collections::HashSet<String> = m["artifacts"]
+        .as_array()?
+        .iter()
+        .filter_map(|a| a["path"].as_str().map(str::to_string))
+        .collect();
+    listed.insert("manifest.json".into());
+    Some(listed)
+}
+
+/// Every file (or link, or other non-directory) under `dir` whose path relative to `root`
+/// is not in `listed`.
+fn collect_unlisted(
+    root: &Path,
+    dir: &Path,
+    listed: &std::collections::HashSet<String>,
+    out: &mut Vec<String>,
+) -> io::Result<()> {
+    for e in fs::read_dir(dir)? {
+        let e = e?;
+        let path = e.path();
+        let rel = path
+            .strip_prefix(root)
+            .map_or_else(|_| path.clone(), Path::to_path_buf)
+            .to_string_lossy()
+            .replace('\\', "/");
+        if e.file_type()?.is_dir() {
+            collect_unlisted(root, &path, listed, out)?;
+        } else if !listed.contains(&rel) {
+            out.push(rel);
+        }
+    }
+    Ok(())
+}
+
 fn swap_into_place(tmp: &Path, dir: &Path) -> io::Result<()> {
-    if !dir.exists() {
+    if fs::symlink_metadata(dir).is_err() {
         return fs::rename(tmp, dir);
     }
     if exchange(tmp, dir).is_ok() {
@@ -138,7 +251,9 @@ fn count_files(dir: &Path) -> Option<usize> {
     Some(n)
 }
 
-/// Removes temporaries left by killed runs for this report (their process is gone).
+/// Removes temporaries left by killed runs for this report (their process is gone). Only
+/// directories are removed (tally makes its temporaries as directories): a regular file or
+/// a link that happens to bear such a name is the user's and stays.
 fn remove_stale_temporaries(parent: &Path, name: &str) {
     let prefix = format!(".{name}{TMP_MARK}");
     let Ok(entries) = fs::read_dir(parent) else {
@@ -150,7 +265,8 @@ fn remove_stale_temporaries(parent: &Path, name: &str) {
             continue;
         };
         let pid = rest.trim_end_matches(".old");
-        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+        let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+        if is_dir && pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
             let _ = fs::remove_dir_all(e.path());
         }
     }
@@ -167,13 +283,36 @@ mod tests {
         }
     }
 
+    /// A minimal tally manifest listing `listed`.
+    fn manifest(listed: &[&str]) -> Artifact {
+        let arts: Vec<String> = listed
+            .iter()
+            .map(|p| format!("{{\"path\": \"{p}\", \"sha256\": \"\"}}"))
+            .collect();
+        art(
+            "manifest.json",
+            &format!(
+                "{{\"tool\": \"tally\", \"artifacts\": [{}]}}",
+                arts.join(",")
+            ),
+        )
+    }
+
     #[test]
     fn replaces_a_previous_report_whole() {
         let root = std::env::temp_dir().join(format!("tally-output-test-{}", std::process::id()));
         let _ = fs::remove_dir_all(&root);
         let dir = root.join("r");
-        write_report(&dir, &[art("a.txt", "1"), art("plots/p.svg", "<svg/>")]).unwrap();
-        write_report(&dir, &[art("b.txt", "2")]).unwrap();
+        write_report(
+            &dir,
+            &[
+                art("a.txt", "1"),
+                art("plots/p.svg", "<svg/>"),
+                manifest(&["a.txt", "plots/p.svg"]),
+            ],
+        )
+        .unwrap();
+        write_report(&dir, &[art("b.txt", "2"), manifest(&["b.txt"])]).unwrap();
         assert!(!dir.join("a.txt").exists());
         assert_eq!(fs::read_to_string(dir.join("b.txt")).unwrap(), "2");
         let leftovers: Vec<_> = fs::read_dir(&root)
@@ -189,6 +328,96 @@ mod tests {
             "2",
             "failed run kept the old report"
         );
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    /// The tree under `root` as (relative path, bytes or "<dir>"/"-> target"), sorted.
+    fn snapshot(root: &Path) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut stack = vec![root.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in fs::read_dir(&d).unwrap().flatten() {
+                let p = e.path();
+                let rel = p.strip_prefix(root).unwrap().display().to_string();
+                let t = e.file_type().unwrap();
+                if t.is_symlink() {
+                    out.push((rel, format!("-> {}", fs::read_link(&p).unwrap().display())));
+                } else if t.is_dir() {
+                    out.push((rel, "<dir>".into()));
+                    stack.push(p);
+                } else {
+                    out.push((rel, String::from_utf8_lossy(&fs::read(&p).unwrap()).into()));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn refuses_what_tally_did_not_write_and_changes_nothing() {
+        let root = std::env::temp_dir().join(format!("tally-output-refuse-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        fs::create_dir_all(root.join("folder")).unwrap();
+        fs::write(root.join("folder/data.csv"), "a\n1\n").unwrap();
+        fs::write(root.join("file"), "mine").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("folder", root.join("link")).unwrap();
+        // A stale temporary name on a regular file: the user's, never removed.
+        fs::write(root.join(".folder.tally-tmp-999999999"), "not a temporary").unwrap();
+        let before = snapshot(&root);
+        let mut cases = vec![("folder", "is not a tally report"), ("file", "is a file")];
+        if cfg!(unix) {
+            cases.push(("link", "is a symbolic link"));
+        }
+        for (name, why) in cases {
+            let err = write_report(&root.join(name), &[art("a.txt", "1")]).unwrap_err();
+            let msg = err.to_string();
+            assert!(
+                msg.contains(&root.join(name).display().to_string()),
+                "{msg}"
+            );
+            assert!(msg.contains(why), "{msg}");
+            assert!(msg.contains("\"tool\": \"tally\""), "{msg}");
+            assert_eq!(snapshot(&root), before, "{name}: nothing on disk changed");
+        }
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn replaces_only_whole_reports_and_empty_directories() {
+        let root = std::env::temp_dir().join(format!("tally-output-whole-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        let dir = root.join("r");
+        fs::create_dir_all(&dir).unwrap();
+        // An empty directory: nothing to lose.
+        write_report(
+            &dir,
+            &[art("plots/p.svg", "<svg/>"), manifest(&["plots/p.svg"])],
+        )
+        .unwrap();
+        // A whole report: replaced.
+        write_report(&dir, &[art("a.txt", "1"), manifest(&["a.txt"])]).unwrap();
+        assert_eq!(fs::read_to_string(dir.join("a.txt")).unwrap(), "1");
+        // A report with a file added by hand: refused, the file kept.
+        fs::write(dir.join("notes.txt"), "my notes").unwrap();
+        let err = write_report(&dir, &[art("b.txt", "2"), manifest(&["b.txt"])]).unwrap_err();
+        assert!(err.to_string().contains("notes.txt"), "{err}");
+        assert_eq!(
+            fs::read_to_string(dir.join("notes.txt")).unwrap(),
+            "my notes"
+        );
+        assert!(!dir.join("b.txt").exists());
+        // A manifest of another tool: not a tally report.
+        let other = root.join("other");
+        fs::create_dir_all(&other).unwrap();
+        fs::write(
+            other.join("manifest.json"),
+            "{\"tool\": \"other\", \"artifacts\": []}",
+        )
+        .unwrap();
+        assert!(write_report(&other, &[art("a.txt", "1")]).is_err());
+        assert!(other.join("manifest.json").exists());
         fs::remove_dir_all(&root).unwrap();
     }
 }

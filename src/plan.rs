@@ -58,7 +58,8 @@ pub const PLOT_KINDS: &[(&str, PlotKind)] =
 pub struct InputPlan {
     /// Resolved path (pipeline directory joined with the written path).
     pub path: PathBuf,
-    /// The path as written in the pipeline, for reports (no absolute paths in artifacts).
+    /// The path as written in the pipeline (relative to it), for reports; an absolute path
+    /// is shown by its file name alone (no absolute paths in artifacts).
     pub written: String,
     pub kind: InputKind,
     /// `None`: sniffed from the first records.
@@ -235,8 +236,10 @@ pub struct ReportPlan {
     pub title: String,
     pub description: Option<String>,
     pub caveats: Vec<String>,
-    /// Relative to the reports root; never absolute, never with `..`.
+    /// Relative to the reports root; never absolute, never with `..`, never the root itself.
     pub dir: PathBuf,
+    /// The TOML key that set `dir`: `report.dir`, or `name` when it defaults to the name.
+    pub dir_key: &'static str,
     pub plots: Vec<PlotKind>,
 }
 
@@ -399,14 +402,19 @@ pub fn load(path: &Path) -> Result<Plan, Vec<Problem>> {
         key: key.to_string(),
         message,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        let hint = if e.kind() == std::io::ErrorKind::NotFound {
-            "\nhint: pipeline files live in pipelines/; `ls pipelines` lists them"
-        } else {
-            ""
-        };
-        vec![problem("", format!("cannot read pipeline file: {e}{hint}"))]
-    })?;
+    let text = crate::ingest::open_regular(path)
+        .and_then(|mut f| {
+            let mut t = String::new();
+            std::io::Read::read_to_string(&mut f, &mut t).map(|_| t)
+        })
+        .map_err(|e| {
+            let hint = if e.kind() == std::io::ErrorKind::NotFound {
+                "\nhint: pipeline files live in pipelines/; `ls pipelines` lists them"
+            } else {
+                ""
+            };
+            vec![problem("", format!("cannot read pipeline file: {e}{hint}"))]
+        })?;
     let spec = spec::parse(&text).map_err(|ps| {
         ps.into_iter()
             .map(|p| problem(&p.key, p.message))
@@ -601,7 +609,7 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
     let base = path.parent().unwrap_or(Path::new(""));
     let input = InputPlan {
         path: base.join(&spec.input.path),
-        written: spec.input.path.clone(),
+        written: shown_input(&spec.input.path),
         kind,
         delimiter,
         missing: spec
@@ -724,10 +732,15 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
 
     // [report]
     let dir_written = spec.report.dir.clone().unwrap_or_else(|| name.clone());
+    let dir_key = if spec.report.dir.is_some() {
+        "report.dir"
+    } else {
+        "name"
+    };
     if !is_safe_relative(&dir_written) {
         add(
-            "report.dir",
-            format!("report directory `{dir_written}` must be a relative path inside the reports root (no `..`, not absolute)"),
+            dir_key,
+            format!("report directory `{dir_written}` must name a folder inside the reports root: a relative path, no `..`, not absolute, and not `.` (the reports root itself, which a run would replace)"),
         );
     }
     let plots = match &spec.report.plots {
@@ -758,6 +771,7 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
             description: report.description,
             caveats: report.caveats,
             dir: PathBuf::from(dir_written),
+            dir_key,
             plots,
         },
         name,
@@ -1059,13 +1073,115 @@ fn is_machine_name(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-/// A relative path that stays inside its root: no root, no prefix, no `..`.
+/// How reports show an input path: as written in the pipeline file (relative to it, so the
+/// same from any working directory), except that an absolute path is shown by its file name
+/// alone: artifacts never carry absolute paths (they would publish the user's folders).
+/// Error messages name the full path (`ingest` shows the resolved path when it is absolute).
+fn shown_input(written: &str) -> String {
+    let p = Path::new(written);
+    if p.is_absolute() {
+        p.file_name()
+            .map_or_else(|| written.to_string(), |n| n.to_string_lossy().into_owned())
+    } else {
+        written.to_string()
+    }
+}
+
+/// A relative path that stays strictly inside its root: no root, no prefix, no `..`, and at
+/// least one named component (`.` or `./.` is the root itself).
 pub fn is_safe_relative(p: &str) -> bool {
     let path = Path::new(p);
-    !p.is_empty()
-        && path
-            .components()
-            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    path.components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+        && path.components().any(|c| matches!(c, Component::Normal(_)))
+}
+
+/// Refuses a report directory that, under `reports_root`, would be the reports root itself,
+/// or the folder (or an ancestor of the folder) holding the pipeline file or its input:
+/// writing the report replaces that directory, which would delete them. Paths are compared
+/// after resolving `.`, `..` and symbolic links as far as they exist, so any spelling of the
+/// same place is caught. The problem names the TOML key that chose the directory.
+pub fn check_report_location(plan: &Plan, reports_root: &Path) -> Result<(), Problem> {
+    let report = absolute(&reports_root.join(&plan.report.dir));
+    let key = plan.report.dir_key;
+    let shown = reports_root.join(&plan.report.dir);
+    let problem = |what: &str, hint: &str| {
+        Problem {
+        file: plan.pipeline_path.clone(),
+        key: key.to_string(),
+        message: format!(
+            "the report directory {} is {what}; writing the report replaces that directory, so it would be deleted\nhint: {hint}",
+            shown.display()
+        ),
+    }
+    };
+    let hint = if key == "name" {
+        "set `report.dir` (or another `name`) to a folder of its own inside the reports root, or choose another --reports-dir"
+    } else {
+        "point `report.dir` at a folder of its own inside the reports root, or choose another --reports-dir"
+    };
+    if report == absolute(reports_root) {
+        return Err(problem("the reports root itself", hint));
+    }
+    for (what, file) in [
+        ("the pipeline file", &plan.pipeline_path),
+        ("the input", &plan.input.path),
+    ] {
+        let f = absolute(file);
+        if f == report {
+            return Err(problem(&format!("{what} ({})", file.display()), hint));
+        }
+        if f.starts_with(&report) {
+            return Err(problem(
+                &format!("a folder holding {what} ({})", file.display()),
+                hint,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `p` as an absolute path with `.` and `..` resolved and symbolic links followed as far as
+/// the path exists (the rest, not yet created, is joined lexically).
+fn absolute(p: &Path) -> PathBuf {
+    let joined = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    if let Ok(real) = joined.canonicalize() {
+        return real;
+    }
+    // Not all there yet: `.` and `..` lexically (`a/missing/../b` is `a/b`), then the
+    // longest existing prefix resolved.
+    let mut lexical = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::ParentDir => {
+                lexical.pop();
+            }
+            Component::CurDir => {}
+            other => lexical.push(other),
+        }
+    }
+    let mut existing = lexical.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            let mut out = real;
+            out.extend(rest.iter().rev());
+            return out;
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return lexical,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -1108,5 +1224,8 @@ mod tests {
         assert!(!is_safe_relative("../x"));
         assert!(!is_safe_relative("/tmp/x"));
         assert!(!is_safe_relative(""));
+        assert!(!is_safe_relative("."), "the reports root itself");
+        assert!(!is_safe_relative("./."));
+        assert!(is_safe_relative("./r"));
     }
 }

@@ -2,6 +2,11 @@
 //! the real binary and must give its expected exit code (never 101, a panic), name what went
 //! wrong on stderr, and, when the run succeeds, count each excluded row under its reason.
 //! Three big cases are generated here rather than committed.
+//!
+//! Each case runs in a copy of its directory (a temporary one), so that a case about data
+//! safety can check that nothing on disk changed, and a case that goes wrong cannot harm the
+//! repository. What git cannot hold (a FIFO, a dangling symbolic link) is made by the
+//! case's `[setup]` in that copy.
 
 mod common;
 
@@ -23,18 +28,46 @@ struct Expect {
     #[serde(default)]
     html_must_not_contain: Vec<String>,
     csv_must_not_start_with: Option<String>,
+    /// The run changes nothing in the case's directory (reports root included).
+    #[serde(default)]
+    unchanged: bool,
+    /// Files that must still be there, with the same bytes, after the run.
+    #[serde(default)]
+    kept: Vec<String>,
+    /// Report directories (under the reports root) that must have been written.
+    #[serde(default)]
+    reports_written: Vec<String>,
+    /// `"closed"`: stdout is a pipe whose reader has gone; `"full"`: stdout is /dev/full.
+    stdout: Option<String>,
+    #[serde(default)]
+    setup: Setup,
+}
+
+/// What the harness makes in the copy of a case before running it.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Setup {
+    /// Named pipes to make (any file of that name is removed first).
+    #[serde(default)]
+    fifo: Vec<String>,
+    /// `[link, target]` symbolic links to make.
+    #[serde(default)]
+    symlink: Vec<(String, String)>,
 }
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
 }
 
-/// Runs one case; returns the report directory, if one was written.
-fn run_case(dir: &Path, reports: &Path) -> (Output, Option<PathBuf>) {
+/// Runs one case in `dir` (a copy); returns the output and the reports root used. The
+/// reports root is `reports` unless the case's `args` name one with `--reports-dir`.
+fn run_case(dir: &Path, reports: &Path, stdout: Option<&str>) -> (Output, PathBuf) {
     let args: Vec<String> = match std::fs::read_to_string(dir.join("args")) {
         Ok(text) => {
             let mut a: Vec<String> = text.lines().map(str::to_string).collect();
-            if a.first().map(String::as_str) == Some("run") {
+            if a.first().map(String::as_str) == Some("run")
+                && !a.iter().any(|x| x == "--reports-dir")
+            {
                 a.push("--reports-dir".into());
                 a.push(reports.display().to_string());
             }
@@ -47,16 +80,102 @@ fn run_case(dir: &Path, reports: &Path) -> (Output, Option<PathBuf>) {
             reports.display().to_string(),
         ],
     };
-    let out = common::tally(dir, &reports.join(".tally-cache"))
-        .args(&args)
-        .output()
-        .expect("run tally");
-    let report = std::fs::read_dir(reports).ok().and_then(|rd| {
+    let root = args
+        .iter()
+        .position(|a| a == "--reports-dir")
+        .and_then(|i| args.get(i + 1))
+        .map_or_else(|| reports.to_path_buf(), |r| dir.join(r));
+    let cache = reports.with_extension("tally-cache");
+    let out = match stdout {
+        None => common::tally(dir, &cache)
+            .args(&args)
+            .output()
+            .expect("run tally"),
+        Some("full") => common::tally(dir, &cache)
+            .args(&args)
+            .stdout(
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open("/dev/full")
+                    .expect("/dev/full"),
+            )
+            .output()
+            .expect("run tally"),
+        Some("closed") => {
+            // The shell waits, so that the reader is gone before tally writes.
+            let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
+            let mut child = std::process::Command::new("sh")
+                .current_dir(dir)
+                .env("TALLY_CACHE_DIR", &cache)
+                .env_remove("SOURCE_DATE_EPOCH")
+                .arg("-c")
+                .arg(format!(
+                    "sleep 0.3; exec '{}' {}",
+                    env!("CARGO_BIN_EXE_tally"),
+                    quoted.join(" ")
+                ))
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("run tally");
+            drop(child.stdout.take());
+            child.wait_with_output().expect("run tally")
+        }
+        Some(other) => panic!("expect.toml: unknown stdout = {other:?}"),
+    };
+    (out, root)
+}
+
+/// The report directory written under `root`, if any.
+fn find_report(root: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(root).ok().and_then(|rd| {
         rd.filter_map(Result::ok)
             .map(|e| e.path())
             .find(|p| p.is_dir() && p.join("manifest.json").exists())
-    });
-    (out, report)
+    })
+}
+
+/// Copies a case directory (files, folders and symbolic links as they are).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let (src, dst) = (e.path(), to.join(e.file_name()));
+        let t = e.file_type().unwrap();
+        if t.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(&src).unwrap(), &dst).unwrap();
+        } else if t.is_dir() {
+            copy_tree(&src, &dst);
+        } else {
+            std::fs::copy(&src, &dst).unwrap();
+        }
+    }
+}
+
+/// Every entry under `root` (relative path and content; links by target; FIFOs by kind),
+/// sorted.
+fn snapshot(root: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            let rel = p.strip_prefix(root).unwrap().display().to_string();
+            let t = e.file_type().unwrap();
+            let content = if t.is_symlink() {
+                format!("-> {}", std::fs::read_link(&p).unwrap().display()).into_bytes()
+            } else if t.is_dir() {
+                stack.push(p);
+                b"<dir>".to_vec()
+            } else if t.is_file() {
+                std::fs::read(&p).unwrap()
+            } else {
+                b"<special>".to_vec()
+            };
+            out.push((rel, content));
+        }
+    }
+    out.sort();
+    out
 }
 
 fn csv_records(path: &Path) -> Vec<csv::StringRecord> {
@@ -69,8 +188,30 @@ fn check_case(dir: &Path) -> Result<(), String> {
     let text =
         std::fs::read_to_string(dir.join("expect.toml")).map_err(|e| format!("{name}: {e}"))?;
     let expect: Expect = toml::from_str(&text).map_err(|e| format!("{name}: expect.toml: {e}"))?;
-    let reports = tempfile::tempdir().unwrap();
-    let (out, report) = run_case(dir, reports.path());
+    let scratch = tempfile::tempdir().unwrap();
+    let work = scratch.path().join("case");
+    copy_tree(dir, &work);
+    for f in &expect.setup.fifo {
+        let p = work.join(f);
+        let _ = std::fs::remove_file(&p);
+        let c = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(
+            unsafe { libc::mkfifo(c.as_ptr(), 0o644) },
+            0,
+            "{name}: mkfifo {f}"
+        );
+    }
+    for (link, target) in &expect.setup.symlink {
+        let p = work.join(link);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(target, &p).unwrap();
+    }
+    let reports = scratch.path().join("reports");
+    std::fs::create_dir(&reports).unwrap();
+    let before = snapshot(&work);
+    let (out, root) = run_case(&work, &reports, expect.stdout.as_deref());
+    let report = find_report(&root);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let code = out.status.code().unwrap_or(-1);
     let mut errs = Vec::new();
@@ -80,12 +221,39 @@ fn check_case(dir: &Path) -> Result<(), String> {
     if code != expect.exit {
         errs.push(format!("exit {code}, expected {}", expect.exit));
     }
+    if expect.unchanged {
+        let after = snapshot(&work);
+        if after != before {
+            let names =
+                |v: &[(String, Vec<u8>)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+            errs.push(format!(
+                "changed the case's directory: before {:?}, after {:?}",
+                names(&before),
+                names(&after)
+            ));
+        }
+    }
+    for k in &expect.kept {
+        let was = before.iter().find(|(n, _)| n == k).map(|(_, b)| b);
+        let now = std::fs::read(work.join(k)).ok();
+        if was.is_none() || now.as_ref() != was {
+            errs.push(format!("{k} was not kept as it was"));
+        }
+    }
+    for r in &expect.reports_written {
+        if !root.join(r).join("manifest.json").is_file() {
+            errs.push(format!("report {r} was not written"));
+        }
+    }
     for s in &expect.stderr {
         if !stderr.contains(s.as_str()) {
             errs.push(format!("stderr lacks {s:?}"));
         }
     }
-    if expect.exit == 0 {
+    // A successful `tally run` has a report to look into; other commands write none.
+    let is_run =
+        std::fs::read_to_string(dir.join("args")).map_or(true, |a| a.lines().next() == Some("run"));
+    if expect.exit == 0 && is_run {
         match &report {
             None => errs.push("no report written".into()),
             Some(report) => {
@@ -200,7 +368,8 @@ fn run_generated(data: &[u8]) -> (i32, String, Option<PathBuf>, tempfile::TempDi
     std::fs::write(dir.path().join("data.csv"), data).unwrap();
     let reports = dir.path().join("reports");
     std::fs::create_dir(&reports).unwrap();
-    let (out, report) = run_case(dir.path(), &reports);
+    let (out, root) = run_case(dir.path(), &reports, None);
+    let report = find_report(&root);
     let code = out.status.code().unwrap_or(-1);
     (
         code,

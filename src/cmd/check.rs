@@ -1,5 +1,6 @@
-//! `tally check`: validates pipeline files and their inputs' headers, reporting every
-//! problem at once. Writes nothing.
+//! `tally check`: validates pipeline files, where their reports would go (see
+//! [`plan::check_report_location`]) and their inputs' headers, reporting every problem at
+//! once. Writes nothing.
 
 use super::{print_error, Outcome};
 use crate::ingest;
@@ -15,7 +16,12 @@ pub fn run(args: &crate::cli::CheckArgs) -> Outcome {
         }
     };
     for path in &paths {
-        let plan = match plan::load(path) {
+        let planned = plan::load(path).and_then(|p| {
+            plan::check_report_location(&p, &args.reports_dir)
+                .map(|()| p)
+                .map_err(|e| vec![e])
+        });
+        let plan = match planned {
             Ok(p) => p,
             Err(problems) => {
                 for p in &problems {
@@ -29,12 +35,12 @@ pub fn run(args: &crate::cli::CheckArgs) -> Outcome {
             Ok(header) => {
                 let problems = plan.check_header(&header);
                 if problems.is_empty() {
-                    eprintln!(
+                    super::say_line(&format!(
                         "ok: {} ({} analyses, input {})",
                         path.display(),
                         plan.analyses.len(),
                         plan.input.written
-                    );
+                    ));
                 } else {
                     for p in &problems {
                         print_error(&p.to_string());

@@ -3,7 +3,8 @@
 use std::io::{self, Write};
 
 use super::{
-    field_text, finish_bulk, next_record, open_with_header, parse_count, print_error, Outcome,
+    csv_failed, field_text, finish_bulk, next_record, open_with_header, parse_count, print_error,
+    say_line, stdout_failed, Outcome,
 };
 use crate::cli::CiArgs;
 use crate::estimate::ci::{self, Method, METHODS};
@@ -91,9 +92,12 @@ fn single(args: &CiArgs, methods: &[Method], side: ci::Side) -> Outcome {
                 m.name()
             ),
         };
-        if writeln!(out, "{line}").is_err() {
-            return Outcome::Failed;
+        if let Err(e) = writeln!(out, "{line}") {
+            return stdout_failed(&e);
         }
+    }
+    if let Err(e) = out.flush() {
+        return stdout_failed(&e);
     }
     Outcome::Success
 }
@@ -116,10 +120,8 @@ fn bulk(path: &std::path::Path, methods: &[Method], default_level: f64, side: ci
     let li = col("level");
     let stdout = io::stdout();
     let mut w = csv::Writer::from_writer(io::BufWriter::new(stdout.lock()));
-    if w.write_record(["x", "n", "level", "method", "estimate", "lower", "upper"])
-        .is_err()
-    {
-        return Outcome::Failed;
+    if let Err(e) = w.write_record(["x", "n", "level", "method", "estimate", "lower", "upper"]) {
+        return csv_failed(&e);
     }
     let mut bad = 0u64;
     loop {
@@ -158,7 +160,9 @@ fn bulk(path: &std::path::Path, methods: &[Method], default_level: f64, side: ci
             }
         };
         if n == 0 {
-            eprintln!("note: {shown}, line {line}: n = 0, no estimate (empty fields)");
+            say_line(&format!(
+                "note: {shown}, line {line}: n = 0, no estimate (empty fields)"
+            ));
         }
         for m in methods {
             let (xs, ns, ls) = (x.to_string(), n.to_string(), num(level));
@@ -182,8 +186,8 @@ fn bulk(path: &std::path::Path, methods: &[Method], default_level: f64, side: ci
                     String::new(),
                 ]),
             };
-            if result.is_err() {
-                return Outcome::Failed;
+            if let Err(e) = result {
+                return csv_failed(&e);
             }
         }
     }

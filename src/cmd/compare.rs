@@ -3,12 +3,15 @@
 use std::io::{self, Write};
 
 use super::{
-    field_text, finish_bulk, next_record, open_with_header, parse_count, print_error, Outcome,
+    csv_failed, field_text, finish_bulk, next_record, open_with_header, parse_count, print_error,
+    stdout_failed, Outcome,
 };
 use crate::cli::CompareArgs;
 use crate::estimate::ci;
 use crate::estimate::compare::tests2x2::Test;
-use crate::estimate::compare::{check_pair, compare, CompareMethod, Measure, Pair};
+use crate::estimate::compare::{
+    check_exact_size, check_pair, compare, CompareMethod, Measure, Pair,
+};
 use crate::render::tables::num;
 
 pub fn run(args: &CompareArgs) -> Outcome {
@@ -48,6 +51,22 @@ fn pair_of(x1: &str, n1: &str, x2: &str, n2: &str) -> Result<Pair, String> {
     Ok(pair)
 }
 
+/// Refuses an exact conditional method (`--test fisher`, `--method exact`) whose counts are
+/// past [`EXACT_MAX_TABLES`](crate::estimate::compare::EXACT_MAX_TABLES): the message names the option, the limit and the alternative.
+fn exact_refusal(method: CompareMethod, test: Test, pair: &Pair) -> Option<String> {
+    let e = check_exact_size(pair).err()?;
+    if test == Test::Fisher {
+        Some(format!("--test fisher: {e}\nhint: use --test chisq (the score test): at counts this large it agrees with Fisher's test"))
+    } else if method == CompareMethod::ExactOr {
+        Some(format!(
+            "--method {}: {e}\nhint: use --method woolf: at counts this large it agrees with the exact interval",
+            method.name()
+        ))
+    } else {
+        None
+    }
+}
+
 fn single(args: &CompareArgs, method: CompareMethod, test: Test) -> Outcome {
     let get = |o: &Option<String>| o.clone().unwrap_or_default();
     let pair = match pair_of(
@@ -62,6 +81,10 @@ fn single(args: &CompareArgs, method: CompareMethod, test: Test) -> Outcome {
             return Outcome::Usage;
         }
     };
+    if let Some(e) = exact_refusal(method, test, &pair) {
+        print_error(&e);
+        return Outcome::Usage;
+    }
     let measure = method.measure();
     let line = match compare(method, pair, args.level) {
         Some(c) => format!(
@@ -91,8 +114,8 @@ fn single(args: &CompareArgs, method: CompareMethod, test: Test) -> Outcome {
         ),
     };
     let mut out = io::stdout().lock();
-    if writeln!(out, "{line}\n{p}").is_err() {
-        return Outcome::Failed;
+    if let Err(e) = writeln!(out, "{line}\n{p}").and_then(|()| out.flush()) {
+        return stdout_failed(&e);
     }
     Outcome::Success
 }
@@ -120,8 +143,8 @@ fn bulk(path: &std::path::Path, method: CompareMethod, test: Test, level: f64) -
         "x1", "n1", "x2", "n2", "measure", "method", "level", "estimate", "lower", "upper",
         "p_value",
     ];
-    if w.write_record(head).is_err() {
-        return Outcome::Failed;
+    if let Err(e) = w.write_record(head) {
+        return csv_failed(&e);
     }
     let mut bad = 0u64;
     loop {
@@ -131,7 +154,9 @@ fn bulk(path: &std::path::Path, method: CompareMethod, test: Test, level: f64) -
             Err(outcome) => return outcome,
         }
         let get = |i: usize| field_text(&record, i);
-        let pair = match pair_of(&get(idx[0]), &get(idx[1]), &get(idx[2]), &get(idx[3])) {
+        let pair = match pair_of(&get(idx[0]), &get(idx[1]), &get(idx[2]), &get(idx[3]))
+            .and_then(|p| exact_refusal(method, test, &p).map_or(Ok(p), Err))
+        {
             Ok(p) => p,
             Err(e) => {
                 print_error(&format!("{shown}, line {}: {e}", record.line));
@@ -154,8 +179,8 @@ fn bulk(path: &std::path::Path, method: CompareMethod, test: Test, level: f64) -
             fmt(c.map(|c| c.upper)),
             fmt(test.run(pair).map(|t| t.p_value)),
         ];
-        if w.write_record(row).is_err() {
-            return Outcome::Failed;
+        if let Err(e) = w.write_record(row) {
+            return csv_failed(&e);
         }
     }
     finish_bulk(w, path, bad)

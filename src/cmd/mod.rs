@@ -40,12 +40,60 @@ impl Outcome {
 
 /// Prints an error message (possibly several lines, `hint:` lines kept) to stderr.
 pub fn print_error(message: &str) {
-    let mut lines = message.lines();
-    if let Some(first) = lines.next() {
-        eprintln!("error: {first}");
+    let mut text = String::new();
+    for (i, l) in message.lines().enumerate() {
+        text.push_str(if i == 0 { "error: " } else { "" });
+        text.push_str(l);
+        text.push('\n');
     }
-    for l in lines {
-        eprintln!("{l}");
+    say(&text);
+}
+
+/// Writes `text` to stderr as it is, ignoring failure. Messages never make tally panic: when
+/// stderr is a closed pipe (`tally ... 2>&1 | head -1`) or a full disk there is nowhere
+/// left to report to, and the exit code still tells. (`eprintln!` would panic.)
+pub fn say(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// Writes `text` and a line end to stderr, ignoring failure (see [`say`]).
+pub fn say_line(text: &str) {
+    say(&format!("{text}\n"));
+}
+
+/// How a command ends when writing its results to stdout failed.
+///
+/// Closed stdout (`BrokenPipe`: `tally methods | head -0`, `tally ci --input big.csv | head
+/// -1`): tally stops quietly with exit 0, as `cat` or `grep` do; the reader took what it
+/// wanted. tally keeps Rust's default of ignoring SIGPIPE, so the closed pipe shows up here
+/// as an error to handle, rather than killing the process mid-write (which, for `tally run`,
+/// could be mid-way through building a report). Any other failure (a full disk, `> /dev/full`)
+/// is exit 1 with a message naming where stdout goes.
+pub fn stdout_failed(e: &std::io::Error) -> Outcome {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return Outcome::Success;
+    }
+    print_error(&format!("cannot write to {}: {e}", stdout_name()));
+    Outcome::Failed
+}
+
+/// [`stdout_failed`] for an error of the CSV writer.
+pub fn csv_failed(e: &csv::Error) -> Outcome {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => stdout_failed(io),
+        _ => {
+            print_error(&format!("cannot write CSV to {}: {e}", stdout_name()));
+            Outcome::Failed
+        }
+    }
+}
+
+/// "standard output", with the file it is when the system says (e.g. `/dev/full`).
+fn stdout_name() -> String {
+    match std::fs::read_link("/proc/self/fd/1") {
+        Ok(p) if p.is_absolute() => format!("standard output ({})", p.display()),
+        _ => "standard output".into(),
     }
 }
 
@@ -66,8 +114,8 @@ pub type FileCsv = crate::ingest::CsvReader<
 
 /// Opens a CSV for reading with tally's reader (BOM removed, exact line numbers).
 pub fn open_csv(path: &std::path::Path) -> Result<FileCsv, String> {
-    let file =
-        std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let file = crate::ingest::open_regular(path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     let file = crate::ingest::without_bom(file)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     Ok(crate::ingest::CsvReader::new(
@@ -139,8 +187,8 @@ pub fn finish_bulk<W: std::io::Write>(
     path: &std::path::Path,
     bad: u64,
 ) -> Outcome {
-    if w.flush().is_err() {
-        return Outcome::Failed;
+    if let Err(e) = w.flush() {
+        return stdout_failed(&e);
     }
     if bad > 0 {
         print_error(&format!(

@@ -1,6 +1,8 @@
 //! `tally run`: plans every pipeline first (all pipeline problems reported at once), then
 //! runs the jobs, in parallel on a pool of `--jobs` threads, and reports each one. One job
-//! failing never stops the others; the exit code is 1 if any failed.
+//! failing never stops the others, and neither does a bad pipeline file in a batch: it is
+//! reported (and listed in the summary as not run) while the good ones run. The exit code is
+//! the worst outcome: 2 if any pipeline file was bad, else 1 if any job failed, else 0.
 //!
 //! Output on stderr: with `--log-format text` (default), errors as they happen, a progress
 //! bar for batches on a terminal, and a summary (one line for one pipeline, a table in input
@@ -12,7 +14,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::{print_error, Outcome};
+use super::{print_error, say, say_line, stdout_failed, Outcome};
 use crate::cli::LogFormat;
 use crate::job::{self, JobError, JobOptions, JobSummary};
 use crate::plan::{self, Plan};
@@ -37,7 +39,7 @@ impl Log {
         match self.format {
             LogFormat::Text => {
                 for (i, l) in message.lines().enumerate() {
-                    eprintln!("{}{l}", if i == 0 { "warning: " } else { "" });
+                    say_line(&format!("{}{l}", if i == 0 { "warning: " } else { "" }));
                 }
             }
             LogFormat::Json => self.emit(json!({"event": "warning", "message": message})),
@@ -45,7 +47,7 @@ impl Log {
     }
 
     fn emit(&self, v: serde_json::Value) {
-        eprintln!("{v}");
+        say_line(&v.to_string());
     }
 }
 
@@ -62,20 +64,32 @@ pub fn run(args: &crate::cli::RunArgs) -> Outcome {
         }
     };
     let mut plans: Vec<(String, Plan)> = Vec::new();
-    let mut outcome = Outcome::Success;
+    // Pipelines whose file has problems (reported here); the others still run.
+    let mut invalid: Vec<String> = Vec::new();
     for path in &paths {
-        match plan::load(path) {
-            Ok(p) => plans.push((path.display().to_string(), p)),
+        let shown = path.display().to_string();
+        let planned = plan::load(path).and_then(|p| {
+            plan::check_report_location(&p, &args.reports_dir)
+                .map(|()| p)
+                .map_err(|e| vec![e])
+        });
+        match planned {
+            Ok(p) => plans.push((shown, p)),
             Err(problems) => {
                 for p in &problems {
-                    log.error(&p.to_string(), Some(&path.display().to_string()));
+                    log.error(&p.to_string(), Some(&shown));
                 }
-                outcome = Outcome::Usage;
+                invalid.push(shown);
             }
         }
     }
-    if outcome != Outcome::Success {
-        return outcome;
+    let planning = if invalid.is_empty() {
+        Outcome::Success
+    } else {
+        Outcome::Usage
+    };
+    if plans.is_empty() {
+        return planning;
     }
     let pdf = if args.pdf {
         match crate::browser::find() {
@@ -121,7 +135,7 @@ pub fn run(args: &crate::cli::RunArgs) -> Outcome {
         }
     }
     if args.explain {
-        return explain(&plans, &opts, &log);
+        return explain(&plans, &opts, &log).max(planning);
     }
 
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -172,7 +186,7 @@ pub fn run(args: &crate::cli::RunArgs) -> Outcome {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    report(&plans, &results, &log, jobs)
+    report(&plans, &invalid, &results, &log, jobs).max(planning)
 }
 
 /// Caps polars' thread pool so that `jobs` pipelines at once do not oversubscribe the
@@ -197,14 +211,18 @@ fn explain(plans: &[(String, Plan)], opts: &JobOptions, log: &Log) -> Outcome {
                 "stages": stages.iter().map(|(s, w)| json!({"stage": s, "status": w})).collect::<Vec<_>>(),
             })),
             LogFormat::Text => {
-                println!("{path}");
-                println!(
+                use std::fmt::Write as _;
+                let mut text = String::new();
+                let _ = writeln!(text, "{path}");
+                let _ = writeln!(
+                    text,
                     "  input    {} ({}, {} file)",
                     p.input.written,
                     p.input.format.name(),
                     p.input.kind.name()
                 );
-                println!(
+                let _ = writeln!(
+                    text,
                     "  analyses {}",
                     p.analyses
                         .iter()
@@ -212,9 +230,15 @@ fn explain(plans: &[(String, Plan)], opts: &JobOptions, log: &Log) -> Outcome {
                         .collect::<Vec<_>>()
                         .join(", ")
                 );
-                println!("  report   {}", job::report_dir(p, opts).display());
+                let _ = writeln!(text, "  report   {}", job::report_dir(p, opts).display());
                 for (stage, what) in stages {
-                    println!("  {stage:<8} {what}");
+                    let _ = writeln!(text, "  {stage:<8} {what}");
+                }
+                let mut out = std::io::stdout().lock();
+                if let Err(e) = std::io::Write::write_all(&mut out, text.as_bytes())
+                    .and_then(|()| std::io::Write::flush(&mut out))
+                {
+                    return stdout_failed(&e);
                 }
             }
         }
@@ -225,6 +249,7 @@ fn explain(plans: &[(String, Plan)], opts: &JobOptions, log: &Log) -> Outcome {
 /// The outcome of every job, in input order.
 fn report(
     plans: &[(String, Plan)],
+    invalid: &[String],
     results: &[Result<JobSummary, JobError>],
     log: &Log,
     jobs: usize,
@@ -258,16 +283,23 @@ fn report(
         }
     }
     if log.format == LogFormat::Json {
-        log.emit(
-            json!({"event": "summary", "pipelines": results.len(), "failed": failed, "jobs": jobs}),
-        );
+        for path in invalid {
+            log.emit(json!({"event": "job", "pipeline": path, "status": "invalid", "error": "the pipeline file has problems (reported above); not run"}));
+        }
+        log.emit(json!({
+            "event": "summary",
+            "pipelines": results.len() + invalid.len(),
+            "failed": failed,
+            "invalid": invalid.len(),
+            "jobs": jobs
+        }));
     } else if !log.quiet {
-        if results.len() == 1 {
+        if results.len() == 1 && invalid.is_empty() {
             if let Ok(s) = &results[0] {
-                eprintln!("{}", one_line(s));
+                say_line(&one_line(s));
             }
         } else {
-            eprint!("{}", table(plans, results));
+            say(&table(plans, invalid, results));
         }
     }
     if failed > 0 {
@@ -317,9 +349,20 @@ fn one_line(s: &JobSummary) -> String {
     )
 }
 
-/// The batch summary: one row per pipeline, in input order.
-fn table(plans: &[(String, Plan)], results: &[Result<JobSummary, JobError>]) -> String {
-    let width = plans.iter().map(|(p, _)| p.len()).max().unwrap_or(8).max(8);
+/// The batch summary: one row per pipeline that ran, in input order, then the pipelines
+/// not run because their file has problems.
+fn table(
+    plans: &[(String, Plan)],
+    invalid: &[String],
+    results: &[Result<JobSummary, JobError>],
+) -> String {
+    let width = plans
+        .iter()
+        .map(|(p, _)| p.len())
+        .chain(invalid.iter().map(String::len))
+        .max()
+        .unwrap_or(8)
+        .max(8);
     let mut out = format!(
         "{:<width$}  {:<10}  {:>12}  {:>12}  {:>8}  {:>8}  report\n",
         "pipeline", "result", "rows read", "used", "rejected", "seconds"
@@ -343,10 +386,20 @@ fn table(plans: &[(String, Plan)], results: &[Result<JobSummary, JobError>]) -> 
             Err(_) => out.push_str(&format!("{path:<width$}  FAILED      (error above)\n")),
         }
     }
+    for path in invalid {
+        out.push_str(&format!(
+            "{path:<width$}  NOT RUN     (pipeline file problems above)\n"
+        ));
+    }
     let failed = results.iter().filter(|r| r.is_err()).count();
+    let not_run = if invalid.is_empty() {
+        String::new()
+    } else {
+        format!(", {} not run", invalid.len())
+    };
     out.push_str(&format!(
-        "{} pipeline(s): {} ok, {failed} failed\n",
-        results.len(),
+        "{} pipeline(s): {} ok, {failed} failed{not_run}\n",
+        results.len() + invalid.len(),
         results.len() - failed
     ));
     out

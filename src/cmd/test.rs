@@ -80,8 +80,8 @@ pub fn run(args: &TestArgs) -> Outcome {
             .collect();
         text.push_str(&format!("{label}\t{}\n", cells.join("\t")));
     }
-    if out.write_all(text.as_bytes()).is_err() {
-        return Outcome::Failed;
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        return super::stdout_failed(&e);
     }
     Outcome::Success
 }

@@ -138,7 +138,7 @@ pub fn read(
     on_bytes: &(dyn Fn(u64) + Sync),
 ) -> Result<Table, IngestError> {
     let path_s = input.written.clone();
-    let file = File::open(&input.path).map_err(|e| IngestError::Open {
+    let file = open_regular(&input.path).map_err(|e| IngestError::Open {
         path: display(&input.path, &path_s),
         source: e,
     })?;
@@ -259,7 +259,7 @@ fn open<'r, R: Read + Send + 'r>(
 /// `tally check`). A column read (see [`InputPlan::columns_read`]) that is free text or an
 /// identifier is an error, as in [`read_from`].
 pub fn read_header(input: &InputPlan, columns: &[String]) -> Result<Vec<String>, IngestError> {
-    let file = File::open(&input.path).map_err(|e| IngestError::Open {
+    let file = open_regular(&input.path).map_err(|e| IngestError::Open {
         path: display(&input.path, &input.written),
         source: e,
     })?;
@@ -738,9 +738,49 @@ fn parse_count(field: &[u8]) -> Result<u64, String> {
     }
 }
 
+/// Opens a file to read as data or as a pipeline, refusing up front anything that is not a
+/// regular file (symbolic links are followed). A named pipe (FIFO) would block the open until
+/// some writer came along, and could be read only once, while tally reads an input more than
+/// once (`check` reads its header, `run` hashes and reads it, and the cache looks at its size
+/// and time); a device or socket is no data file either, and a directory cannot be read.
+/// The error (kind `InvalidInput`) says what the path is and what was expected.
+pub fn open_regular(path: &Path) -> io::Result<File> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        let what = kind_of(&meta.file_type());
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("it is {what}, not a regular file\nhint: tally reads data and pipelines from regular files (it hashes them and may read them twice); save the data to a file and name that"),
+        ));
+    }
+    File::open(path)
+}
+
+/// "a directory", "a named pipe (FIFO)", ... for messages.
+fn kind_of(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "a device";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    }
+}
+
 /// SHA-256 of a file, streaming (for the pipeline file and other inputs).
 pub fn sha256_file(path: &Path) -> io::Result<String> {
-    let mut h = HashingReader::new(File::open(path)?, &|_| {});
+    let mut h = HashingReader::new(open_regular(path)?, &|_| {});
     io::copy(&mut h, &mut io::sink())?;
     Ok(h.finish().0)
 }

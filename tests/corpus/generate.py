@@ -113,6 +113,7 @@ def write_case(slug, expect, files, pipeline, args):
             continue
         data = content if isinstance(content, bytes) else content.encode("utf-8")
         assert len(data) < 100_000, (slug, name, len(data))
+        os.makedirs(os.path.dirname(p), exist_ok=True)
         with open(p, "wb") as f:
             f.write(data)
 
@@ -943,6 +944,140 @@ exit = 1
 stderr = ["data.csv", "UTF-16"]
 """, files={"data.csv": BASE_CSV},
     pipeline=BASE_PIPELINE.replace('id_column = "id"\n', 'id_column = "id"\nencoding = "utf-16"\n'))
+
+# --- data safety: a run never destroys what tally did not write ------------------------
+# These run in a copy of the case directory; `unchanged = true` checks that the run left
+# every file of it as it was. FIFOs and dangling links are made by [setup] (git cannot hold
+# them).
+
+case("80-report-dir-dot", """
+# report.dir = "." is the reports root itself: writing the report would replace the whole
+# root (other reports, and whatever else lives there). Refused before anything is written.
+exit = 2
+stderr = ["pipeline.toml", "report.dir", "reports root itself"]
+unchanged = true
+""", files={"data.csv": BASE_CSV}, pipeline=BASE_PIPELINE + '\n[report]\ndir = "."\n',
+    args=["run", "pipeline.toml", "--reports-dir", "."])
+
+case("81-report-dir-holds-the-input", """
+# The reported case: a pipeline named `data` run with --reports-dir . would replace the
+# folder data/, which holds its input (and the user's other files). Refused, naming the
+# key that chose the directory (`name`, as report.dir is not set); nothing changes.
+exit = 2
+stderr = ["pipeline.toml", "key `name`", "holding the input", "hint:"]
+unchanged = true
+""", files={"data/data.csv": BASE_CSV, "data/notes.txt": "the user's own notes\n"},
+    pipeline='name = "data"\n' + BASE_PIPELINE.replace('path = "data.csv"', 'path = "data/data.csv"'),
+    args=["run", "pipeline.toml", "--reports-dir", "."])
+
+case("82-report-path-is-a-user-folder", """
+# out/pipeline (the report path) is a folder of the user's, not a tally report (no
+# manifest.json written by tally). The job fails naming it; the folder is untouched.
+exit = 1
+stderr = ["out/pipeline", "not a tally report", "\\"tool\\": \\"tally\\""]
+unchanged = true
+""", files={"data.csv": BASE_CSV, "out/pipeline/thesis.txt": "years of work\n"},
+    pipeline=BASE_PIPELINE, args=["run", "pipeline.toml", "--reports-dir", "out"])
+
+case("83-report-path-is-a-file", """
+# A regular file sits at the report path. The job fails naming it; the file is neither
+# replaced nor hidden (it used to be left renamed as .pipeline.tally-tmp-PID).
+exit = 1
+stderr = ["out/pipeline", "is a file"]
+unchanged = true
+""", files={"data.csv": BASE_CSV, "out/pipeline": "a file of the user's\n"},
+    pipeline=BASE_PIPELINE, args=["run", "pipeline.toml", "--reports-dir", "out"])
+
+case("84-report-path-is-a-symlink", """
+# A symbolic link sits at the report path (made by [setup]; it points nowhere). The job
+# fails naming it; the link stays as it was.
+exit = 1
+stderr = ["out/pipeline", "symbolic link"]
+unchanged = true
+[setup]
+symlink = [["out/pipeline", "../elsewhere"]]
+""", files={"data.csv": BASE_CSV}, pipeline=BASE_PIPELINE,
+    args=["run", "pipeline.toml", "--reports-dir", "out"])
+
+case("85-stale-temporary-name-on-a-file", """
+# A regular file bears the name of a stale temporary of a dead process
+# (.pipeline.tally-tmp-999999999). Stale-temporary cleanup removes only directories tally
+# made, so the file is kept; the report is written beside it.
+exit = 0
+stderr = []
+kept = ["out/.pipeline.tally-tmp-999999999"]
+reports_written = ["pipeline"]
+[rejected]
+""", files={"data.csv": BASE_CSV, "out/.pipeline.tally-tmp-999999999": "not a temporary\n"},
+    pipeline=BASE_PIPELINE, args=["run", "pipeline.toml", "--reports-dir", "out"])
+
+# --- no panic, abort or hang -----------------------------------------------------------
+
+case("86-input-is-a-fifo", """
+# data.csv is a named pipe (made by [setup]). Opening it would block until a writer came;
+# it is refused at once as not a regular file.
+exit = 1
+stderr = ["data.csv", "named pipe (FIFO)", "input.path"]
+[setup]
+fifo = ["data.csv"]
+""", pipeline=BASE_PIPELINE)
+
+case("87-compare-fisher-huge-counts", """
+# tally compare with counts near 1e12 and --test fisher: the exact test would enumerate
+# 2e12 tables (it asked for 16 TB and aborted). Refused at once with the limit and the
+# alternative.
+exit = 2
+stderr = ["--test fisher", "limit of 1000000", "--test chisq"]
+""", args=["compare", "1000000000000", "2000000000000", "999999999999", "2000000000000",
+           "--test", "fisher"])
+
+case("88-counts-fisher-near-1e9", """
+# A counts table with counts near 1e9 and test = "fisher" (it grew by 80 MB/s): the job
+# fails at once naming the analysis key, the limit and the alternative.
+exit = 1
+stderr = ["analysis[0].compare.test", "limit of 1000000", "test = \\"chisq\\""]
+""", files={"data.csv": counts_csv([
+    "specialist,improved,100000000", "specialist,worsened,900000000",
+    "non_specialist,improved,200000000", "non_specialist,worsened,800000000"])},
+    pipeline=COUNTS_PIPELINE + 'compare = { reference = "specialist", test = "fisher" }\n')
+
+case("89-folder-with-one-bad-pipeline", """
+# tally run on a folder where one pipeline file has a TOML error: the good ones still run,
+# the bad one is reported and listed as not run; exit 2 (a bad pipeline file).
+exit = 2
+stderr = ["b.toml", "NOT RUN", "3 pipeline(s): 2 ok, 0 failed, 1 not run"]
+reports_written = ["a", "c"]
+""", files={
+    "data.csv": BASE_CSV,
+    "pipelines/a.toml": BASE_PIPELINE.replace('path = "data.csv"', 'path = "../data.csv"'),
+    "pipelines/b.toml": '[input]\npath = "../data.csv"\n\n[[analysis]]\nname =\n',
+    "pipelines/c.toml": BASE_PIPELINE.replace('path = "data.csv"', 'path = "../data.csv"'),
+}, args=["run", "pipelines"])
+
+case("90-methods-stdout-closed", """
+# tally methods | head -0: stdout is a pipe whose reader has gone. Ends quietly, exit 0
+# (it used to panic: "failed printing to stdout", exit 101).
+exit = 0
+stderr = []
+stdout = "closed"
+""", args=["methods"])
+
+case("91-bulk-ci-stdout-full", """
+# tally ci --input bulk.csv > /dev/full: the disk is full. Exit 1 with a message naming
+# where stdout goes and why, not a panic.
+exit = 1
+stderr = ["/dev/full", "No space left"]
+stdout = "full"
+""", files={"bulk.csv": "x,n\n1,2\n3,4\n"}, args=["ci", "--input", "bulk.csv"])
+
+case("92-bulk-ci-stdout-closed", """
+# tally ci --input bulk.csv --method all | head -1, with the reader gone before the first
+# row: ends quietly, exit 0.
+exit = 0
+stderr = []
+stdout = "closed"
+""", files={"bulk.csv": "x,n\n" + "".join(f"{i % 40},{40 + i % 9}\n" for i in range(2000))},
+    args=["ci", "--input", "bulk.csv", "--method", "all"])
 
 
 def main():

@@ -30,14 +30,16 @@ pub(super) struct Conditional {
 }
 
 impl Conditional {
-    pub fn new(p: &Pair) -> Conditional {
+    /// `None` past [`super::EXACT_MAX_TABLES`]: the support is never allocated unbounded.
+    pub fn new(p: &Pair) -> Option<Conditional> {
+        super::check_exact_size(p).ok()?;
         let m = p.x1 + p.x2;
         let lo = m.saturating_sub(p.n2);
         let hi = p.n1.min(m);
         let log_w = (lo..=hi)
             .map(|k| ln_choose(p.n1 as f64, k as f64) + ln_choose(p.n2 as f64, (m - k) as f64))
             .collect();
-        Conditional { lo, hi, log_w }
+        Some(Conditional { lo, hi, log_w })
     }
 
     /// Probabilities at `ln psi = t`.
@@ -56,7 +58,7 @@ impl Conditional {
 }
 
 pub fn interval(p: Pair, level: f64) -> Option<Comparison> {
-    let cond = Conditional::new(&p);
+    let cond = Conditional::new(&p)?;
     if cond.lo == cond.hi {
         return None;
     }

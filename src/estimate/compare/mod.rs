@@ -151,6 +151,41 @@ pub struct Comparison {
     pub upper: f64,
 }
 
+/// The most tables the exact conditional methods (Fisher's test and the exact conditional
+/// odds ratio) will enumerate for one comparison. Given the margins, the table is fixed by
+/// `x1`, which ranges over at most `min(n1, n2, x1 + x2, ...) + 1` values; the methods hold
+/// one probability per value and sweep them on every step of their root searches, so memory
+/// and time grow with that count (1e12 would ask for 16 TB). At 1,000,000 tables a
+/// comparison takes 8 MB and at most a few seconds (the exact odds ratio: 2 s); past it the counts are so large that the
+/// asymptotic methods (the chi-square score test, Woolf's interval) agree with the exact
+/// ones to many digits, and those are the alternatives tally points to.
+pub const EXACT_MAX_TABLES: u64 = 1_000_000;
+
+/// How many tables share the margins of `p` (the support of the conditional distribution of
+/// `x1`); `None` when it does not fit in a `u64`.
+pub fn exact_tables(p: &Pair) -> Option<u64> {
+    let m = p.x1.checked_add(p.x2)?;
+    let lo = m.saturating_sub(p.n2);
+    let hi = p.n1.min(m);
+    hi.checked_sub(lo)?.checked_add(1)
+}
+
+/// Refuses counts whose exact conditional distribution has more than [`EXACT_MAX_TABLES`]
+/// tables; the message gives the count and the limit (callers add the alternative).
+pub fn check_exact_size(p: &Pair) -> Result<(), String> {
+    match exact_tables(p) {
+        Some(k) if k <= EXACT_MAX_TABLES => Ok(()),
+        k => Err(format!(
+            "the exact conditional method would enumerate {} tables with these margins ({} of {} vs {} of {}), more than its limit of {EXACT_MAX_TABLES}",
+            k.map_or_else(|| "more than 2^64".to_string(), |k| k.to_string()),
+            p.x1,
+            p.n1,
+            p.x2,
+            p.n2
+        )),
+    }
+}
+
 /// Checks counts for a comparison; the message names what is wrong.
 pub fn check_pair(p: &Pair) -> Result<(), String> {
     if p.x1 > p.n1 {
@@ -163,7 +198,8 @@ pub fn check_pair(p: &Pair) -> Result<(), String> {
 }
 
 /// The interval for a pair at `level`; `None` when a group is empty or the measure is
-/// undefined for these counts (e.g. a ratio of 0 to 0).
+/// undefined for these counts (e.g. a ratio of 0 to 0), and for the exact conditional odds
+/// ratio also past [`EXACT_MAX_TABLES`] (callers check [`check_exact_size`] first to say so).
 pub fn compare(method: CompareMethod, pair: Pair, level: f64) -> Option<Comparison> {
     if pair.n1 == 0 || pair.n2 == 0 {
         return None;

@@ -90,9 +90,10 @@ pub fn chisq(p: Pair, yates: bool) -> Option<TestResult> {
 }
 
 /// Fisher's exact test, two-sided (R's definition). The statistic reported is the
-/// probability of the observed table.
+/// probability of the observed table. `None` past [`super::EXACT_MAX_TABLES`] tables
+/// (callers check [`super::check_exact_size`] first to say so).
 pub fn fisher(p: Pair) -> Option<TestResult> {
-    let cond = Conditional::new(&p);
+    let cond = Conditional::new(&p)?;
     let probs = cond.probs(0.0);
     let observed = probs[(p.x1 - cond.lo) as usize];
     let p_value: f64 = probs
