@@ -95,6 +95,9 @@ pub enum JobError {
     },
     #[error("{0}")]
     Estimate(String),
+    /// A `by` or outcome column whose values look like direct identifiers.
+    #[error("{0}")]
+    Identifying(String),
     #[error("rendering the report: {0}")]
     Render(String),
     #[error("printing report.pdf: {0}")]
@@ -160,6 +163,7 @@ pub fn run(plan: &Plan, pipeline_written: &str, opts: &JobOptions) -> Result<Job
     }
     lap("ingest", &mut timings);
     warnings.extend(table.warnings.iter().cloned());
+    warnings.extend(crate::identify::check(plan, &table).map_err(JobError::Identifying)?);
 
     // The report is up to date if its manifest carries this run's key and is whole.
     let report_key = keys.report(&table.source.sha256);
