@@ -97,6 +97,9 @@ pub enum JobError {
     Estimate(String),
     #[error("{0}\nhint: coarsen the subgroups (fewer `by` columns or fewer levels through `[recode]`), or drop the analysis; nothing was written")]
     Disclosure(String),
+    /// A `by` or outcome column whose values look like direct identifiers.
+    #[error("{0}")]
+    Identifying(String),
     #[error("rendering the report: {0}")]
     Render(String),
     #[error("printing report.pdf: {0}")]
@@ -175,6 +178,7 @@ pub fn run(plan: &Plan, pipeline_written: &str, opts: &JobOptions) -> Result<Job
     }
     lap("ingest", &mut timings);
     warnings.extend(table.warnings.iter().cloned());
+    warnings.extend(crate::identify::check(plan, &table).map_err(JobError::Identifying)?);
 
     // The report is up to date if its manifest carries this run's key and is whole.
     let report_key = keys.report(&table.source.sha256);

@@ -36,6 +36,8 @@
 //!   tests), `simultaneous`, `multiplicity`, `reliability` (NCHS flags), and `dist` (the one
 //!   home of statrs, and our incomplete beta, its inverse and the root finder).
 //! - [`disclosure`]: small-cell suppression, complementary suppression, rounding.
+//!   [`identify`]: columns that look like direct identifiers refused as `by` or `outcome`
+//!   (by name when planned, by content right after ingest).
 //! - [`render`]: tables, HTML, Markdown, `xlsx` (the only rust_xlsxwriter code), `plots`
 //!   (the only plotters code).
 //! - [`output`]: the only writer of reports. [`cache`]: the stage cache. [`browser`]: the
@@ -63,6 +65,7 @@ pub mod cli;
 pub mod cmd;
 pub mod disclosure;
 pub mod estimate;
+pub mod identify;
 pub mod ingest;
 pub mod job;
 pub mod output;

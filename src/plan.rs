@@ -252,6 +252,9 @@ pub struct Plan {
     pub analyses: Vec<AnalysisPlan>,
     pub report: ReportPlan,
     pub disclosure: DisclosurePlan,
+    /// `[disclosure] allow_identifying`: columns declared safe although they look like
+    /// direct identifiers (see [`crate::identify`]).
+    pub allow_identifying: Vec<String>,
 }
 
 /// One problem in a pipeline file.
@@ -696,6 +699,17 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
         analyses.push(planned);
     }
 
+    // Columns that look like direct identifiers, by name (their values are checked after
+    // ingest).
+    let allow_identifying = spec
+        .disclosure
+        .as_ref()
+        .and_then(|d| d.allow_identifying.clone())
+        .unwrap_or_default();
+    for (key, message) in crate::identify::name_problems(&analyses, &allow_identifying) {
+        add(&key, message);
+    }
+
     // Compared groups must be values the recode of their column can produce.
     for (i, a) in analyses.iter().enumerate() {
         let Some(cp) = &a.compare else { continue };
@@ -780,6 +794,7 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
         recode: spec.recode,
         analyses,
         disclosure,
+        allow_identifying,
     })
 }
 
@@ -1216,6 +1231,39 @@ mod tests {
         assert_eq!(keys, ["input.kind", "ci.method", "ci.level", "report.dir"]);
         assert!(problems[0].message.contains("did you mean `counts`"));
         assert!(problems[1].message.contains("did you mean `wilson`"));
+    }
+
+    #[test]
+    fn identifying_column_names_are_refused_unless_declared_safe() {
+        let text = BASE.replace(
+            "outcome = \"o\"",
+            "outcome = \"o\"\nby = [\"group\", \"Email\"]",
+        );
+        let problems = plan_of(&text).unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].key, "analysis[0].by");
+        let m = &problems[0].message;
+        for part in [
+            "analysis `a`",
+            "`Email`",
+            "an e-mail address",
+            "word `email`",
+        ] {
+            assert!(m.contains(part), "{part}: {m}");
+        }
+        assert!(m.contains("allow_identifying = [\"Email\"]"), "{m}");
+
+        let safe = format!("{text}[disclosure]\nallow_identifying = [\"Email\"]\n");
+        assert_eq!(plan_of(&safe).unwrap().allow_identifying, ["Email"]);
+
+        let typo = format!("{text}[disclosure]\nallow_identifying = [\"Emial\"]\n");
+        let problems = plan_of(&typo).unwrap_err();
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["analysis[0].by", "disclosure.allow_identifying"]);
+        assert!(problems[1].message.contains("did you mean `Email`"));
+
+        let outcome = BASE.replace("outcome = \"o\"", "outcome = \"respondent_id\"");
+        assert_eq!(plan_of(&outcome).unwrap_err()[0].key, "analysis[0].outcome");
     }
 
     #[test]

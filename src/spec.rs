@@ -61,6 +61,9 @@ pub struct DisclosureSpec {
     pub min_group: Option<u64>,
     /// Round shown counts to this base (e.g. 5); default: no rounding.
     pub round: Option<u64>,
+    /// Columns declared safe to analyse although their name or values look like direct
+    /// identifiers (see [`crate::identify`]); default: none.
+    pub allow_identifying: Option<Vec<String>>,
 }
 
 /// `[reliability]`: thresholds of the NCHS standard for proportions.

@@ -1,6 +1,7 @@
 //! `tally check`: validates pipeline files, where their reports would go (see
 //! [`plan::check_report_location`]) and their inputs' headers, reporting every problem at
-//! once. Writes nothing.
+//! once; then reads the data (as `run` does: streaming, distinct tuples only) to check the
+//! analysed columns' content for direct identifiers ([`crate::identify`]). Writes nothing.
 
 use super::{print_error, Outcome};
 use crate::ingest;
@@ -35,12 +36,32 @@ pub fn run(args: &crate::cli::CheckArgs) -> Outcome {
             Ok(header) => {
                 let problems = plan.check_header(&header);
                 if problems.is_empty() {
-                    super::say_line(&format!(
-                        "ok: {} ({} analyses, input {})",
-                        path.display(),
-                        plan.analyses.len(),
-                        plan.input.written
-                    ));
+                    match check_content(&plan) {
+                        Ok(warnings) => {
+                            for w in warnings {
+                                let mut lines = w.lines();
+                                if let Some(first) = lines.next() {
+                                    super::say_line(&format!(
+                                        "warning: {}: {first}",
+                                        path.display()
+                                    ));
+                                }
+                                for l in lines {
+                                    super::say_line(l);
+                                }
+                            }
+                            super::say_line(&format!(
+                                "ok: {} ({} analyses, input {})",
+                                path.display(),
+                                plan.analyses.len(),
+                                plan.input.written
+                            ));
+                        }
+                        Err(e) => {
+                            print_error(&format!("{}: {e}", path.display()));
+                            outcome = outcome.max(Outcome::Failed);
+                        }
+                    }
                 } else {
                     for p in &problems {
                         print_error(&p.to_string());
@@ -60,4 +81,12 @@ pub fn run(args: &crate::cli::CheckArgs) -> Outcome {
 /// Reads only the header rows of a plan's input.
 fn read_header(plan: &plan::Plan) -> Result<Vec<String>, String> {
     ingest::read_header(&plan.input, &plan.columns_needed()).map_err(|e| e.to_string())
+}
+
+/// Reads the data and checks the analysed columns' content (see [`crate::identify`]): the
+/// warnings, or what is refused. The header was checked before.
+fn check_content(plan: &plan::Plan) -> Result<Vec<String>, String> {
+    let table = ingest::read(&plan.input, &plan.columns_needed(), &|_| Ok(()), &|_| {})
+        .map_err(|e| e.to_string())?;
+    crate::identify::check(plan, &table)
 }

@@ -1080,6 +1080,51 @@ stdout = "closed"
     args=["ci", "--input", "bulk.csv", "--method", "all"])
 
 
+# --- identifying labels ------------------------------------------------------------
+
+EMAIL_ROWS = [(str(i + 1), f"person{i % 4}@example.org", o)
+              for i, o in enumerate(["worsened", "improved", "no_change"] * 4)]
+
+case("93-identifying-email-as-by", """
+# A subgroup column `contact` holds e-mail addresses (its name says nothing): every address
+# would be published as a subgroup label. Refused after reading, naming the key, the column
+# and the rule with counts, never an address. A data problem: exit 1.
+exit = 1
+stderr = ["analysis[0].by", "`contact`", "e-mail addresses", "12 of 12", "allow_identifying"]
+""", files={"data.csv": csv_text(EMAIL_ROWS, header="id,contact,outcome")},
+    pipeline=BASE_PIPELINE.replace('by = ["group"]', 'by = ["contact"]'))
+
+case("94-identifying-id-name-as-by", """
+# The respondent id column used as a subgroup: each respondent would be a group of one with
+# its id as the label. The name says so, so the pipeline is refused when planned: exit 2.
+exit = 2
+stderr = ["pipeline.toml", "analysis[0].by", "`id`", "a respondent identifier"]
+""", files={"data.csv": BASE_CSV},
+    pipeline=BASE_PIPELINE.replace('by = ["group"]', 'by = ["id"]'))
+
+COMMENTS = [f"Respondent story {i}: the exercise left me in bed for {i + 2} days afterwards"
+            for i in range(30)] + ["none"] * 10
+
+case("95-identifying-free-text-outcome", """
+# A free-text column as the outcome: 31 distinct values among 40 respondents, the median
+# over 40 characters. Refused with the rule and its counts (no text quoted): exit 1.
+exit = 1
+stderr = ["analysis[0].outcome", "`comment`", "free text", "31 distinct values among 40"]
+""", files={"data.csv": csv_text([(str(i + 1), "Alpha", c) for i, c in enumerate(COMMENTS)],
+                                 header="id,group,comment")},
+    pipeline=BASE_PIPELINE.replace('outcome = "outcome"', 'outcome = "comment"'))
+
+case("96-identifying-declared-safe", """
+# `clinic_id` holds clinic codes, not respondents: its name matches the id rule, and
+# `[disclosure] allow_identifying` declares it safe, so the run goes ahead: exit 0.
+exit = 0
+stderr = []
+[rejected]
+""", files={"data.csv": csv_text([(i, "C1" if int(i) % 2 else "C2", o) for i, _, o in BASE_ROWS],
+                                 header="id,clinic_id,outcome")},
+    pipeline=BASE_PIPELINE.replace('by = ["group"]', 'by = ["clinic_id"]')
+    + '\n[disclosure]\nallow_identifying = ["clinic_id"]\n')
+
 def main():
     for c in CASES:
         write_case(*c)
