@@ -35,7 +35,9 @@
 //!   `compare` (one file per comparison method, plus the 2 x 2 tests), `tables` (r x c
 //!   tests), `simultaneous`, `multiplicity`, `reliability` (NCHS flags), and `dist` (the one
 //!   home of statrs, and our incomplete beta, its inverse and the root finder).
-//! - [`disclosure`]: small-cell suppression, complementary suppression, rounding.
+//! - [`disclosure`]: small-cell suppression, complementary suppression, rounding; `facts`
+//!   (every published number as a sum of respondent classes across analyses) and `audit`
+//!   (the attacker's integer programs; the one home of microlp).
 //!   [`identify`]: columns that look like direct identifiers refused as `by` or `outcome`
 //!   (by name when planned, by content right after ingest).
 //! - [`render`]: tables, HTML, Markdown, `xlsx` (the only rust_xlsxwriter code), `plots`

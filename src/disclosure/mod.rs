@@ -410,7 +410,8 @@ fn complement_for(facts: &Facts, state: &State, target: Target) -> Option<usize>
         .min_by_key(|&f| (facts.facts[f].value, f))
 }
 
-fn round_to(v: u64, base: u64) -> u64 {
+/// `v` rounded to the nearest multiple of `base` (halves up).
+pub fn round_to(v: u64, base: u64) -> u64 {
     (v + base / 2) / base * base
 }
 

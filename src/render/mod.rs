@@ -70,10 +70,14 @@ pub fn disclosure_statement(input: &ReportInput) -> String {
 }
 
 /// The respondents behind an unmapped value, as published: below the minimum cell count,
-/// `<5` like any small count.
+/// `<5` like any small count; rounded like every count when rounding is on.
 pub fn unmapped_count(n: u64, d: &DisclosurePlan, fmt: fn(u64) -> String) -> String {
     let hidden = (d.protect && n < d.min_cell).then_some(Suppression::Small(d.min_cell));
-    count_text(n, hidden, fmt)
+    let shown = match d.round.filter(|_| d.protect) {
+        Some(b) => crate::disclosure::round_to(n, b),
+        None => n,
+    };
+    count_text(shown, hidden, fmt)
 }
 
 /// A count as published: the number, or what is shown in its place (`<5`, `suppressed`).
