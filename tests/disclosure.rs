@@ -514,3 +514,70 @@ fn internal_runs_are_marked_in_every_output() {
         );
     }
 }
+
+/// Every "n = X" of a report's pages and plots: the published group sizes and denominators
+/// (a hidden n written out anywhere, even as 0, would fail).
+fn stated_sizes_are_published(report: &Path) {
+    let json: Value =
+        serde_json::from_str(&fs::read_to_string(report.join("estimates.json")).unwrap()).unwrap();
+    let mut sizes = std::collections::BTreeSet::new();
+    for a in json["analyses"].as_array().unwrap() {
+        sizes.extend(a["respondents_included"].as_u64());
+        for e in a["estimates"].as_array().unwrap() {
+            sizes.extend(e["n"].as_u64());
+        }
+    }
+    let mut files = vec![report.join("index.html"), report.join("report.md")];
+    files.extend(
+        fs::read_dir(report.join("plots"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "svg")),
+    );
+    let mut seen = 0;
+    for f in files {
+        let text = fs::read_to_string(&f).unwrap();
+        for (at, _) in text.match_indices("n = ") {
+            let digits: String = text[at + 4..]
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == ',')
+                .filter(char::is_ascii_digit)
+                .collect();
+            if let Ok(v) = digits.parse::<u64>() {
+                seen += 1;
+                assert!(
+                    sizes.contains(&v),
+                    "{f:?} states n = {v}, which is not a published size"
+                );
+            }
+        }
+    }
+    assert!(seen > 0);
+}
+
+#[test]
+fn no_page_or_plot_states_a_hidden_size() {
+    let dir = tempfile::tempdir().unwrap();
+    write_survey(dir.path(), 7, 60, "");
+    run(dir.path());
+    stated_sizes_are_published(&dir.path().join("reports/s"));
+    // And the shipped example, whose provider x severity table has hidden cells.
+    let reports = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = common::tally_run(
+        &root.join("pipelines/synthetic-survey.toml"),
+        reports.path(),
+    )
+    .output()
+    .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let log = fs::read_to_string(reports.path().join("synthetic-survey/suppression.csv")).unwrap();
+    assert!(log.lines().count() > 5, "{log}");
+    stated_sizes_are_published(&reports.path().join("synthetic-survey"));
+}

@@ -309,7 +309,12 @@ fn bar_chart(r: &AnalysisResult) -> BarChart {
                 n: rows.first().map_or(0, |x| x.n),
                 values: rows
                     .iter()
-                    .map(|x| x.interval.map(|i| (i.estimate, i.lower, i.upper)))
+                    .map(|x| match (x.interval, x.hidden_count.or(x.hidden_n)) {
+                        (Some(i), _) => Ok((i.estimate, i.lower, i.upper)),
+                        (None, Some(Suppression::Complementary)) => Err("suppressed".into()),
+                        (None, Some(s)) => Err(format!("suppressed ({})", s.shown())),
+                        (None, None) => Err("no estimate (n = 0)".into()),
+                    })
                     .collect(),
             }
         })

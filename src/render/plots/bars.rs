@@ -13,8 +13,9 @@ use super::{font, pct_label, pct_tick, px, Plot};
 pub struct BarGroup {
     pub label: String,
     pub n: u64,
-    /// Per level: (proportion, lower, upper), `None` when there is no estimate (n = 0).
-    pub values: Vec<Option<(f64, f64, f64)>>,
+    /// Per level: (proportion, lower, upper), or the words drawn in place of a bar when
+    /// there is no estimate ("no estimate (n = 0)", "suppressed (<5)", ...).
+    pub values: Vec<Result<(f64, f64, f64), String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -58,13 +59,13 @@ impl Plot for BarChart {
                 .iter()
                 .zip(&g.values)
                 .map(|(l, v)| match v {
-                    Some((p, lo, hi)) => format!(
+                    Ok((p, lo, hi)) => format!(
                         "{l} {} ({} to {})",
                         pct_label(*p),
                         pct_label(*lo),
                         pct_label(*hi)
                     ),
-                    None => format!("{l} no estimate"),
+                    Err(why) => format!("{l} {why}"),
                 })
                 .collect();
             s.push_str(&format!(
@@ -145,7 +146,7 @@ impl Plot for BarChart {
                 let ym = (y0 + y1) / 2.0;
                 let c = self.colours[li];
                 match v {
-                    Some((p, lo, hi)) => {
+                    Ok((p, lo, hi)) => {
                         area.draw(&Rectangle::new(
                             [(px(LEFT, s), px(y0, s)), (px(self.x(*p), s), px(y1, s))],
                             c.filled(),
@@ -173,9 +174,9 @@ impl Plot for BarChart {
                             font(10.5, s, false).pos(left),
                         ))?;
                     }
-                    None => {
+                    Err(why) => {
                         area.draw(&Text::new(
-                            "no estimate (n = 0)",
+                            why.as_str(),
                             (px(LEFT + 5.0, s), px(ym, s)),
                             font(10.5, s, false).pos(left),
                         ))?;
