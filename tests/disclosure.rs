@@ -581,3 +581,69 @@ fn no_page_or_plot_states_a_hidden_size() {
     assert!(log.lines().count() > 5, "{log}");
     stated_sizes_are_published(&reports.path().join("synthetic-survey"));
 }
+
+/// Two leaks an outsider found in an earlier version of the shipped example's report:
+/// `suppression.csv` said which cell each complement protected and in which audit round it
+/// was chosen (replaying the choices narrowed every `<5` to two values), and an unmapped
+/// value shown as `<5` in `unmapped.csv` was shown exactly as an exclusion count.
+#[test]
+fn the_log_and_the_exclusions_give_nothing_back() {
+    let reports = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = common::tally_run(
+        &root.join("pipelines/synthetic-survey.toml"),
+        reports.path(),
+    )
+    .output()
+    .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let report = reports.path().join("synthetic-survey");
+    let log = fs::read_to_string(report.join("suppression.csv")).unwrap();
+    let mut rows = csv::Reader::from_reader(log.as_bytes());
+    assert_eq!(
+        rows.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["analysis", "group", "cell", "shown_as", "rule", "reason"]
+    );
+    let mut reasons = std::collections::BTreeMap::new();
+    for r in rows.records().map(Result::unwrap) {
+        reasons
+            .entry(r[4].to_string())
+            .or_insert_with(std::collections::BTreeSet::new)
+            .insert(r[5].to_string());
+    }
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(
+        reasons.values().all(|v| v.len() == 1),
+        "one reason per rule: {reasons:?}"
+    );
+
+    // Every unmapped value shown as <5 is <5 wherever the report gives the same number.
+    let unmapped = fs::read_to_string(report.join("unmapped.csv")).unwrap();
+    let small: Vec<String> = unmapped
+        .lines()
+        .skip(1)
+        .filter(|l| l.contains(",<5,"))
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect();
+    assert!(small.contains(&"pacing_tried".to_string()), "{unmapped}");
+    let json: Value =
+        serde_json::from_str(&fs::read_to_string(report.join("estimates.json")).unwrap()).unwrap();
+    let pacing = &json["analyses"][3];
+    assert_eq!(pacing["name"], "pacing_by_severity");
+    let x = pacing["exclusions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["reason"] == "unmapped value in `pacing_tried`")
+        .unwrap();
+    assert_eq!(
+        (x["respondents"].clone(), x["suppressed"].clone()),
+        (Value::Null, Value::from("small")),
+        "{x}"
+    );
+}

@@ -30,7 +30,7 @@
 //!    (at least one, for a group of fewer than `min_cell`, whose size is itself `<5`), so
 //!    that a small group is never shown to have answered all, or all but a few, alike. Where a number fails, one more cell is hidden (the group's n for a small
 //!    group, else the smallest shown member, parts before totals, of a relation that holds
-//!    it or a hidden number tied to it), then steps 2 to 4 run again; each round is logged.
+//!    it or a hidden number tied to it), then steps 2 to 4 run again.
 //! 5. **Rounding** (optional, `round = 5`): shown counts are rounded to the base, and every
 //!    proportion, interval, flag, comparison and test is then computed from the published
 //!    (rounded) counts, so no output gives the exact counts back.
@@ -39,8 +39,10 @@
 //!    withheld; the test of independence (chi-square, G, Cramér's V, residuals) of a table
 //!    with a hidden cell is withheld, since each is a function of the hidden cells.
 //!
-//! Every hidden number is logged with its class, the reason and the round (never its
-//! value) in `suppression.csv`.
+//! Every hidden number is listed with how it is shown (never its value) in
+//! `suppression.csv`, with the same reason for every number of a class: which cell a
+//! complement protects, or in which audit round it was chosen, would let a reader replay the
+//! choices and narrow the hidden values down.
 //!
 //! References: Fischetti M, Salazar J-J (2000), JASA 95:916-928 (the attacker's problem);
 //! de Wolf P-P, Hundepool A et al., *Statistical Disclosure Control* (Wiley 2012), ch. 4-5;
@@ -92,10 +94,24 @@ pub struct LogEntry {
     /// The outcome level, `n` for the group size, or the accounting line.
     pub cell: String,
     pub rule: Suppression,
-    /// Why, in words, e.g. "a count below 5" or "protects `worsened` of ...".
-    pub reason: String,
-    /// 0: the rules of steps 1 to 3 before any audit; k: after the k-th audit.
-    pub round: u32,
+}
+
+impl LogEntry {
+    /// Why, in words. The same for every number of a class: which cell a complement
+    /// protects, or in which round of the audit it was chosen, would let a reader replay the
+    /// choices and narrow the hidden values down (an outsider did, on an earlier version).
+    pub fn reason(&self) -> String {
+        match self.rule {
+            Suppression::Small(t) => format!(
+                "a count below {t} (0 to {}), or a zero in a group with one",
+                t - 1
+            ),
+            Suppression::Complementary => {
+                "hidden so that no small count can be worked out from what the report publishes"
+                    .into()
+            }
+        }
+    }
 }
 
 /// Disclosure control could not protect the report.
@@ -106,8 +122,7 @@ pub struct Unprotectable(pub String);
 struct State<'a> {
     facts: &'a Facts,
     plan: &'a DisclosurePlan,
-    hidden: Vec<Option<(Suppression, String, u32)>>,
-    round: u32,
+    hidden: Vec<Option<Suppression>>,
     /// `(analysis, group, cell)` of each fact's first place, for messages.
     labels: Vec<(String, String, String)>,
     /// Analyses left out of the report, with why.
@@ -127,7 +142,7 @@ impl State<'_> {
             })
     }
 
-    fn hide(&mut self, f: usize, reason: String) {
+    fn hide(&mut self, f: usize) {
         if self.hidden[f].is_some() || !self.facts.facts[f].hideable() {
             return;
         }
@@ -137,7 +152,7 @@ impl State<'_> {
         } else {
             Suppression::Complementary
         };
-        self.hidden[f] = Some((class, reason, self.round));
+        self.hidden[f] = Some(class);
     }
 
     fn is_hidden(&self, f: usize) -> bool {
@@ -145,7 +160,7 @@ impl State<'_> {
     }
 
     fn is_small(&self, f: usize) -> bool {
-        matches!(self.hidden[f], Some((Suppression::Small(_), ..)))
+        matches!(self.hidden[f], Some(Suppression::Small(_)))
     }
 
     /// Step 2: zeros of a group with a small hidden count or size are hidden too.
@@ -158,7 +173,7 @@ impl State<'_> {
                 }
                 for &p in &parts {
                     if self.facts.facts[p].value == 0 && !self.is_hidden(p) {
-                        self.hide(p, "a zero beside a small count of its group".into());
+                        self.hide(p);
                         changed |= self.is_hidden(p);
                     }
                 }
@@ -185,7 +200,7 @@ impl State<'_> {
             for ri in 0..self.facts.relations.len() {
                 let (total, parts) = &self.facts.relations[ri];
                 let mut shut = parts.iter().chain([total]).filter(|&&m| self.is_hidden(m));
-                let (Some(&lone), None) = (shut.next(), shut.next()) else {
+                let (Some(_), None) = (shut.next(), shut.next()) else {
                     continue;
                 };
                 let pick = parts
@@ -202,11 +217,7 @@ impl State<'_> {
                         .then_some(*total)
                     });
                 if let Some(p) = pick {
-                    let reason = format!(
-                        "protects {}, which its total would give back",
-                        self.describe(lone)
-                    );
-                    self.hide(p, reason);
+                    self.hide(p);
                     again = true;
                     changed = true;
                 }
@@ -236,16 +247,13 @@ fn system(facts: &Facts, state: &State, round: Option<u64>) -> System {
         if !state.published(f) {
             continue;
         }
+        let unmapped = fact.places.iter().any(|p| matches!(p, Place::Unmapped(_)));
         let (lo, hi) = match &state.hidden[f] {
-            Some((Suppression::Small(_), ..)) => (0.0, t - 1.0),
-            Some((Suppression::Complementary, ..)) => (t, f64::INFINITY),
-            None if fact.places.iter().any(|p| matches!(p, Place::Unmapped(_))) => {
-                if fact.value < state.plan.min_cell {
-                    (1.0, t - 1.0)
-                } else {
-                    (fact.value as f64, fact.value as f64)
-                }
-            }
+            // `unmapped.csv` lists only values that occur.
+            Some(Suppression::Small(_)) if unmapped => (1.0, t - 1.0),
+            Some(Suppression::Small(_)) => (0.0, t - 1.0),
+            Some(Suppression::Complementary) => (t, f64::INFINITY),
+            None if unmapped => (fact.value as f64, fact.value as f64),
             None => match round.filter(|_| fact.hideable()) {
                 Some(b) => {
                     let r = round_to(fact.value, b);
@@ -278,7 +286,7 @@ enum Target {
 
 fn targets(facts: &Facts, state: &State) -> Vec<Target> {
     let mut out: Vec<Target> = (0..facts.facts.len())
-        .filter(|&f| state.is_small(f) && state.published(f))
+        .filter(|&f| state.is_small(f) && state.published(f) && facts.facts[f].describes_answers())
         .map(Target::Small)
         .collect();
     for (a, af) in facts.of_analysis.iter().enumerate() {
@@ -436,14 +444,20 @@ pub fn protect(
         facts: &facts,
         plan: d,
         hidden: vec![None; facts.facts.len()],
-        round: 0,
         labels,
         withheld: vec![None; results.len()],
     };
     for f in 0..facts.facts.len() {
-        let v = facts.facts[f].value;
-        if v > 0 && v < d.min_cell && facts.facts[f].describes_answers() {
-            state.hide(f, format!("a count below {}", d.min_cell));
+        let fact = &facts.facts[f];
+        let v = fact.value;
+        if v > 0 && v < d.min_cell && fact.describes_answers() {
+            state.hide(f);
+        }
+        // `unmapped.csv` shows a small unmapped value's count as `<5`: wherever else the
+        // report publishes the same number (an analysis's "unmapped value in" exclusion),
+        // it is shown as `<5` too.
+        if v > 0 && v < d.min_cell && fact.places.iter().any(|p| matches!(p, Place::Unmapped(_))) {
+            state.hidden[f] = Some(Suppression::Small(d.min_cell));
         }
     }
     // Hiding more only widens the attacker's intervals, so a target that passed stays passed.
@@ -465,7 +479,6 @@ pub fn protect(
         if failing.is_empty() {
             break;
         }
-        state.round += 1;
         for t in failing {
             let still = match t {
                 Target::Small(f) => state.published(f),
@@ -480,8 +493,6 @@ pub fn protect(
                 let fact = match t {
                     Target::Small(f) | Target::Group { count: f, .. } => f,
                 };
-                let what = state.describe(fact);
-
                 let Some(a) = facts.facts[fact]
                     .places
                     .iter()
@@ -489,25 +500,18 @@ pub fn protect(
                     .find(|&a| state.withheld[a].is_none())
                 else {
                     return Err(Unprotectable(format!(
-                        "disclosure control cannot protect {what}"
+                        "disclosure control cannot protect {}",
+                        state.describe(fact)
                     )));
                 };
-                state.withheld[a] = Some(format!(
-                    "withheld: no table of it can be published without narrowing down {what}, even with every number that could be hidden hidden (too few respondents)"
-                ));
+                // Said in general words: which number could not be protected would say
+                // something about it.
+                state.withheld[a] = Some(
+                    "withheld: it has too few respondents for any table of it to be published without narrowing down a small count, even with every number that could be hidden hidden".into(),
+                );
                 continue;
             };
-            let reason = match t {
-                Target::Small(s) => format!(
-                    "protects {}, which the report's numbers together would narrow down",
-                    state.describe(s)
-                ),
-                Target::Group { count, .. } => format!(
-                    "keeps the report from showing that nearly all of a small group answered as in {}",
-                    state.describe(count)
-                ),
-            };
-            state.hide(f, reason);
+            state.hide(f);
         }
     }
     let log = apply(results, &facts, &state);
@@ -573,7 +577,7 @@ fn labels(facts: &Facts, results: &[AnalysisResult]) -> Vec<(String, String, Str
 fn apply(results: &mut [AnalysisResult], facts: &Facts, state: &State) -> Vec<LogEntry> {
     let mut log = Vec::new();
     for (f, fact) in facts.facts.iter().enumerate() {
-        let Some((rule, reason, round)) = &state.hidden[f] else {
+        let Some(rule) = &state.hidden[f] else {
             continue;
         };
         for place in &fact.places {
@@ -634,12 +638,9 @@ fn apply(results: &mut [AnalysisResult], facts: &Facts, state: &State) -> Vec<Lo
                 group,
                 cell,
                 rule: *rule,
-                reason: reason.clone(),
-                round: *round,
             });
         }
     }
-    log.sort_by_key(|e| e.round);
     log
 }
 

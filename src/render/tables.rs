@@ -410,11 +410,9 @@ pub fn comparisons_csv(results: &[AnalysisResult]) -> Rows {
 
 /// Every cell disclosure control hid, with its rule (never its value).
 pub fn suppression_csv(log: &[crate::disclosure::LogEntry]) -> Rows {
-    let mut rows = vec![[
-        "analysis", "group", "cell", "shown_as", "rule", "round", "reason",
-    ]
-    .map(String::from)
-    .to_vec()];
+    let mut rows = vec![["analysis", "group", "cell", "shown_as", "rule", "reason"]
+        .map(String::from)
+        .to_vec()];
     for e in log {
         rows.push(vec![
             safe_cell(&e.analysis).into_owned(),
@@ -422,8 +420,7 @@ pub fn suppression_csv(log: &[crate::disclosure::LogEntry]) -> Rows {
             safe_cell(&e.cell).into_owned(),
             e.rule.shown(),
             e.rule.name().into(),
-            e.round.to_string(),
-            safe_cell(&e.reason).into_owned(),
+            safe_cell(&e.reason()).into_owned(),
         ]);
     }
     rows
