@@ -123,8 +123,6 @@ struct State<'a> {
     facts: &'a Facts,
     plan: &'a DisclosurePlan,
     hidden: Vec<Option<Suppression>>,
-    /// `(analysis, group, cell)` of each fact's first place, for messages.
-    labels: Vec<(String, String, String)>,
     /// Analyses left out of the report, with why.
     withheld: Vec<Option<String>>,
 }
@@ -225,14 +223,6 @@ impl State<'_> {
             if !again {
                 return changed;
             }
-        }
-    }
-
-    /// "`worsened` of get_provider = X (analysis a)".
-    fn describe(&self, f: usize) -> String {
-        match self.labels.get(f) {
-            Some((analysis, group, cell)) => format!("`{cell}` of {group} in `{analysis}`"),
-            None => "a hidden number".into(),
         }
     }
 }
@@ -439,12 +429,10 @@ pub fn protect(
         });
     }
     let facts = facts::build(plan, table, results, unmapped);
-    let labels = labels(&facts, results);
     let mut state = State {
         facts: &facts,
         plan: d,
         hidden: vec![None; facts.facts.len()],
-        labels,
         withheld: vec![None; results.len()],
     };
     for f in 0..facts.facts.len() {
@@ -499,9 +487,14 @@ pub fn protect(
                     .filter_map(|p| p.analysis())
                     .find(|&a| state.withheld[a].is_none())
                 else {
+                    let what = match place_label(facts.facts[fact].places[0], results) {
+                        Some((analysis, group, cell)) => {
+                            format!("`{cell}` of {group} in `{analysis}`")
+                        }
+                        None => "a number of the survey".into(),
+                    };
                     return Err(Unprotectable(format!(
-                        "disclosure control cannot protect {}",
-                        state.describe(fact)
+                        "disclosure control cannot protect {what}"
                     )));
                 };
                 // Said in general words: which number could not be protected would say
@@ -536,41 +529,31 @@ pub struct Protection {
     pub withheld: Vec<Option<String>>,
 }
 
-/// `(analysis, group, cell)` in words for every fact, from its first place.
-fn labels(facts: &Facts, results: &[AnalysisResult]) -> Vec<(String, String, String)> {
-    facts
-        .facts
-        .iter()
-        .map(|fact| {
-            let name = |a: usize| results[a].plan.name.clone();
-            match fact.places[0] {
-                Place::Count { a, row } => {
-                    let e = &results[a].rows[row];
-                    (
-                        name(a),
-                        group_label(&results[a].plan.by, &e.group),
-                        e.outcome.clone(),
-                    )
-                }
-                Place::Size { a, group } => {
-                    let g = &results[a].groups()[group];
-                    (name(a), group_label(&results[a].plan.by, g), "n".into())
-                }
-                Place::Included { a } => (
-                    name(a),
-                    "the denominator".into(),
-                    "respondents included".into(),
-                ),
-                Place::Excluded { a, i } => (
-                    name(a),
-                    "the exclusions".into(),
-                    results[a].data.exclusions[i].reason.to_string(),
-                ),
-                Place::Available => (String::new(), "all respondents".into(), "n".into()),
-                Place::Unmapped(_) => (String::new(), "unmapped values".into(), "count".into()),
-            }
-        })
-        .collect()
+/// `(analysis, group, cell)` in words: where a number is published. `None` for the
+/// survey's own numbers, which are never hidden.
+fn place_label(place: Place, results: &[AnalysisResult]) -> Option<(String, String, String)> {
+    let (a, group, cell) = match place {
+        Place::Count { a, row } => {
+            let e = &results[a].rows[row];
+            (
+                a,
+                group_label(&results[a].plan.by, &e.group),
+                e.outcome.clone(),
+            )
+        }
+        Place::Size { a, group } => {
+            let g = &results[a].groups()[group];
+            (a, group_label(&results[a].plan.by, g), "n".into())
+        }
+        Place::Included { a } => (a, "the denominator".into(), "respondents included".into()),
+        Place::Excluded { a, i } => (
+            a,
+            "the exclusions".into(),
+            results[a].data.exclusions[i].reason.to_string(),
+        ),
+        Place::Available | Place::Unmapped(_) => return None,
+    };
+    Some((results[a].plan.name.clone(), group, cell))
 }
 
 /// Hides every place of every hidden fact, and logs each place.
@@ -587,52 +570,29 @@ fn apply(results: &mut [AnalysisResult], facts: &Facts, state: &State) -> Vec<Lo
             {
                 continue;
             }
-            let (analysis, group, cell) = match *place {
-                Place::Count { a, row } => {
-                    let r = &mut results[a];
-                    r.rows[row].hide_count(*rule);
-                    let e = &r.rows[row];
-                    (
-                        r.plan.name.clone(),
-                        group_label(&r.plan.by, &e.group),
-                        e.outcome.clone(),
-                    )
-                }
+            let Some((analysis, group, cell)) = place_label(*place, results) else {
+                continue;
+            };
+            match *place {
+                Place::Count { a, row } => results[a].rows[row].hide_count(*rule),
                 Place::Size { a, group } => {
                     let r = &mut results[a];
                     let key = r.groups()[group].clone();
                     for row in r.rows.iter_mut().filter(|x| x.group == key) {
                         row.hide_n(*rule);
                     }
-                    (
-                        r.plan.name.clone(),
-                        group_label(&r.plan.by, &key),
-                        "n".into(),
-                    )
                 }
                 Place::Included { a } => {
-                    let r = &mut results[a];
-                    r.data.hidden_included = Some(*rule);
-                    r.data.included = 0;
-                    (
-                        r.plan.name.clone(),
-                        "the denominator".into(),
-                        "respondents included".into(),
-                    )
+                    results[a].data.hidden_included = Some(*rule);
+                    results[a].data.included = 0;
                 }
                 Place::Excluded { a, i } => {
-                    let r = &mut results[a];
-                    let x = &mut r.data.exclusions[i];
+                    let x = &mut results[a].data.exclusions[i];
                     x.hidden = Some(*rule);
                     x.respondents = 0;
-                    (
-                        r.plan.name.clone(),
-                        "the exclusions".into(),
-                        x.reason.to_string(),
-                    )
                 }
-                Place::Available | Place::Unmapped(_) => continue,
-            };
+                Place::Available | Place::Unmapped(_) => {}
+            }
             log.push(LogEntry {
                 analysis,
                 group,
