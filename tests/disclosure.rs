@@ -646,4 +646,21 @@ fn the_log_and_the_exclusions_give_nothing_back() {
         (Value::Null, Value::from("small")),
         "{x}"
     );
+    // In each analysis's accounting (available = included + exclusions), hidden members
+    // are never all `<5`: their sum would be known, and two `<5` adding to 2 are each 1
+    // (an outsider found exactly that in the pacing analysis of an earlier version).
+    for a in json["analyses"].as_array().unwrap() {
+        let mut hidden: Vec<&str> = a["exclusions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|x| x["suppressed"].as_str())
+            .collect();
+        hidden.extend(a["respondents_included_suppressed"].as_str());
+        assert!(
+            hidden.is_empty() || hidden.contains(&"complementary"),
+            "{}: {hidden:?}",
+            a["name"]
+        );
+    }
 }

@@ -40,8 +40,7 @@ pub enum Bound {
 }
 
 /// Largest count kept as an integer unknown in branch and bound (microlp's integer bounds
-/// are `i32`); above it the relaxation's bound, rounded inward, is used, which is exact when
-/// the relaxation is integral and otherwise at worst one unit wide of the integer optimum.
+/// are `i32`); above it only an integral relaxation gives an exact bound.
 const INTEGER_LIMIT: f64 = i32::MAX as f64;
 
 /// Tolerance for calling a solution value an integer (microlp's feasibility is `1e-7`).
@@ -49,23 +48,20 @@ const INTEGRAL: f64 = 1e-6;
 
 impl System {
     /// The minimum (`maximize = false`) or maximum of `sum_j c_j x_j` over the attacker's
-    /// integer tables.
-    pub fn optimum(&self, objective: &[(u32, f64)], maximize: bool) -> Bound {
-        match self.solve(objective, maximize, false) {
-            Some((value, integral)) if integral => Bound::Value(value.round() as i64),
-            Some((value, _)) => {
-                let small = self.upper.iter().all(|&u| u <= INTEGER_LIMIT);
-                match small
-                    .then(|| self.solve(objective, maximize, true))
-                    .flatten()
-                {
-                    Some((v, _)) => Bound::Value(v.round() as i64),
-                    // Inward rounding of the relaxation: a valid bound on integers.
-                    None if maximize => Bound::Value((value + INTEGRAL).floor() as i64),
-                    None => Bound::Value((value - INTEGRAL).ceil() as i64),
-                }
+    /// integer tables, with a table that attains it. `Failed` when it cannot be had exactly
+    /// (the solver fails, or the relaxation is fractional on counts too large for branch and
+    /// bound): the caller must then treat the number as unprotected.
+    pub fn optimum(&self, objective: &[(u32, f64)], maximize: bool) -> (Bound, Option<Vec<u64>>) {
+        let exact = match self.solve(objective, maximize, false) {
+            Some(s) if s.integral => Some(s),
+            Some(_) if self.upper.iter().all(|&u| u <= INTEGER_LIMIT) => {
+                self.solve(objective, maximize, true)
             }
-            None => Bound::Failed,
+            _ => None,
+        };
+        match exact {
+            Some(s) => (Bound::Value(s.objective.round() as i64), Some(s.table)),
+            None => (Bound::Failed, None),
         }
     }
 
@@ -73,18 +69,13 @@ impl System {
     pub fn interval(&self, atoms: &[u32]) -> (Bound, Bound) {
         let objective: Vec<(u32, f64)> = atoms.iter().map(|&a| (a, 1.0)).collect();
         (
-            self.optimum(&objective, false),
-            self.optimum(&objective, true),
+            self.optimum(&objective, false).0,
+            self.optimum(&objective, true).0,
         )
     }
 
-    /// Solves once; returns the objective and whether the solution is integral.
-    fn solve(
-        &self,
-        objective: &[(u32, f64)],
-        maximize: bool,
-        integer: bool,
-    ) -> Option<(f64, bool)> {
+    /// Solves once.
+    fn solve(&self, objective: &[(u32, f64)], maximize: bool, integer: bool) -> Option<Solved> {
         let direction = if maximize {
             OptimizationDirection::Maximize
         } else {
@@ -127,11 +118,21 @@ impl System {
         if solution.status() != microlp::SolutionStatus::Optimal {
             return None;
         }
-        let integral = vars
-            .iter()
-            .all(|&v| (solution.var_value(v) - solution.var_value(v).round()).abs() < INTEGRAL);
-        Some((solution.objective(), integral))
+        let values: Vec<f64> = vars.iter().map(|&v| solution.var_value(v)).collect();
+        Some(Solved {
+            objective: solution.objective(),
+            integral: values.iter().all(|v| (v - v.round()).abs() < INTEGRAL),
+            table: values.iter().map(|v| v.round().max(0.0) as u64).collect(),
+        })
     }
+}
+
+/// One solve: the optimum, whether the optimal point is integral, and that point rounded
+/// (a table of the attacker's when it is integral).
+struct Solved {
+    objective: f64,
+    integral: bool,
+    table: Vec<u64>,
 }
 
 #[cfg(test)]
@@ -169,7 +170,7 @@ mod tests {
             ],
         };
         assert_eq!(
-            sys.optimum(&[(0, 1.0), (1, 1.0), (2, 1.0)], true),
+            sys.optimum(&[(0, 1.0), (1, 1.0), (2, 1.0)], true).0,
             Bound::Value(1)
         );
     }
