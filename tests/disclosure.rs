@@ -556,13 +556,9 @@ fn stated_sizes_are_published(report: &Path) {
     assert!(seen > 0);
 }
 
-#[test]
-fn no_page_or_plot_states_a_hidden_size() {
-    let dir = tempfile::tempdir().unwrap();
-    write_survey(dir.path(), 7, 60, "");
-    run(dir.path());
-    stated_sizes_are_published(&dir.path().join("reports/s"));
-    // And the shipped example, whose provider x severity table has hidden cells.
+/// The shipped example `pipelines/synthetic-survey.toml`, run with default settings into a
+/// temporary reports folder (its report is at `synthetic-survey/`).
+fn shipped_example() -> tempfile::TempDir {
     let reports = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let o = common::tally_run(
@@ -577,6 +573,17 @@ fn no_page_or_plot_states_a_hidden_size() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+    reports
+}
+
+#[test]
+fn no_page_or_plot_states_a_hidden_size() {
+    let dir = tempfile::tempdir().unwrap();
+    write_survey(dir.path(), 7, 60, "");
+    run(dir.path());
+    stated_sizes_are_published(&dir.path().join("reports/s"));
+    // And the shipped example, whose provider x severity table has hidden cells.
+    let reports = shipped_example();
     let log = fs::read_to_string(reports.path().join("synthetic-survey/suppression.csv")).unwrap();
     assert!(log.lines().count() > 5, "{log}");
     stated_sizes_are_published(&reports.path().join("synthetic-survey"));
@@ -588,20 +595,7 @@ fn no_page_or_plot_states_a_hidden_size() {
 /// value shown as `<5` in `unmapped.csv` was shown exactly as an exclusion count.
 #[test]
 fn the_log_and_the_exclusions_give_nothing_back() {
-    let reports = tempfile::tempdir().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let o = common::tally_run(
-        &root.join("pipelines/synthetic-survey.toml"),
-        reports.path(),
-    )
-    .output()
-    .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let reports = shipped_example();
     let report = reports.path().join("synthetic-survey");
     let log = fs::read_to_string(report.join("suppression.csv")).unwrap();
     let mut rows = csv::Reader::from_reader(log.as_bytes());
