@@ -344,18 +344,22 @@ fn attack(report: &Path, truth: &[u64], base: u64) -> Option<usize> {
     Some(small.len())
 }
 
-fn run(dir: &Path) -> std::process::Output {
-    let o = common::tally_run(Path::new("pipelines/s.toml"), &dir.join("reports"))
-        .current_dir(dir)
-        .output()
-        .unwrap();
+/// Runs a `tally run` command and checks that it succeeded.
+fn succeeds(mut c: std::process::Command) {
+    let o = c.output().unwrap();
     assert_eq!(
         o.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    o
+}
+
+/// Runs the survey written by [`write_survey`] in `dir`; its report is `reports/s`.
+fn run(dir: &Path) {
+    let mut c = common::tally_run(Path::new("pipelines/s.toml"), &dir.join("reports"));
+    c.current_dir(dir);
+    succeeds(c);
 }
 
 #[test]
@@ -561,18 +565,10 @@ fn stated_sizes_are_published(report: &Path) {
 fn shipped_example() -> tempfile::TempDir {
     let reports = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let o = common::tally_run(
+    succeeds(common::tally_run(
         &root.join("pipelines/synthetic-survey.toml"),
         reports.path(),
-    )
-    .output()
-    .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    ));
     reports
 }
 
