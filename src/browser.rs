@@ -5,9 +5,10 @@
 //! --disable-gpu`, a fresh profile directory, and the background services (updates, sync,
 //! metrics) off, so that it asks nothing of the network.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Where tally looks, in order: `$TALLY_CHROMIUM`, then these names on `PATH`.
 pub const NAMES: [&str; 4] = [
@@ -62,65 +63,141 @@ pub fn base_args(profile: &Path) -> Vec<String> {
     .collect()
 }
 
-/// Prints an HTML page (already written to disk) to PDF bytes, A4 as the page's `@page` rule
-/// says, without Chromium's header and footer.
-pub fn print_pdf(chromium: &Path, html: &str) -> Result<Vec<u8>, String> {
-    let dir = std::env::temp_dir().join(format!("tally-pdf-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("profile")).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let page = dir.join("index.html");
-    let pdf = dir.join("report.pdf");
-    let result = (|| {
-        std::fs::write(&page, html).map_err(|e| format!("{}: {e}", page.display()))?;
-        let mut args = base_args(&dir.join("profile"));
-        args.push("--no-pdf-header-footer".into());
-        args.push(format!("--print-to-pdf={}", pdf.display()));
-        args.push(format!("file://{}", page.display()));
-        run(chromium, &args, Duration::from_secs(120))?;
-        std::fs::read(&pdf).map_err(|e| format!("{} printed no PDF ({e})", chromium.display()))
-    })();
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+/// Why printing or running Chromium failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BrowserError {
+    #[error("{path}: {source}")]
+    Scratch {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot start {chromium}: {source}")]
+    Start {
+        chromium: String,
+        source: std::io::Error,
+    },
+    #[error("waiting for {chromium}: {source}")]
+    Wait {
+        chromium: String,
+        source: std::io::Error,
+    },
+    #[error("{chromium} did not finish within {seconds} s")]
+    Timeout { chromium: String, seconds: u64 },
+    #[error("{chromium} failed ({status}): {stderr_tail}")]
+    Failed {
+        chromium: String,
+        status: std::process::ExitStatus,
+        stderr_tail: String,
+    },
+    #[error("{chromium} printed no PDF ({source})")]
+    NoPdf {
+        chromium: String,
+        source: std::io::Error,
+    },
+}
+
+/// Prints an HTML page to PDF bytes, A4 as the page's `@page` rule says, without
+/// Chromium's header and footer. The page and Chromium's profile live in a fresh private
+/// temporary directory (its own for every call, so parallel jobs never share one), which is
+/// removed afterwards: nothing else is touched.
+pub fn print_pdf(chromium: &Path, html: &str) -> Result<Vec<u8>, BrowserError> {
+    let scratch = |path: &Path, source| BrowserError::Scratch {
+        path: path.display().to_string(),
+        source,
+    };
+    let tmp = std::env::temp_dir();
+    let dir = tempfile::Builder::new()
+        .prefix("tally-pdf-")
+        .tempdir()
+        .map_err(|e| scratch(&tmp, e))?;
+    let profile = dir.path().join("profile");
+    std::fs::create_dir(&profile).map_err(|e| scratch(&profile, e))?;
+    let page = dir.path().join("index.html");
+    let pdf = dir.path().join("report.pdf");
+    std::fs::write(&page, html).map_err(|e| scratch(&page, e))?;
+    let mut args = base_args(&profile);
+    args.push("--no-pdf-header-footer".into());
+    args.push(format!("--print-to-pdf={}", pdf.display()));
+    args.push(format!("file://{}", page.display()));
+    run(chromium, &args, Duration::from_secs(120))?;
+    std::fs::read(&pdf).map_err(|source| BrowserError::NoPdf {
+        chromium: chromium.display().to_string(),
+        source,
+    })
 }
 
 /// Runs Chromium with a time limit; stdout is returned, stderr kept for the message.
-pub fn run(chromium: &Path, args: &[String], limit: Duration) -> Result<Vec<u8>, String> {
-    let child = Command::new(chromium)
+///
+/// Both pipes are drained on their own threads (a full pipe would stall Chromium) while this
+/// thread polls the child; past the limit the child is killed through its handle
+/// ([`std::process::Child::kill`]), which cannot hit another process: the handle is only
+/// released by the `wait` that reaps it.
+pub fn run(chromium: &Path, args: &[String], limit: Duration) -> Result<Vec<u8>, BrowserError> {
+    let name = || chromium.display().to_string();
+    let mut child = Command::new(chromium)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", chromium.display()))?;
-    let pid = child.id();
-    // Read both pipes to the end on another thread (a full pipe would stall Chromium).
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    let out = match rx.recv_timeout(limit) {
-        Ok(r) => r.map_err(|e| format!("waiting for {}: {e}", chromium.display()))?,
-        Err(_) => {
-            // SAFETY: kill(2) on the pid of a child we started; no memory is involved.
-            unsafe {
-                libc::kill(pid as libc::pid_t, libc::SIGKILL);
+        .map_err(|source| BrowserError::Start {
+            chromium: name(),
+            source,
+        })?;
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut bytes);
             }
-            return Err(format!(
-                "{} did not finish within {} s",
-                chromium.display(),
-                limit.as_secs()
-            ));
+            bytes
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(BrowserError::Timeout {
+                    chromium: name(),
+                    seconds: limit.as_secs(),
+                });
+            }
+            Err(source) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(BrowserError::Wait {
+                    chromium: name(),
+                    source,
+                });
+            }
         }
     };
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
+    let out = stdout.join().unwrap_or_default();
+    let err = stderr.join().unwrap_or_default();
+    if !status.success() {
+        let err = String::from_utf8_lossy(&err);
         let tail: Vec<&str> = err.lines().rev().take(5).collect();
-        return Err(format!(
-            "{} failed ({}): {}",
-            chromium.display(),
-            out.status,
-            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-        ));
+        return Err(BrowserError::Failed {
+            chromium: name(),
+            status,
+            stderr_tail: tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
+        });
     }
-    Ok(out.stdout)
+    Ok(out)
 }

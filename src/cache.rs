@@ -28,6 +28,7 @@ use std::time::UNIX_EPOCH;
 use serde::{Deserialize, Serialize};
 
 use crate::ingest::{sha256_hex, Table};
+use crate::plan::{InputPlan, Plan};
 
 /// Bumped whenever the layout of an entry changes.
 const FORMAT: u32 = 1;
@@ -72,7 +73,63 @@ pub fn key(parts: &[&str]) -> String {
     sha256_hex(&bytes)
 }
 
+/// The cache keys of one job's stages.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    /// Everything but the input's hash that shapes the ingest output.
+    reading: String,
+    /// Everything but the input's hash that shapes the report.
+    reporting: String,
+}
+
+impl Keys {
+    /// The keys of a job: its plan, the SHA-256 of the pipeline file as planned, and the
+    /// run options that change what a report holds (`flags`: name and value, in a fixed
+    /// order).
+    pub fn new(plan: &Plan, pipeline_sha256: &str, flags: &[(&str, bool)]) -> Keys {
+        // Where the input lies is not part of the key (its SHA-256 is): the same file reached
+        // by another spelling of the pipeline path reads the same, and the key is published
+        // in manifest.json, which must not depend on the working directory.
+        let input = InputPlan {
+            path: PathBuf::new(),
+            ..plan.input.clone()
+        };
+        let reading = format!("{input:?}|{:?}", plan.columns_needed());
+        let mut reporting = pipeline_sha256.to_string();
+        for (name, on) in flags {
+            reporting.push_str(&format!("|{name}={on}"));
+        }
+        Keys { reading, reporting }
+    }
+
+    /// The key of the ingest output for an input with this SHA-256.
+    pub fn ingest(&self, input_sha256: &str) -> String {
+        key(&["ingest", input_sha256, &self.reading])
+    }
+
+    /// The key of the report for an input with this SHA-256 (kept in its manifest).
+    pub fn report(&self, input_sha256: &str) -> String {
+        key(&["report", input_sha256, &self.reading, &self.reporting])
+    }
+}
+
 impl Cache {
+    /// The cached ingest output of the input at `path`, when the cache knows the file's
+    /// SHA-256 (see [`Cache::known_sha256`]) and holds its table under `keys`.
+    pub fn ingested(&self, path: &Path, keys: &Keys) -> Lookup<Table> {
+        match self.known_sha256(path) {
+            Some(sha) => self.table(&keys.ingest(&sha)),
+            None => Lookup::Miss,
+        }
+    }
+
+    /// Keeps a freshly read table: the input's SHA-256 (with its size and time) and the
+    /// table under `keys`.
+    pub fn keep(&self, path: &Path, keys: &Keys, table: &Table) -> Result<(), String> {
+        self.remember_sha256(path, &table.source.sha256)?;
+        self.store_table(&keys.ingest(&table.source.sha256), table)
+    }
+
     /// The cache at its usual place, created if needed; `None` (with the reason) when there
     /// is no usable place.
     pub fn open() -> Result<Cache, String> {
@@ -194,14 +251,18 @@ impl Cache {
             value,
         };
         let bytes = serde_json::to_vec(&entry).map_err(|e| e.to_string())?;
-        let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-        let result = fs::File::create(&tmp)
-            .and_then(|mut f| f.write_all(&bytes))
-            .and_then(|()| fs::rename(&tmp, path));
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        result.map_err(|e| format!("cannot write the cache entry {}: {e}", path.display()))
+        let failed =
+            |e: std::io::Error| format!("cannot write the cache entry {}: {e}", path.display());
+        // A private temporary file beside the entry, renamed into place: a killed run leaves
+        // no half entry, and two jobs writing one entry at once never share a file.
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".entry-")
+            .tempfile_in(dir)
+            .map_err(failed)?;
+        tmp.write_all(&bytes).map_err(failed)?;
+        tmp.persist(path).map_err(|e| failed(e.error))?;
+        Ok(())
     }
 }
 

@@ -70,6 +70,7 @@ pub mod estimate;
 pub mod identify;
 pub mod ingest;
 pub mod job;
+pub mod manifest;
 pub mod output;
 pub mod plan;
 pub mod render;

@@ -194,13 +194,7 @@ fn check_case(dir: &Path) -> Result<(), String> {
     for f in &expect.setup.fifo {
         let p = work.join(f);
         let _ = std::fs::remove_file(&p);
-        let c = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
-        // SAFETY: a valid NUL-terminated path.
-        assert_eq!(
-            unsafe { libc::mkfifo(c.as_ptr(), 0o644) },
-            0,
-            "{name}: mkfifo {f}"
-        );
+        common::mkfifo(&p).unwrap_or_else(|e| panic!("{name}: mkfifo {f}: {e}"));
     }
     for (link, target) in &expect.setup.symlink {
         let p = work.join(link);

@@ -370,9 +370,7 @@ fn exact_methods_on_huge_counts_refuse_quickly_with_the_limit_and_the_alternativ
 fn a_fifo_as_input_is_refused_at_once() {
     let s = Scratch::new();
     let fifo = s.path().join("survey.csv");
-    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-    // SAFETY: a valid NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    common::mkfifo(&fifo).unwrap();
     s.write("p.toml", pipeline("", "survey.csv", ""));
     for args in [
         &["run", "p.toml", "--reports-dir", "out"][..],

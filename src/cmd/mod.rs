@@ -38,6 +38,24 @@ impl Outcome {
     }
 }
 
+/// The exit code of a failed job: every job error is a failed job (1), never a usage error
+/// (the pipeline file was planned without problems before the job started). Matched
+/// exhaustively, so that a new kind of error has to be placed here.
+pub fn job_outcome(e: &crate::job::JobError) -> Outcome {
+    use crate::job::JobError;
+    match e {
+        JobError::Ingest(_)
+        | JobError::Strict { .. }
+        | JobError::Identifying(_)
+        | JobError::ExactTooLarge(_)
+        | JobError::Disclosure(_)
+        | JobError::Render(_)
+        | JobError::Pdf(_)
+        | JobError::Pipeline { .. }
+        | JobError::Write { .. } => Outcome::Failed,
+    }
+}
+
 /// Prints an error message (possibly several lines, `hint:` lines kept) to stderr.
 pub fn print_error(message: &str) {
     let mut text = String::new();

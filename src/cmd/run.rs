@@ -56,33 +56,10 @@ pub fn run(args: &crate::cli::RunArgs) -> Outcome {
         format: args.log_format,
         quiet: args.quiet,
     };
-    let paths = match super::pipeline_files(&args.pipelines) {
+    let Planned { plans, invalid } = match plan_all(args, &log) {
         Ok(p) => p,
-        Err(e) => {
-            log.error(&e, None);
-            return Outcome::Usage;
-        }
+        Err(outcome) => return outcome,
     };
-    let mut plans: Vec<(String, Plan)> = Vec::new();
-    // Pipelines whose file has problems (reported here); the others still run.
-    let mut invalid: Vec<String> = Vec::new();
-    for path in &paths {
-        let shown = path.display().to_string();
-        let planned = plan::load(path).and_then(|p| {
-            plan::check_report_location(&p, &args.reports_dir)
-                .map(|()| p)
-                .map_err(|e| vec![e])
-        });
-        match planned {
-            Ok(p) => plans.push((shown, p)),
-            Err(problems) => {
-                for p in &problems {
-                    log.error(&p.to_string(), Some(&shown));
-                }
-                invalid.push(shown);
-            }
-        }
-    }
     let planning = if invalid.is_empty() {
         Outcome::Success
     } else {
@@ -91,14 +68,71 @@ pub fn run(args: &crate::cli::RunArgs) -> Outcome {
     if plans.is_empty() {
         return planning;
     }
-    let pdf = if args.pdf {
-        match crate::browser::find() {
-            Some(p) => Some(p),
-            None => {
-                log.error(&crate::browser::not_found(), None);
-                return Outcome::Failed;
+    let opts = match options(args, &log) {
+        Ok(o) => o,
+        Err(outcome) => return outcome,
+    };
+    if let Err(outcome) = check_clashes(&plans, &opts, &log) {
+        return outcome;
+    }
+    if args.explain {
+        return explain(&plans, &opts, &log).max(planning);
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let jobs = args.jobs.unwrap_or(cores).clamp(1, plans.len().max(1));
+    let shows_progress = !args.quiet && args.log_format == LogFormat::Text;
+    let results = match run_all(&plans, &opts, jobs, shows_progress, &log) {
+        Ok(r) => r,
+        Err(outcome) => return outcome,
+    };
+    report(&plans, &invalid, &results, &log, jobs).max(planning)
+}
+
+/// The pipelines of a run: those planned (with the path as given), and those whose file
+/// has problems (reported here; the others still run).
+struct Planned {
+    plans: Vec<(String, Plan)>,
+    invalid: Vec<String>,
+}
+
+/// Plans every pipeline named, reporting every problem of each.
+fn plan_all(args: &crate::cli::RunArgs, log: &Log) -> Result<Planned, Outcome> {
+    let paths = super::pipeline_files(&args.pipelines).map_err(|e| {
+        log.error(&e, None);
+        Outcome::Usage
+    })?;
+    let mut planned = Planned {
+        plans: Vec::new(),
+        invalid: Vec::new(),
+    };
+    for path in &paths {
+        let shown = path.display().to_string();
+        let plan = plan::load(path).and_then(|p| {
+            plan::check_report_location(&p, &args.reports_dir)
+                .map(|()| p)
+                .map_err(|e| vec![e])
+        });
+        match plan {
+            Ok(p) => planned.plans.push((shown, p)),
+            Err(problems) => {
+                for p in &problems {
+                    log.error(&p.to_string(), Some(&shown));
+                }
+                planned.invalid.push(shown);
             }
         }
+    }
+    Ok(planned)
+}
+
+/// The job options from the command line: the Chromium for `--pdf`, the stage cache.
+fn options(args: &crate::cli::RunArgs, log: &Log) -> Result<JobOptions, Outcome> {
+    let pdf = if args.pdf {
+        let Some(p) = crate::browser::find() else {
+            log.error(&crate::browser::not_found(), None);
+            return Err(Outcome::Failed);
+        };
+        Some(p)
     } else {
         None
     };
@@ -109,93 +143,122 @@ pub fn run(args: &crate::cli::RunArgs) -> Outcome {
             None
         }
     };
-    let opts = JobOptions {
+    Ok(JobOptions {
         reports_root: args.reports_dir.clone(),
         strict: args.strict,
         internal: args.internal,
         pdf,
         cache,
         force: args.force,
-        progress: !args.quiet && args.log_format == LogFormat::Text && plans.len() == 1,
-    };
-    // Two pipelines writing one report directory would overwrite each other.
+    })
+}
+
+/// Two pipelines writing one report directory would overwrite each other.
+fn check_clashes(plans: &[(String, Plan)], opts: &JobOptions, log: &Log) -> Result<(), Outcome> {
     for (i, (path, p)) in plans.iter().enumerate() {
         if let Some((other, _)) = plans[..i]
             .iter()
-            .find(|(_, q)| job::report_dir(q, &opts) == job::report_dir(p, &opts))
+            .find(|(_, q)| job::report_dir(q, opts) == job::report_dir(p, opts))
         {
             log.error(
                 &format!(
                     "{path} and {other} both write to {}\nhint: give one of them a different `name` or `report.dir`",
-                    job::report_dir(p, &opts).display()
+                    job::report_dir(p, opts).display()
                 ),
                 Some(path),
             );
-            return Outcome::Usage;
+            return Err(Outcome::Usage);
         }
     }
-    if args.explain {
-        return explain(&plans, &opts, &log).max(planning);
-    }
+    Ok(())
+}
 
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let jobs = args.jobs.unwrap_or(cores).clamp(1, plans.len().max(1));
-    cap_polars_threads(cores, jobs);
-    let pool = match rayon::ThreadPoolBuilder::new()
+/// Runs the jobs on a pool of `jobs` threads, reporting each failure as it happens. On a
+/// terminal (`progress`), a batch shows a bar of pipelines done, and a single pipeline a
+/// bar of bytes read when its input is big.
+fn run_all(
+    plans: &[(String, Plan)],
+    opts: &JobOptions,
+    jobs: usize,
+    progress: bool,
+    log: &Log,
+) -> Result<Vec<Result<JobSummary, JobError>>, Outcome> {
+    let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.max(1))
         .build()
-    {
-        Ok(p) => p,
-        Err(e) => {
+        .map_err(|e| {
             log.error(&format!("cannot start {jobs} worker threads: {e}"), None);
-            return Outcome::Failed;
-        }
-    };
-    let bar = (plans.len() > 1 && !args.quiet && args.log_format == LogFormat::Text).then(|| {
-        let b = indicatif::ProgressBar::with_draw_target(
-            Some(plans.len() as u64),
-            indicatif::ProgressDrawTarget::stderr(),
-        );
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{pos}/{len} pipelines [{bar:30}] {elapsed}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        b
+            Outcome::Failed
+        })?;
+    let batch_bar = (plans.len() > 1 && progress).then(|| {
+        bar(
+            plans.len() as u64,
+            "{pos}/{len} pipelines [{bar:30}] {elapsed}",
+        )
     });
-    let results: Vec<Result<JobSummary, JobError>> = pool.install(|| {
+    let results = pool.install(|| {
         use rayon::prelude::*;
         plans
             .par_iter()
             .map(|(path, p)| {
-                let r = job::run(p, path, &opts);
+                let read_bar = (plans.len() == 1 && progress)
+                    .then(|| reading_bar(p))
+                    .flatten();
+                let on_bytes = |n: u64| {
+                    if let Some(b) = &read_bar {
+                        b.set_position(n);
+                    }
+                };
+                let r = job::run(p, path, opts, &on_bytes);
+                if let Some(b) = read_bar {
+                    b.finish_and_clear();
+                }
                 if let Err(e) = &r {
                     // Errors as they happen, above the summary.
                     let message = format!("pipeline {path}: {e}");
-                    match &bar {
+                    match &batch_bar {
                         Some(b) => b.suspend(|| log.error(&message, Some(path))),
                         None => log.error(&message, Some(path)),
                     }
                 }
-                if let Some(b) = &bar {
+                if let Some(b) = &batch_bar {
                     b.inc(1);
                 }
                 r
             })
             .collect()
     });
-    if let Some(b) = bar {
+    if let Some(b) = batch_bar {
         b.finish_and_clear();
     }
-    report(&plans, &invalid, &results, &log, jobs).max(planning)
+    Ok(results)
 }
 
-/// Caps polars' thread pool so that `jobs` pipelines at once do not oversubscribe the
-/// cores (unless the user set `POLARS_MAX_THREADS`). Polars reads the variable when its pool
-/// starts, which is after this: no job has run yet.
-fn cap_polars_threads(cores: usize, jobs: usize) {
-    if std::env::var_os("POLARS_MAX_THREADS").is_none() {
-        std::env::set_var("POLARS_MAX_THREADS", (cores / jobs).max(1).to_string());
-    }
+/// A progress bar on stderr.
+fn bar(len: u64, template: &str) -> indicatif::ProgressBar {
+    let b = indicatif::ProgressBar::with_draw_target(
+        Some(len),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    b.set_style(
+        indicatif::ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    b
+}
+
+/// A bar of bytes read, for an input over 64 MiB (a smaller one is read in well under a
+/// second).
+fn reading_bar(plan: &Plan) -> Option<indicatif::ProgressBar> {
+    let size = std::fs::metadata(&plan.input.path).map_or(0, |m| m.len());
+    (size > 64 << 20).then(|| {
+        let b = bar(
+            size,
+            "{msg} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec}",
+        );
+        b.set_message(format!("reading {}", plan.input.written));
+        b
+    })
 }
 
 fn explain(plans: &[(String, Plan)], opts: &JobOptions, log: &Log) -> Outcome {
@@ -302,11 +365,11 @@ fn report(
             say(&table(plans, invalid, results));
         }
     }
-    if failed > 0 {
-        Outcome::Failed
-    } else {
-        Outcome::Success
-    }
+    results
+        .iter()
+        .filter_map(|r| r.as_ref().err())
+        .map(super::job_outcome)
+        .fold(Outcome::Success, Outcome::max)
 }
 
 fn total_seconds(s: &JobSummary) -> f64 {

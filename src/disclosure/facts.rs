@@ -127,170 +127,215 @@ pub fn build(
     unmapped: &[Unmapped],
 ) -> Facts {
     let k = results.len();
-    let indices: Vec<Indices> = plan
-        .analyses
-        .iter()
-        .map(|a| Indices::new(a, table))
-        .collect();
-    let unmapped_at: Vec<Option<usize>> = unmapped
-        .iter()
-        .map(|u| table.columns.iter().position(|c| c == &u.column))
-        .collect();
-
-    // Intern each tuple's signature: its class in every analysis, then one flag per listed
-    // unmapped value.
-    let mut classes: Vec<IndexSet<Class>> = vec![IndexSet::new(); k];
-    let mut atom_of: HashMap<Vec<u32>, u32> = HashMap::new();
-    let mut atoms: Vec<u64> = Vec::new();
-    let mut signatures: Vec<Vec<u32>> = Vec::new();
-    let phantoms = phantom_tuples(plan, table, &indices);
-    let tuples = table
-        .rows
-        .iter()
-        .map(|(v, c)| (v, *c))
-        .chain(phantoms.iter().map(|v| (v, 0)));
-    for (values, count) in tuples {
-        let mut sig = Vec::with_capacity(k + unmapped.len());
-        for (ai, a) in plan.analyses.iter().enumerate() {
-            let class = match classify(plan, a, &indices[ai], values) {
-                Ok((group, outcome)) => Class::In(
-                    group.into_iter().map(str::to_string).collect(),
-                    outcome.to_string(),
-                ),
-                Err(reason) => Class::Out(reason),
-            };
-            sig.push(classes[ai].insert_full(class).0 as u32);
-        }
-        for (u, at) in unmapped.iter().zip(&unmapped_at) {
-            let hit = at.is_some_and(|i| values[i].as_deref() == Some(u.value.as_str()));
-            sig.push(u32::from(hit));
-        }
-        let id = *atom_of.entry(sig.clone()).or_insert_with(|| {
-            atoms.push(0);
-            signatures.push(sig);
-            (atoms.len() - 1) as u32
-        });
-        atoms[id as usize] += count;
-    }
-    // For each analysis, the atoms of each class.
-    let mut by_class: Vec<Vec<Vec<u32>>> =
-        classes.iter().map(|c| vec![Vec::new(); c.len()]).collect();
-    for (id, sig) in signatures.iter().enumerate() {
-        for ai in 0..k {
-            by_class[ai][sig[ai] as usize].push(id as u32);
-        }
-    }
-
+    let classes = Atoms::new(plan, table, unmapped);
     let mut b = Builder {
-        atoms: &atoms,
+        atoms: &classes.atoms,
         facts: Vec::new(),
         index: HashMap::new(),
     };
     let mut of_analysis = Vec::with_capacity(k);
     let mut relations = Vec::new();
-    let available = b.fact((0..atoms.len() as u32).collect(), Place::Available);
+    let available = b.fact(
+        (0..classes.atoms.len() as u32).collect(),
+        Place::Available,
+    );
     for (ai, r) in results.iter().enumerate() {
-        let atoms_where = |keep: &dyn Fn(&Class) -> bool| -> Vec<u32> {
-            let mut v: Vec<u32> = classes[ai]
-                .iter()
-                .zip(&by_class[ai])
-                .filter(|(c, _)| keep(c))
-                .flat_map(|(_, a)| a.iter().copied())
-                .collect();
-            v.sort_unstable();
-            v
-        };
-        let matches = |full: &[String], key: &[Option<String>]| {
-            full.iter()
-                .zip(key)
-                .all(|(v, k)| k.as_ref().is_none_or(|k| k == v))
-        };
-        let groups = r.groups();
-        let mut af = AnalysisFacts::default();
-        for (row, e) in r.rows.iter().enumerate() {
-            let set = atoms_where(
-                &|c| matches!(c, Class::In(full, o) if o == &e.outcome && matches(full, &e.group)),
-            );
-            af.rows.push(b.fact(set, Place::Count { a: ai, row }));
-        }
-        for (group, key) in groups.iter().enumerate() {
-            let set = atoms_where(&|c| matches!(c, Class::In(full, _) if matches(full, key)));
-            af.sizes.push(b.fact(set, Place::Size { a: ai, group }));
-        }
-        af.included = b.fact(
-            atoms_where(&|c| matches!(c, Class::In(..))),
-            Place::Included { a: ai },
-        );
-        for (i, x) in r.data.exclusions.iter().enumerate() {
-            let set = atoms_where(&|c| matches!(c, Class::Out(reason) if reason == &x.reason));
-            af.excluded.push(b.fact(set, Place::Excluded { a: ai, i }));
-        }
-
-        // The relations a reader can see in the analysis.
-        let row_of = |key: &[Option<String>], level: &str| {
-            r.rows
-                .iter()
-                .position(|x| x.group == key && x.outcome == level)
-        };
-        for (gi, g) in groups.iter().enumerate() {
-            // The levels of a group add up to its n.
-            let parts: Vec<usize> = (0..r.rows.len())
-                .filter(|&i| &r.rows[i].group == g)
-                .map(|i| af.rows[i])
-                .collect();
-            relations.push((af.sizes[gi], parts));
-            // A margin over column c adds up its children, for n and for every level.
-            for c in 0..g.len() {
-                if g[c].is_some() {
-                    continue;
-                }
-                let children: Vec<usize> = (0..groups.len())
-                    .filter(|&h| {
-                        groups[h][c].is_some()
-                            && groups[h]
-                                .iter()
-                                .zip(g)
-                                .enumerate()
-                                .all(|(j, (x, y))| j == c || x == y)
-                    })
-                    .collect();
-                if children.is_empty() {
-                    continue;
-                }
-                relations.push((
-                    af.sizes[gi],
-                    children.iter().map(|&h| af.sizes[h]).collect(),
-                ));
-                for level in &r.plan.levels {
-                    let Some(total) = row_of(g, level) else {
-                        continue;
-                    };
-                    let parts = children
-                        .iter()
-                        .filter_map(|&h| row_of(&groups[h], level).map(|i| af.rows[i]))
-                        .collect();
-                    relations.push((af.rows[total], parts));
-                }
-            }
-        }
-        // The accounting: everyone is in the denominator or excluded for one reason.
-        let mut parts = vec![af.included];
-        parts.extend(&af.excluded);
-        relations.push((available, parts));
+        let af = analysis_facts(&mut b, &classes, ai, r);
+        relations.extend(analysis_relations(r, &af, available));
         of_analysis.push(af);
     }
-    for (i, _) in unmapped.iter().enumerate() {
-        let set: Vec<u32> = (0..atoms.len() as u32)
-            .filter(|&a| signatures[a as usize][k + i] == 1)
+    for i in 0..unmapped.len() {
+        let set: Vec<u32> = (0..classes.atoms.len() as u32)
+            .filter(|&a| classes.signatures[a as usize][k + i] == 1)
             .collect();
         b.fact(set, Place::Unmapped(i));
     }
     Facts {
         facts: b.facts,
-        atoms,
+        atoms: classes.atoms,
         relations,
         of_analysis,
     }
+}
+
+/// The atoms: respondent classes that every analysis treats alike, with their sizes.
+struct Atoms {
+    /// Respondents in each atom (0 for a phantom).
+    atoms: Vec<u64>,
+    /// Each atom's signature: its class in every analysis, then one flag per listed
+    /// unmapped value.
+    signatures: Vec<Vec<u32>>,
+    /// For each analysis, its classes (interned).
+    classes: Vec<IndexSet<Class>>,
+    /// For each analysis and class, the atoms in that class.
+    by_class: Vec<Vec<Vec<u32>>>,
+}
+
+impl Atoms {
+    /// Interns each tuple's signature (phantom empty tuples included).
+    fn new(plan: &Plan, table: &Table, unmapped: &[Unmapped]) -> Atoms {
+        let k = plan.analyses.len();
+        let indices: Vec<Indices> = plan
+            .analyses
+            .iter()
+            .map(|a| Indices::new(a, table))
+            .collect();
+        let unmapped_at: Vec<Option<usize>> = unmapped
+            .iter()
+            .map(|u| table.columns.iter().position(|c| c == &u.column))
+            .collect();
+        let mut classes: Vec<IndexSet<Class>> = vec![IndexSet::new(); k];
+        let mut atom_of: HashMap<Vec<u32>, u32> = HashMap::new();
+        let mut atoms: Vec<u64> = Vec::new();
+        let mut signatures: Vec<Vec<u32>> = Vec::new();
+        let phantoms = phantom_tuples(plan, table, &indices);
+        let tuples = table
+            .rows
+            .iter()
+            .map(|(v, c)| (v, *c))
+            .chain(phantoms.iter().map(|v| (v, 0)));
+        for (values, count) in tuples {
+            let mut sig = Vec::with_capacity(k + unmapped.len());
+            for (ai, a) in plan.analyses.iter().enumerate() {
+                let class = match classify(plan, a, &indices[ai], values) {
+                    Ok((group, outcome)) => Class::In(
+                        group.into_iter().map(str::to_string).collect(),
+                        outcome.to_string(),
+                    ),
+                    Err(reason) => Class::Out(reason),
+                };
+                sig.push(classes[ai].insert_full(class).0 as u32);
+            }
+            for (u, at) in unmapped.iter().zip(&unmapped_at) {
+                let hit = at.is_some_and(|i| values[i].as_deref() == Some(u.value.as_str()));
+                sig.push(u32::from(hit));
+            }
+            let id = *atom_of.entry(sig.clone()).or_insert_with(|| {
+                atoms.push(0);
+                signatures.push(sig);
+                (atoms.len() - 1) as u32
+            });
+            atoms[id as usize] += count;
+        }
+        let mut by_class: Vec<Vec<Vec<u32>>> =
+            classes.iter().map(|c| vec![Vec::new(); c.len()]).collect();
+        for (id, sig) in signatures.iter().enumerate() {
+            for ai in 0..k {
+                by_class[ai][sig[ai] as usize].push(id as u32);
+            }
+        }
+        Atoms {
+            atoms,
+            signatures,
+            classes,
+            by_class,
+        }
+    }
+
+    /// The atoms of analysis `ai` whose class passes `keep`, in order.
+    fn where_(&self, ai: usize, keep: &dyn Fn(&Class) -> bool) -> Vec<u32> {
+        let mut v: Vec<u32> = self.classes[ai]
+            .iter()
+            .zip(&self.by_class[ai])
+            .filter(|(c, _)| keep(c))
+            .flat_map(|(_, a)| a.iter().copied())
+            .collect();
+        v.sort_unstable();
+        v
+    }
+}
+
+/// Whether a full group (one value per `by` column) falls in a key (`None`: any value).
+fn in_key(full: &[String], key: &[Option<String>]) -> bool {
+    full.iter()
+        .zip(key)
+        .all(|(v, k)| k.as_ref().is_none_or(|k| k == v))
+}
+
+/// The facts one analysis publishes: each row's count, each group's n, the denominator and
+/// each exclusion.
+fn analysis_facts(b: &mut Builder, atoms: &Atoms, ai: usize, r: &AnalysisResult) -> AnalysisFacts {
+    let mut af = AnalysisFacts::default();
+    for (row, e) in r.rows.iter().enumerate() {
+        let set = atoms.where_(
+            ai,
+            &|c| matches!(c, Class::In(full, o) if o == &e.outcome && in_key(full, &e.group)),
+        );
+        af.rows.push(b.fact(set, Place::Count { a: ai, row }));
+    }
+    for (group, key) in r.groups().iter().enumerate() {
+        let set = atoms.where_(ai, &|c| matches!(c, Class::In(full, _) if in_key(full, key)));
+        af.sizes.push(b.fact(set, Place::Size { a: ai, group }));
+    }
+    af.included = b.fact(
+        atoms.where_(ai, &|c| matches!(c, Class::In(..))),
+        Place::Included { a: ai },
+    );
+    for (i, x) in r.data.exclusions.iter().enumerate() {
+        let set = atoms.where_(ai, &|c| matches!(c, Class::Out(reason) if reason == &x.reason));
+        af.excluded.push(b.fact(set, Place::Excluded { a: ai, i }));
+    }
+    af
+}
+
+/// The relations a reader can see in one analysis: the levels of a group add up to its n,
+/// a margin adds up its children (for n and for every level), and everyone available is
+/// in the denominator or excluded for one reason.
+fn analysis_relations(
+    r: &AnalysisResult,
+    af: &AnalysisFacts,
+    available: usize,
+) -> Vec<(usize, Vec<usize>)> {
+    let mut relations = Vec::new();
+    let groups = r.groups();
+    let row_of = |key: &[Option<String>], level: &str| {
+        r.rows
+            .iter()
+            .position(|x| x.group == key && x.outcome == level)
+    };
+    for (gi, g) in groups.iter().enumerate() {
+        let parts: Vec<usize> = (0..r.rows.len())
+            .filter(|&i| &r.rows[i].group == g)
+            .map(|i| af.rows[i])
+            .collect();
+        relations.push((af.sizes[gi], parts));
+        for c in 0..g.len() {
+            if g[c].is_some() {
+                continue;
+            }
+            let children: Vec<usize> = (0..groups.len())
+                .filter(|&h| {
+                    groups[h][c].is_some()
+                        && groups[h]
+                            .iter()
+                            .zip(g)
+                            .enumerate()
+                            .all(|(j, (x, y))| j == c || x == y)
+                })
+                .collect();
+            if children.is_empty() {
+                continue;
+            }
+            relations.push((
+                af.sizes[gi],
+                children.iter().map(|&h| af.sizes[h]).collect(),
+            ));
+            for level in &r.plan.levels {
+                let Some(total) = row_of(g, level) else {
+                    continue;
+                };
+                let parts = children
+                    .iter()
+                    .filter_map(|&h| row_of(&groups[h], level).map(|i| af.rows[i]))
+                    .collect();
+                relations.push((af.rows[total], parts));
+            }
+        }
+    }
+    let mut parts = vec![af.included];
+    parts.extend(&af.excluded);
+    relations.push((available, parts));
+    relations
 }
 
 struct Builder<'a> {

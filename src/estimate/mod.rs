@@ -1,5 +1,5 @@
 //! Estimation: proportions with confidence intervals for every subgroup cell and margin.
-//! Pure apart from [`grouping`], the only polars code here; `ci` and `dist` work on plain
+//! Pure: [`grouping`] folds the cells over every margin, `ci` and `dist` work on plain
 //! numbers.
 
 pub mod ci;
@@ -138,7 +138,7 @@ impl AnalysisResult {
 }
 
 /// Estimates every analysis of a plan.
-pub fn estimate(plan: &Plan, data: Vec<AnalysisData>) -> Result<Vec<AnalysisResult>, String> {
+pub fn estimate(plan: &Plan, data: Vec<AnalysisData>) -> Vec<AnalysisResult> {
     plan.analyses
         .iter()
         .zip(data)
@@ -147,10 +147,9 @@ pub fn estimate(plan: &Plan, data: Vec<AnalysisData>) -> Result<Vec<AnalysisResu
 }
 
 /// Estimates one analysis: every margin of its subgroup columns, every outcome level.
-pub fn estimate_analysis(a: &AnalysisPlan, data: AnalysisData) -> Result<AnalysisResult, String> {
+pub fn estimate_analysis(a: &AnalysisPlan, data: AnalysisData) -> AnalysisResult {
     let k = a.by.len();
-    let grouped = grouping::group_counts(&data.cells, k)
-        .map_err(|e| format!("analysis `{}`: grouping failed: {e}", a.name))?;
+    let grouped = grouping::group_counts(&data.cells, k);
     // Display order: margins smallest first, within a margin by each column's value order.
     let rank = |key: &[Option<String>]| -> (usize, Vec<usize>) {
         let level = key.iter().filter(|v| v.is_some()).count();
@@ -201,7 +200,7 @@ pub fn estimate_analysis(a: &AnalysisPlan, data: AnalysisData) -> Result<Analysi
         notes: Vec::new(),
     };
     derive(&mut r);
-    Ok(r)
+    r
 }
 
 /// Computes every statistic of an analysis from its counts as they stand: after estimation

@@ -22,3 +22,9 @@ pub fn tally_run(pipeline: &Path, reports: &Path) -> Command {
     c.arg("run").arg(pipeline).arg("--reports-dir").arg(reports);
     c
 }
+
+/// Makes a named pipe (FIFO) at `path`.
+pub fn mkfifo(path: &std::path::Path) -> std::io::Result<()> {
+    use rustix::fs::{mknodat, FileType, Mode, CWD};
+    mknodat(CWD, path, FileType::Fifo, Mode::from_raw_mode(0o644), 0).map_err(Into::into)
+}
