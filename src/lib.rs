@@ -76,6 +76,7 @@ pub mod plan;
 pub mod render;
 pub mod spec;
 pub mod suggest;
+pub mod suppression;
 pub mod validate;
 
 /// Runs a parsed command.

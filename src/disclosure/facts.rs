@@ -135,10 +135,7 @@ pub fn build(
     };
     let mut of_analysis = Vec::with_capacity(k);
     let mut relations = Vec::new();
-    let available = b.fact(
-        (0..classes.atoms.len() as u32).collect(),
-        Place::Available,
-    );
+    let available = b.fact((0..classes.atoms.len() as u32).collect(), Place::Available);
     for (ai, r) in results.iter().enumerate() {
         let af = analysis_facts(&mut b, &classes, ai, r);
         relations.extend(analysis_relations(r, &af, available));
@@ -264,7 +261,10 @@ fn analysis_facts(b: &mut Builder, atoms: &Atoms, ai: usize, r: &AnalysisResult)
         af.rows.push(b.fact(set, Place::Count { a: ai, row }));
     }
     for (group, key) in r.groups().iter().enumerate() {
-        let set = atoms.where_(ai, &|c| matches!(c, Class::In(full, _) if in_key(full, key)));
+        let set = atoms.where_(
+            ai,
+            &|c| matches!(c, Class::In(full, _) if in_key(full, key)),
+        );
         af.sizes.push(b.fact(set, Place::Size { a: ai, group }));
     }
     af.included = b.fact(
@@ -272,7 +272,10 @@ fn analysis_facts(b: &mut Builder, atoms: &Atoms, ai: usize, r: &AnalysisResult)
         Place::Included { a: ai },
     );
     for (i, x) in r.data.exclusions.iter().enumerate() {
-        let set = atoms.where_(ai, &|c| matches!(c, Class::Out(reason) if reason == &x.reason));
+        let set = atoms.where_(
+            ai,
+            &|c| matches!(c, Class::Out(reason) if reason == &x.reason),
+        );
         af.excluded.push(b.fact(set, Place::Excluded { a: ai, i }));
     }
     af

@@ -11,8 +11,8 @@ pub mod reliability;
 pub mod simultaneous;
 pub mod tables;
 
-pub use crate::disclosure::Suppression;
 use crate::plan::{AnalysisPlan, CompareGroups, ComparePlan, Plan};
+pub use crate::suppression::Suppression;
 use crate::validate::AnalysisData;
 use ci::{Interval, Method};
 

@@ -18,10 +18,10 @@ use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
 
-use crate::disclosure::Suppression;
 use crate::ingest::{RawValue, Table};
 use crate::plan::{AnalysisPlan, MissingPolicy, Plan, MISSING_LABEL};
 use crate::suggest::did_you_mean;
+use crate::suppression::Suppression;
 
 /// A raw value that has no entry in its column's recode map.
 #[derive(Debug, Clone, PartialEq)]
