@@ -2,14 +2,17 @@
 //! pipeline file is collected and reported at once, each with its TOML key path.
 //!
 //! This is the second reading of the pipeline file, between [`crate::spec`] (the file as
-//! written) and the spine ([`crate::job`]), which runs a [`Plan`] and never looks at the
-//! file again. One file per section of the pipeline file, each planned by one function
-//! that reports through one collector (`problems`):
+//! written) and the spine ([`crate::job`]), which runs a [`Plan`]. One file per section of
+//! the pipeline file; [`from_spec`] calls each in turn, and every one reports through the
+//! one collector of `problems`:
 //!
 //! - `input`: `[input]`; `validate`: `[validate.<column>]` into [`Rule`]s (`rules`);
 //! - `analysis`: `[ci]`, `[reliability]` and `[[analysis]]`; `compare`: each
 //!   `[analysis.compare]`;
 //! - `report`: `[report]` and `[disclosure]`, and where a report may be written.
+//!
+//! The section files use `problems` and each other, never this file, so the plan has no
+//! module cycles.
 
 mod analysis;
 mod compare;
@@ -166,7 +169,8 @@ pub fn load(path: &Path) -> Result<Plan, Vec<Problem>> {
 }
 
 /// Turns a parsed spec into a plan (pure; `path` is used only to resolve and to name).
-/// Sections are planned in this order, and so are their problems reported.
+/// Problems are reported in the order the sections are planned here (so `[disclosure]`
+/// comes between the reading of `[input]` and its columns, as it always has).
 pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> {
     let mut problems = Problems::new(path);
     let name = plan_name(spec.name.as_deref(), path, &mut problems);
@@ -304,5 +308,18 @@ mod tests {
 
         let outcome = BASE.replace("outcome = \"o\"", "outcome = \"respondent_id\"");
         assert_eq!(plan_of(&outcome).unwrap_err()[0].key, "analysis[0].outcome");
+    }
+
+    #[test]
+    fn load_keeps_the_bytes_it_planned() {
+        let dir = std::env::temp_dir().join(format!("tally-plan-source-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("t.toml");
+        let text = format!("# a comment, kept\r\n{BASE}");
+        std::fs::write(&path, &text).unwrap();
+        let plan = load(&path);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(plan.unwrap().source, text.as_bytes());
+        assert!(plan_of(BASE).unwrap().source.is_empty());
     }
 }

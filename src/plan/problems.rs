@@ -1,7 +1,7 @@
 //! Problems in a pipeline file, and the one collector every section of the plan reports
 //! through. Planning never stops at the first problem: each section adds what it finds to
-//! [`Problems`] and goes on with a default, so the user sees every problem at once, in file
-//! order, each with its TOML key path.
+//! [`Problems`] and goes on with a default, so the user sees every problem at once, in the
+//! order the sections are planned (`plan::from_spec`), each with its TOML key path.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
