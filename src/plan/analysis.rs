@@ -1,0 +1,334 @@
+//! `[ci]`, `[reliability]` and `[[analysis]]` as meant: each analysis with its levels in
+//! display order, its subgroup columns and filters checked, its interval method and level
+//! resolved (the analysis's own `ci`, else the pipeline's `[ci]`, else the defaults), the
+//! sides of its diverging chart, its denominator in words and its comparison (see
+//! `plan::compare`). `validate` and `estimate` work from these plans.
+
+use super::compare::{plan_compare, ComparePlan};
+use super::problems::{hint_for, is_machine_name, AnalysisKey, Problems};
+use crate::estimate::ci::{self, Method, DEFAULT_METHOD};
+use crate::estimate::reliability::Thresholds;
+use crate::estimate::simultaneous::Simultaneous;
+use crate::spec::{AnalysisSpec, PipelineSpec, ReliabilitySpec};
+
+/// What to do with a missing outcome or subgroup answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MissingPolicy {
+    /// Leave the respondent out of that analysis (complete cases), counted as an exclusion.
+    Exclude,
+    /// Keep the respondent, as a `missing` category.
+    Level,
+}
+
+/// The label used for a missing answer under [`MissingPolicy::Level`].
+pub const MISSING_LABEL: &str = "missing";
+
+#[derive(Debug, Clone)]
+pub struct AnalysisPlan {
+    pub name: String,
+    pub title: String,
+    pub question: Option<String>,
+    pub outcome: String,
+    /// Outcome categories in display order (with `missing` last under `MissingPolicy::Level`).
+    pub levels: Vec<String>,
+    pub by: Vec<String>,
+    pub filter: Vec<(String, Vec<String>)>,
+    pub denominator: String,
+    pub missing: MissingPolicy,
+    pub method: Method,
+    pub level: f64,
+    pub negative: Vec<String>,
+    pub neutral: Vec<String>,
+    pub positive: Vec<String>,
+    pub compare: Option<ComparePlan>,
+    pub reliability: Thresholds,
+    pub simultaneous: Option<Simultaneous>,
+}
+
+/// What every analysis starts from: `[ci]` and `[reliability]`.
+pub(super) struct Defaults {
+    method: Method,
+    level: f64,
+    reliability: Thresholds,
+}
+
+/// Plans `[ci]` (default: Wilson intervals at 95%) and `[reliability]` (default: the NCHS
+/// thresholds).
+pub(super) fn plan_defaults(spec: &PipelineSpec, problems: &mut Problems) -> Defaults {
+    Defaults {
+        method: resolve_method(spec.ci.method.as_deref(), "ci.method", problems)
+            .unwrap_or(DEFAULT_METHOD),
+        level: resolve_level(spec.ci.level, "ci.level", problems).unwrap_or(0.95),
+        reliability: plan_reliability(spec.reliability.as_ref(), problems),
+    }
+}
+
+/// `[reliability]`: a minimum n and positive, finite widths.
+fn plan_reliability(r: Option<&ReliabilitySpec>, problems: &mut Problems) -> Thresholds {
+    let mut reliability = Thresholds::default();
+    let Some(r) = r else { return reliability };
+    if let Some(v) = r.min_n {
+        reliability.min_n = v;
+    }
+    for (k, v, slot) in [
+        (
+            "reliability.width_ok",
+            r.width_ok,
+            &mut reliability.width_ok,
+        ),
+        (
+            "reliability.max_width",
+            r.max_width,
+            &mut reliability.max_width,
+        ),
+        (
+            "reliability.max_relative_width",
+            r.max_relative_width,
+            &mut reliability.max_relative_width,
+        ),
+    ] {
+        if let Some(v) = v {
+            if v > 0.0 && v.is_finite() {
+                *slot = v;
+            } else {
+                problems.add(k, format!("must be a positive number, got {v}"));
+            }
+        }
+    }
+    reliability
+}
+
+/// Plans every `[[analysis]]`, in report order; there must be at least one, each with a
+/// machine name of its own.
+pub(super) fn plan_analyses(
+    analyses: &[AnalysisSpec],
+    defaults: &Defaults,
+    problems: &mut Problems,
+) -> Vec<AnalysisPlan> {
+    if analyses.is_empty() {
+        problems.add(
+            "analysis",
+            "the pipeline has no analyses\nhint: add an [[analysis]] table with name, outcome and levels",
+        );
+    }
+    let mut planned = Vec::new();
+    for (i, a) in analyses.iter().enumerate() {
+        let key = AnalysisKey(i);
+        if !is_machine_name(&a.name) {
+            problems.add(
+                &key.of("name"),
+                format!(
+                    "analysis name `{}` may use only letters, digits, `-` and `_`",
+                    a.name
+                ),
+            );
+        }
+        if analyses[..i].iter().any(|b| b.name == a.name) {
+            problems.add(
+                &key.of("name"),
+                format!("analysis name `{}` is used twice", a.name),
+            );
+        }
+        planned.push(plan_analysis(a, key, defaults, problems));
+    }
+    planned
+}
+
+/// Plans one analysis; its problems come in the order of its keys below.
+fn plan_analysis(
+    a: &AnalysisSpec,
+    key: AnalysisKey,
+    defaults: &Defaults,
+    problems: &mut Problems,
+) -> AnalysisPlan {
+    let missing = plan_missing(a.missing.as_deref(), key, problems);
+    let levels = plan_levels(a, missing, key, problems);
+    check_by(a, key, problems);
+    let ci = a.ci.clone().unwrap_or_default();
+    let method = resolve_method(ci.method.as_deref(), &key.of("ci.method"), problems)
+        .unwrap_or(defaults.method);
+    let level = resolve_level(ci.level, &key.of("ci.level"), problems).unwrap_or(defaults.level);
+    let (negative, neutral, positive) = plan_diverging(a, &levels, key, problems);
+    let filter = plan_filter(a, key, problems);
+    let compare = a
+        .compare
+        .as_ref()
+        .and_then(|c| plan_compare(c, a, &levels, key, problems));
+    let simultaneous = a
+        .simultaneous
+        .as_deref()
+        .and_then(|m| problems.take(&key.of("simultaneous"), Simultaneous::from_name(m)));
+    AnalysisPlan {
+        name: a.name.clone(),
+        title: a.title.clone().unwrap_or_else(|| a.name.clone()),
+        question: a.question.clone(),
+        outcome: a.outcome.clone(),
+        levels,
+        by: a.by.clone(),
+        denominator: denominator_of(a, &filter),
+        filter,
+        missing,
+        method,
+        level,
+        negative,
+        neutral,
+        positive,
+        compare,
+        reliability: defaults.reliability,
+        simultaneous,
+    }
+}
+
+/// `missing`: `exclude` (default) or `level`.
+fn plan_missing(missing: Option<&str>, key: AnalysisKey, problems: &mut Problems) -> MissingPolicy {
+    match missing {
+        None | Some("exclude") => MissingPolicy::Exclude,
+        Some("level") => MissingPolicy::Level,
+        Some(other) => {
+            problems.add(
+                &key.of("missing"),
+                format!(
+                    "unknown missing-answer policy `{other}`; expected `exclude` or `level`{}",
+                    hint_for(other, &["exclude", "level"])
+                ),
+            );
+            MissingPolicy::Exclude
+        }
+    }
+}
+
+/// `levels`: at least one, each once; `missing` added last under [`MissingPolicy::Level`].
+fn plan_levels(
+    a: &AnalysisSpec,
+    missing: MissingPolicy,
+    key: AnalysisKey,
+    problems: &mut Problems,
+) -> Vec<String> {
+    let mut levels = a.levels.clone();
+    if levels.is_empty() {
+        problems.add(
+            &key.of("levels"),
+            "an analysis needs at least one outcome level",
+        );
+    }
+    for (j, l) in levels.iter().enumerate() {
+        if levels[..j].contains(l) {
+            problems.add(&key.of("levels"), format!("level `{l}` is listed twice"));
+        }
+    }
+    if missing == MissingPolicy::Level && !levels.iter().any(|l| l == MISSING_LABEL) {
+        levels.push(MISSING_LABEL.into());
+    }
+    levels
+}
+
+/// `by`: not the outcome, and at most 4 columns crossed.
+fn check_by(a: &AnalysisSpec, key: AnalysisKey, problems: &mut Problems) {
+    if a.by.iter().any(|b| b == &a.outcome) {
+        problems.add(
+            &key.of("by"),
+            format!(
+                "`{}` is the outcome; it cannot also be a subgroup column",
+                a.outcome
+            ),
+        );
+    }
+    if a.by.len() > 4 {
+        problems.add(
+            &key.of("by"),
+            format!(
+                "at most 4 subgroup columns can be crossed, got {}",
+                a.by.len()
+            ),
+        );
+    }
+}
+
+/// The (negative, neutral, positive) sides of the diverging chart: as written, each a
+/// level, or by default the written levels read from worst to best (lower half negative,
+/// the middle one neutral when their number is odd, upper half positive).
+fn plan_diverging(
+    a: &AnalysisSpec,
+    levels: &[String],
+    key: AnalysisKey,
+    problems: &mut Problems,
+) -> (Vec<String>, Vec<String>, Vec<String>) {
+    match &a.diverging {
+        Some(d) => {
+            for l in d.negative.iter().chain(&d.neutral).chain(&d.positive) {
+                if !levels.contains(l) {
+                    problems.add(
+                        &key.of("diverging"),
+                        format!(
+                            "`{l}` is not one of the levels ({}){}",
+                            levels.join(", "),
+                            hint_for(l, &levels.iter().map(String::as_str).collect::<Vec<_>>())
+                        ),
+                    );
+                }
+            }
+            (d.negative.clone(), d.neutral.clone(), d.positive.clone())
+        }
+        None => {
+            // Levels read from worst to best: lower half negative, middle neutral.
+            let k = a.levels.len();
+            let half = k / 2;
+            (
+                a.levels[..half].to_vec(),
+                a.levels[half..k - half].to_vec(),
+                a.levels[k - half..].to_vec(),
+            )
+        }
+    }
+}
+
+/// `filter`: column -> values kept, each with at least one value.
+fn plan_filter(
+    a: &AnalysisSpec,
+    key: AnalysisKey,
+    problems: &mut Problems,
+) -> Vec<(String, Vec<String>)> {
+    let filter: Vec<(String, Vec<String>)> = a
+        .filter
+        .iter()
+        .map(|(c, v)| (c.clone(), v.clone()))
+        .collect();
+    for (c, v) in &filter {
+        if v.is_empty() {
+            problems.add(
+                &key.of(&format!("filter.{c}")),
+                "a filter needs at least one value to keep",
+            );
+        }
+    }
+    filter
+}
+
+/// The denominator in words: as written, else from the filter.
+fn denominator_of(a: &AnalysisSpec, filter: &[(String, Vec<String>)]) -> String {
+    a.denominator.clone().unwrap_or_else(|| {
+        if filter.is_empty() {
+            "all respondents with an answer".into()
+        } else {
+            let parts: Vec<String> = filter
+                .iter()
+                .map(|(c, v)| format!("{c} in {{{}}}", v.join(", ")))
+                .collect();
+            format!("respondents with {}", parts.join(" and "))
+        }
+    })
+}
+
+/// An interval method by name (absent: `None`, the caller's default).
+fn resolve_method(name: Option<&str>, key: &str, problems: &mut Problems) -> Option<Method> {
+    let name = name?;
+    let method = Method::from_name(name)
+        .map_err(|e| format!("{e}\nhint: `tally methods` lists the methods"));
+    problems.take(key, method)
+}
+
+/// A confidence level in (0, 1) (absent: `None`, the caller's default).
+fn resolve_level(level: Option<f64>, key: &str, problems: &mut Problems) -> Option<f64> {
+    let level = level?;
+    problems.take(key, ci::check_level(level).map(|()| level))
+}
