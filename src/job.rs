@@ -105,11 +105,6 @@ pub enum JobError {
     Render(String),
     #[error("printing report.pdf: {0}")]
     Pdf(#[from] BrowserError),
-    #[error("cannot read pipeline file {path}: {source}")]
-    Pipeline {
-        path: String,
-        source: std::io::Error,
-    },
     #[error("cannot write report to {path}: {source}")]
     Write {
         path: String,
@@ -144,17 +139,16 @@ pub fn pipeline_shown(plan: &Plan) -> String {
         .map_or_else(|| plan.name.clone(), |n| n.to_string_lossy().into_owned())
 }
 
-/// Runs one planned pipeline end to end. `pipeline_written` is the path as the user gave it
-/// (for messages; artifacts use [`pipeline_shown`]); `on_bytes` hears how far the ingest
-/// stage has read, for a progress display.
+/// Runs one planned pipeline end to end; `on_bytes` hears how far the ingest stage has
+/// read, for a progress display.
 pub fn run(
     plan: &Plan,
-    pipeline_written: &str,
     opts: &JobOptions,
     on_bytes: &(dyn Fn(u64) + Sync),
 ) -> Result<JobSummary, JobError> {
     let mut laps = Laps::start();
-    let pipeline_sha256 = pipeline_sha256(plan, pipeline_written)?;
+    // The pipeline as it was planned (not read again: it could have changed since).
+    let pipeline_sha256 = ingest::sha256_hex(&plan.source);
     let keys = Keys::new(plan, &pipeline_sha256, &opts.flags());
     let (table, mut notes) = ingest_stage(plan, opts, &keys, on_bytes)?;
     laps.lap("ingest");
@@ -274,14 +268,6 @@ fn summary(
         cached: notes.cached,
         written,
     }
-}
-
-/// The SHA-256 of the pipeline file.
-fn pipeline_sha256(plan: &Plan, pipeline_written: &str) -> Result<String, JobError> {
-    ingest::sha256_file(&plan.pipeline_path).map_err(|source| JobError::Pipeline {
-        path: pipeline_written.to_string(),
-        source,
-    })
 }
 
 /// The ingest stage: the table from the cache when it has it, else read (and kept in the
@@ -468,7 +454,7 @@ pub fn explain(plan: &Plan, opts: &JobOptions) -> Vec<(&'static str, String)> {
             ("report", "runs (no cache)".into()),
         ];
     };
-    let pipeline_sha256 = ingest::sha256_file(&plan.pipeline_path).unwrap_or_default();
+    let pipeline_sha256 = ingest::sha256_hex(&plan.source);
     let keys = Keys::new(plan, &pipeline_sha256, &opts.flags());
     let Some(sha) = c.known_sha256(&plan.input.path) else {
         let why = "runs (the input is new, or changed since it was last read)".to_string();

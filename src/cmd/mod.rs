@@ -51,7 +51,6 @@ pub fn job_outcome(e: &crate::job::JobError) -> Outcome {
         | JobError::Disclosure(_)
         | JobError::Render(_)
         | JobError::Pdf(_)
-        | JobError::Pipeline { .. }
         | JobError::Write { .. } => Outcome::Failed,
     }
 }

@@ -209,7 +209,7 @@ fn run_all(
                         b.set_position(n);
                     }
                 };
-                let r = job::run(p, path, opts, &on_bytes);
+                let r = job::run(p, opts, &on_bytes);
                 if let Some(b) = read_bar {
                     b.finish_and_clear();
                 }
