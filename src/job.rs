@@ -537,6 +537,7 @@ fn read_input(plan: &Plan, opts: &JobOptions) -> Result<Table, JobError> {
     let table = ingest::read(
         &plan.input,
         &columns,
+        &validate::rules::checks(&plan.input.rules),
         &|header| {
             let problems = plan.check_header(header);
             if problems.is_empty() {
