@@ -19,11 +19,8 @@ use super::formats::{self, Completeness, Protected};
 use super::ids::IdSet;
 use super::intern::{FastHash, Interner};
 use super::layout::{self, Extract, Layout};
-use super::{IngestError, RawValue, Rejected, ValueCheck};
+use super::{IngestError, RawValue, Refusal, Rejected, ValueCheck};
 use crate::plan::InputPlan;
-
-/// Why a record is rejected: the counted reason and the detail.
-type Refusal = (&'static str, String);
 
 /// What the builder has counted: the part of the [`super::Table`] the records give.
 pub(super) struct Tally {

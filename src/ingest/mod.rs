@@ -126,8 +126,15 @@ pub struct ValueCheck<'a> {
     /// The column checked (a column of the input, as the pipeline names it).
     pub column: &'a str,
     /// The value (`None` = missing) to the counted reason and the detail, on failure.
-    pub check: Box<dyn Fn(Option<&str>) -> Option<(&'static str, String)> + 'a>,
+    pub check: Box<CheckFn<'a>>,
 }
+
+/// The function of a [`ValueCheck`].
+pub type CheckFn<'a> = dyn Fn(Option<&str>) -> Option<Refusal> + 'a;
+
+/// Why a record is rejected: the counted reason (a short category) and the detail (see
+/// [`Rejected`]).
+pub type Refusal = (&'static str, String);
 
 /// Why a file could not be read at all.
 #[derive(Debug, thiserror::Error)]

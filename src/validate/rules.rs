@@ -7,7 +7,7 @@
 //! The reason is counted (`outside range`, ...); the detail names the column and the rule,
 //! and never repeats the value (reports are published; the line number finds it).
 
-use crate::ingest::ValueCheck;
+use crate::ingest::{Refusal, ValueCheck};
 use crate::plan::Rule;
 use crate::suggest::did_you_mean;
 
@@ -26,7 +26,7 @@ pub fn checks(rules: &[Rule]) -> Vec<ValueCheck<'_>> {
 /// Checks one raw value (`None` = missing) against a rule; on failure, the reason and the
 /// detail. The checks, in order: required, allowed values (with the nearest allowed value
 /// when the value looks like a near miss), a number, finite, whole, in range.
-pub fn check(rule: &Rule, value: Option<&str>) -> Option<(&'static str, String)> {
+pub fn check(rule: &Rule, value: Option<&str>) -> Option<Refusal> {
     let c = &rule.column;
     let Some(v) = value else {
         return rule
