@@ -249,3 +249,38 @@ fn empty_and_header_only_files_are_errors() {
     .unwrap_err();
     assert!(e.to_string().contains("appears twice"));
 }
+
+#[test]
+fn layout_problems_are_all_given_with_their_keys() {
+    let data = "Finished,ResponseId,Q4_1,Q4_2,Q4_3_TEXT,Q5\n\
+        Finished,Response ID,Which got worse? - Selected Choice - Fatigue,Which got worse? - Selected Choice - Pain,Which got worse? - Other - Text,Severity\n\
+        1,R_1,1,,,Mild\n";
+    let mut plan = survey(Format::Qualtrics);
+    plan.rename.insert("Qzz".into(), "zz".into());
+    plan.free_text.push("nope".into());
+    let multi = |name: &str, choices: Option<Vec<String>>, other| crate::plan::MultiSelect {
+        name: name.into(),
+        choices,
+        separator: None,
+        other,
+    };
+    plan.multi_select.push(multi(
+        "Q4",
+        Some(vec!["Fatigue".into(), "Pian".into()]),
+        true,
+    ));
+    plan.multi_select.push(multi("Q5", None, false));
+    plan.multi_select.push(multi("Q6", None, false));
+    let e = read_from(data.as_bytes(), &plan, &[], &[], &ok).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "t.csv: key `input.rename`: `Qzz` is not a column or question of the file\n\
+         key `input.free_text`: column `nope` is not in the file\n\
+         key `input.multi_select.Q4.choices`: `Pian` is not an option of `Q4` (its options: Fatigue, Pain)\n\
+         hint: did you mean `Pain`?\n\
+         key `input.multi_select.Q4.other`: `other` applies to answers joined in one cell; here each option has its own column\n\
+         key `input.multi_select.Q5`: `Q5` is one column with the ticked options joined in a cell, so tally needs the list of options\n\
+         hint: add `choices = [\"...\", ...]` as the options are written in the export\n\
+         key `input.multi_select.Q6`: no question of the file is called `Q6` (questions with options in columns: Q4)"
+    );
+}
