@@ -337,9 +337,11 @@ fn read_input(plan: &Plan, on_bytes: &(dyn Fn(u64) + Sync)) -> Result<Table, Job
             .collect::<Vec<_>>()
             .join("\n"))
     };
+    let checks = validate::rules::checks(&plan.input.rules);
     Ok(ingest::read(
         &plan.input,
         &columns,
+        &checks,
         &check_header,
         on_bytes,
     )?)

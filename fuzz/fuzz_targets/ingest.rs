@@ -63,7 +63,8 @@ fuzz_target!(|data: &[u8]| {
             None => Ok(()),
         }
     };
-    if let Ok(t) = tally::ingest::read_from(file, &input, &columns, &check) {
+    let rules = tally::validate::rules::checks(&input.rules);
+    if let Ok(t) = tally::ingest::read_from(file, &input, &columns, &rules, &check) {
         assert_eq!(t.records_kept + t.rejected.len() as u64, t.records_read);
     }
 });

@@ -86,7 +86,14 @@ fn read_header(plan: &plan::Plan) -> Result<Vec<String>, String> {
 /// Reads the data and checks the analysed columns' content (see [`crate::identify`]): the
 /// warnings, or what is refused. The header was checked before.
 fn check_content(plan: &plan::Plan) -> Result<Vec<String>, String> {
-    let table = ingest::read(&plan.input, &plan.columns_needed(), &|_| Ok(()), &|_| {})
-        .map_err(|e| e.to_string())?;
+    let checks = crate::validate::rules::checks(&plan.input.rules);
+    let table = ingest::read(
+        &plan.input,
+        &plan.columns_needed(),
+        &checks,
+        &|_| Ok(()),
+        &|_| {},
+    )
+    .map_err(|e| e.to_string())?;
     crate::identify::check(plan, &table)
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use super::csvread::RawRecord;
 use super::formats::{self, Format, Protected, SourceColumn};
-use crate::plan::InputPlan;
+use crate::plan::{InputPlan, MultiSelect};
 use crate::suggest::did_you_mean;
 
 /// How one needed column's value is read from a record.
@@ -130,40 +130,12 @@ pub struct Layout {
 
 impl Layout {
     /// Names the columns and resolves renames and multi-select questions; the error names
-    /// the pipeline key at fault.
+    /// the pipeline key at fault (every problem, one a line).
     pub fn new(input: &InputPlan, header_rows: &[Vec<String>]) -> Result<Layout, String> {
         let mut columns = formats::layout(input.format, header_rows);
         let mut problems = Vec::new();
-        for (from, to) in &input.rename {
-            let mut hit = false;
-            for c in &mut columns {
-                if &c.name == from {
-                    c.name = to.clone();
-                    hit = true;
-                }
-                if let Some((q, _)) = &mut c.group {
-                    if q == from {
-                        *q = to.clone();
-                        hit = true;
-                    }
-                }
-            }
-            if !hit {
-                problems.push(format!(
-                    "key `input.rename`: `{from}` is not a column or question of the file{}",
-                    near(from, &columns)
-                ));
-            }
-        }
-        for f in &input.free_text {
-            match columns.iter_mut().find(|c| &c.name == f) {
-                Some(c) => c.protected = Some(Protected::FreeText),
-                None => problems.push(format!(
-                    "key `input.free_text`: column `{f}` is not in the file{}",
-                    near(f, &columns)
-                )),
-            }
-        }
+        rename(&mut columns, input, &mut problems);
+        fence_free_text(&mut columns, input, &mut problems);
         let mut multi = Vec::new();
         for m in &input.multi_select {
             let key = format!("input.multi_select.{}", m.name);
@@ -175,117 +147,18 @@ impl Layout {
                 .filter(|(_, c)| c.group.as_ref().is_some_and(|(q, _)| q == &m.name))
                 .map(|(i, _)| i)
                 .collect();
-            let options: Vec<usize> = members
-                .iter()
-                .copied()
-                .filter(|&i| columns[i].protected.is_none())
-                .collect();
-            let choice_of = |i: usize| columns[i].group.as_ref().map_or("", |g| g.1.as_str());
             if !members.is_empty() {
-                let members = Arc::new(members);
-                let wanted: Vec<String> = match &m.choices {
-                    Some(c) => c.clone(),
-                    None => options.iter().map(|&i| choice_of(i).to_string()).collect(),
-                };
-                let mut indicators = Vec::new();
-                for w in wanted {
-                    match options.iter().find(|&&i| choice_of(i) == w) {
-                        Some(&this) => indicators.push((
-                            format!("{}/{w}", m.name),
-                            Extract::Spread {
-                                members: members.clone(),
-                                this,
-                            },
-                        )),
-                        None => {
-                            let options: Vec<&str> =
-                                options.iter().map(|&i| choice_of(i)).collect();
-                            problems.push(format!(
-                                "key `{key}.choices`: `{w}` is not an option of `{}` (its options: {}){}",
-                                m.name,
-                                options.join(", "),
-                                did_you_mean(&w, options.iter().copied())
-                                    .map_or(String::new(), |s| format!("\nhint: did you mean `{s}`?"))
-                            ));
-                        }
-                    }
-                }
-                if m.other {
-                    problems.push(format!(
-                        "key `{key}.other`: `other` applies to answers joined in one cell; here each option has its own column"
-                    ));
-                }
-                multi.push(Multi {
-                    name: m.name.clone(),
-                    indicators,
-                });
+                multi.push(spread(m, &key, members, &columns, &mut problems));
             } else if let Some(column) = columns
                 .iter()
                 .position(|c| c.name == m.name && c.protected.is_none())
             {
-                let Some(choices) = m.choices.clone() else {
-                    problems.push(format!(
-                        "key `{key}`: `{}` is one column with the ticked options joined in a cell, so tally needs the list of options\nhint: add `choices = [\"...\", ...]` as the options are written in the export",
-                        m.name
-                    ));
-                    continue;
-                };
-                let choices = Arc::new(choices);
-                let separator = Arc::new(
-                    m.separator
-                        .clone()
-                        .unwrap_or_else(|| input.format.joined_separator().to_string()),
-                );
-                let mut indicators: Vec<(String, Extract)> = choices
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| {
-                        (
-                            format!("{}/{c}", m.name),
-                            Extract::Joined {
-                                column,
-                                choice: Some(i),
-                                choices: choices.clone(),
-                                separator: separator.clone(),
-                            },
-                        )
-                    })
-                    .collect();
-                if m.other {
-                    indicators.push((
-                        format!("{}/Other", m.name),
-                        Extract::Joined {
-                            column,
-                            choice: None,
-                            choices: choices.clone(),
-                            separator: separator.clone(),
-                        },
-                    ));
+                match joined(m, &key, column, input.format) {
+                    Ok(j) => multi.push(j),
+                    Err(problem) => problems.push(problem),
                 }
-                multi.push(Multi {
-                    name: m.name.clone(),
-                    indicators,
-                });
             } else {
-                let mut groups: Vec<&str> = Vec::new();
-                for c in &columns {
-                    if let Some((q, _)) = &c.group {
-                        if !groups.contains(&q.as_str()) {
-                            groups.push(q);
-                        }
-                    }
-                }
-                let names = groups
-                    .iter()
-                    .copied()
-                    .chain(columns.iter().map(|c| c.name.as_str()));
-                problems.push(format!(
-                    "key `{key}`: no question of the file is called `{}` (questions with options in columns: {}){}",
-                    m.name,
-                    if groups.is_empty() { "none".to_string() } else { groups.join(", ") },
-                    did_you_mean(&m.name, names)
-                        .map_or(String::new(), |s| format!("\nhint: did you mean `{s}`? (or rename it with `input.rename`)"))
-                ));
+                problems.push(no_question(m, &key, &columns));
             }
         }
         if !problems.is_empty() {
@@ -370,6 +243,165 @@ impl Layout {
             })
             .collect()
     }
+}
+
+/// Applies `input.rename` to column and question names.
+fn rename(columns: &mut [SourceColumn], input: &InputPlan, problems: &mut Vec<String>) {
+    for (from, to) in &input.rename {
+        let mut hit = false;
+        for c in columns.iter_mut() {
+            if &c.name == from {
+                c.name = to.clone();
+                hit = true;
+            }
+            if let Some((q, _)) = &mut c.group {
+                if q == from {
+                    *q = to.clone();
+                    hit = true;
+                }
+            }
+        }
+        if !hit {
+            problems.push(format!(
+                "key `input.rename`: `{from}` is not a column or question of the file{}",
+                near(from, columns)
+            ));
+        }
+    }
+}
+
+/// Marks the columns of `input.free_text` as free text (never read).
+fn fence_free_text(columns: &mut [SourceColumn], input: &InputPlan, problems: &mut Vec<String>) {
+    for f in &input.free_text {
+        match columns.iter_mut().find(|c| &c.name == f) {
+            Some(c) => c.protected = Some(Protected::FreeText),
+            None => problems.push(format!(
+                "key `input.free_text`: column `{f}` is not in the file{}",
+                near(f, columns)
+            )),
+        }
+    }
+}
+
+/// A question with its options spread over columns (`members`, free text included).
+fn spread(
+    m: &MultiSelect,
+    key: &str,
+    members: Vec<usize>,
+    columns: &[SourceColumn],
+    problems: &mut Vec<String>,
+) -> Multi {
+    let options: Vec<usize> = members
+        .iter()
+        .copied()
+        .filter(|&i| columns[i].protected.is_none())
+        .collect();
+    let choice_of = |i: usize| columns[i].group.as_ref().map_or("", |g| g.1.as_str());
+    let members = Arc::new(members);
+    let wanted: Vec<String> = match &m.choices {
+        Some(c) => c.clone(),
+        None => options.iter().map(|&i| choice_of(i).to_string()).collect(),
+    };
+    let mut indicators = Vec::new();
+    for w in wanted {
+        match options.iter().find(|&&i| choice_of(i) == w) {
+            Some(&this) => indicators.push((
+                format!("{}/{w}", m.name),
+                Extract::Spread {
+                    members: members.clone(),
+                    this,
+                },
+            )),
+            None => {
+                let options: Vec<&str> = options.iter().map(|&i| choice_of(i)).collect();
+                problems.push(format!(
+                    "key `{key}.choices`: `{w}` is not an option of `{}` (its options: {}){}",
+                    m.name,
+                    options.join(", "),
+                    did_you_mean(&w, options.iter().copied())
+                        .map_or(String::new(), |s| format!("\nhint: did you mean `{s}`?"))
+                ));
+            }
+        }
+    }
+    if m.other {
+        problems.push(format!(
+            "key `{key}.other`: `other` applies to answers joined in one cell; here each option has its own column"
+        ));
+    }
+    Multi {
+        name: m.name.clone(),
+        indicators,
+    }
+}
+
+/// A question with the ticked options joined in one cell (`column`).
+fn joined(m: &MultiSelect, key: &str, column: usize, format: Format) -> Result<Multi, String> {
+    let Some(choices) = m.choices.clone() else {
+        return Err(format!(
+            "key `{key}`: `{}` is one column with the ticked options joined in a cell, so tally needs the list of options\nhint: add `choices = [\"...\", ...]` as the options are written in the export",
+            m.name
+        ));
+    };
+    let choices = Arc::new(choices);
+    let separator = Arc::new(
+        m.separator
+            .clone()
+            .unwrap_or_else(|| format.joined_separator().to_string()),
+    );
+    let mut indicators: Vec<(String, Extract)> = choices
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            (
+                format!("{}/{c}", m.name),
+                Extract::Joined {
+                    column,
+                    choice: Some(i),
+                    choices: choices.clone(),
+                    separator: separator.clone(),
+                },
+            )
+        })
+        .collect();
+    if m.other {
+        indicators.push((
+            format!("{}/Other", m.name),
+            Extract::Joined {
+                column,
+                choice: None,
+                choices: choices.clone(),
+                separator: separator.clone(),
+            },
+        ));
+    }
+    Ok(Multi {
+        name: m.name.clone(),
+        indicators,
+    })
+}
+
+/// The problem when a multi-select names no question of the file.
+fn no_question(m: &MultiSelect, key: &str, columns: &[SourceColumn]) -> String {
+    let mut groups: Vec<&str> = Vec::new();
+    for c in columns {
+        if let Some((q, _)) = &c.group {
+            if !groups.contains(&q.as_str()) {
+                groups.push(q);
+            }
+        }
+    }
+    let names = groups
+        .iter()
+        .copied()
+        .chain(columns.iter().map(|c| c.name.as_str()));
+    format!(
+        "key `{key}`: no question of the file is called `{}` (questions with options in columns: {}){}",
+        m.name,
+        if groups.is_empty() { "none".to_string() } else { groups.join(", ") },
+        did_you_mean(&m.name, names)
+            .map_or(String::new(), |s| format!("\nhint: did you mean `{s}`? (or rename it with `input.rename`)"))
+    )
 }
 
 fn near(name: &str, columns: &[SourceColumn]) -> String {

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use super::problems::{choose, hint_for, Problems};
-use super::rules::Rule;
+use super::validate::Rule;
 pub use crate::ingest::decode::EncodingChoice;
 pub use crate::ingest::formats::Format;
 use crate::spec::InputSpec;

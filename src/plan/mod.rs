@@ -6,7 +6,7 @@
 //! the pipeline file; [`from_spec`] calls each in turn, and every one reports through the
 //! one collector of `problems`:
 //!
-//! - `input`: `[input]`; `validate`: `[validate.<column>]` into [`Rule`]s (`rules`);
+//! - `input`: `[input]`; `validate`: `[validate.<column>]` into [`Rule`]s;
 //! - `analysis`: `[ci]`, `[reliability]` and `[[analysis]]`; `compare`: each
 //!   `[analysis.compare]`;
 //! - `report`: `[report]` and `[disclosure]`, and where a report may be written.
@@ -19,7 +19,6 @@ mod compare;
 mod input;
 mod problems;
 mod report;
-mod rules;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -30,7 +29,7 @@ pub use input::{EncodingChoice, Format, InputKind, InputPlan, MultiSelect};
 pub use problems::Problem;
 use problems::{is_machine_name, list_some, AnalysisKey, Problems};
 pub use report::{is_safe_relative, DisclosurePlan, PlotKind, ReportPlan, PLOT_KINDS};
-pub use rules::Rule;
+pub use validate::Rule;
 
 use crate::spec::{self, PipelineSpec};
 use crate::suggest::did_you_mean;

@@ -1,13 +1,23 @@
 //! `[validate.<column>]` tables as meant: each becomes a [`Rule`], in file order. A range
 //! must be `[low, high]` of finite numbers with low <= high, and a rule must say something.
-//! The rules become part of the input's plan (`InputPlan::rules`), since ingest checks them
-//! on raw values.
+//! The rules become part of the input's plan (`InputPlan::rules`): they are checked on raw
+//! values, before any recoding, by [`crate::validate::rules`], which ingest applies to every
+//! record (a record whose value breaks a rule is rejected with its line).
 
 use indexmap::IndexMap;
 
 use super::problems::Problems;
-use super::rules::Rule;
 use crate::spec::RuleSpec;
+
+/// A typed rule on one column's raw values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    pub column: String,
+    pub allowed: Option<Vec<String>>,
+    pub range: Option<(f64, f64)>,
+    pub integer: bool,
+    pub required: bool,
+}
 
 /// Plans every `[validate.<column>]` table.
 pub(super) fn plan_rules(

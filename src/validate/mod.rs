@@ -1,4 +1,10 @@
-//! Recoding and row accounting (pure: a [`Table`] and a [`Plan`] in, values out).
+//! The second stage of the spine: what the values of the ingested [`Table`] mean for the
+//! pipeline ([`Plan`]). Two jobs, one file each:
+//!
+//! - [`rules`]: the `[validate]` rules, checked on each record as it is read (they are
+//!   handed to [`crate::ingest::read`] as value checks, so that a record that breaks one is
+//!   rejected with its line, like a malformed one);
+//! - here: recoding and row accounting (pure: a [`Table`] and a [`Plan`] in, values out).
 //!
 //! For every analysis each respondent is either in the denominator or excluded for exactly
 //! one reason, the first that applies when checked in this order:
@@ -13,6 +19,8 @@
 //! denominator, unmapped, missing, not a level), then by column.
 //!
 //! Invariant, checked here and in the tests: `available = included + sum(exclusions)`.
+
+pub mod rules;
 
 use std::collections::BTreeMap;
 

@@ -1,0 +1,276 @@
+//! The table builder: every record checked, in a fixed order, and then either counted into
+//! the distinct tuples of the needed columns or rejected with its line and reason.
+//!
+//! The checks, the first that fails giving the reason:
+//!
+//! 1. the record is whole (no quote left open at the end of the file);
+//! 2. it has as many fields as the header;
+//! 3. the format's completeness checks (a finished, submitted, non-preview response);
+//! 4. each needed column's value is text (UTF-8, no NUL byte);
+//! 5. the caller's value checks, in order (the pipeline's `[validate]` rules);
+//! 6. the count is a whole number (counts tables);
+//! 7. the respondent id has not been seen before (the detail names its first line).
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use super::csvread::RawRecord;
+use super::formats::{self, Completeness, Protected};
+use super::ids::IdSet;
+use super::intern::{FastHash, Interner};
+use super::layout::{self, Extract, Layout};
+use super::{IngestError, RawValue, Refusal, Rejected, ValueCheck};
+use crate::plan::InputPlan;
+
+/// What the builder has counted: the part of the [`super::Table`] the records give.
+pub(super) struct Tally {
+    /// Distinct tuples of raw values, in order of first appearance, with their counts.
+    pub rows: Vec<(Vec<RawValue>, u64)>,
+    pub records_read: u64,
+    pub respondents: u64,
+    pub rejected: Vec<Rejected>,
+    /// The warnings given when the builder was made, and any the records added.
+    pub warnings: Vec<String>,
+}
+
+/// Checks and counts records one at a time (see the module doc).
+pub(super) struct TableBuilder<'a> {
+    path: &'a str,
+    missing: &'a [String],
+    columns: &'a [String],
+    // What each record is checked against, from the layout.
+    width: usize,
+    completeness: Vec<Completeness>,
+    extract: Vec<Extract>,
+    checks: Vec<(Extract, &'a ValueCheck<'a>)>,
+    count_index: Option<usize>,
+    id_index: Option<usize>,
+    withheld: Vec<Option<Protected>>,
+    delimiter: String,
+    // What has been counted: a tuple of codes per distinct tuple (its index in `counts`).
+    interners: Vec<Interner>,
+    tuples: HashMap<Box<[u32]>, usize, FastHash>,
+    counts: Vec<u64>,
+    /// The current record's codes.
+    codes: Vec<u32>,
+    ids: IdSet,
+    rejected: Vec<Rejected>,
+    records_read: u64,
+    respondents: u64,
+    warnings: Vec<String>,
+}
+
+impl<'a> TableBuilder<'a> {
+    /// A builder for `columns` of an input with this layout (whose header has every column
+    /// needed, checked before).
+    pub(super) fn new(
+        input: &'a InputPlan,
+        layout: &Layout,
+        columns: &'a [String],
+        checks: &'a [ValueCheck<'a>],
+        delimiter: u8,
+        warnings: Vec<String>,
+    ) -> Self {
+        let source_index = |c: &String| layout.index_of(c).expect("checked by check_header");
+        let completeness = if input.complete_only {
+            formats::completeness(input.format, &layout.columns)
+        } else {
+            Vec::new()
+        };
+        TableBuilder {
+            path: &input.written,
+            missing: &input.missing,
+            columns,
+            width: layout.columns.len(),
+            completeness,
+            extract: columns.iter().map(|c| layout.extractor(c)).collect(),
+            checks: checks
+                .iter()
+                .map(|c| (layout.extractor(c.column), c))
+                .collect(),
+            count_index: input.count_column.as_ref().map(source_index),
+            id_index: input.id_column.as_ref().map(source_index),
+            withheld: layout.withheld(),
+            delimiter: (delimiter as char).to_string(),
+            interners: columns.iter().map(|_| Interner::default()).collect(),
+            tuples: HashMap::default(),
+            counts: Vec::new(),
+            codes: Vec::with_capacity(columns.len()),
+            ids: IdSet::default(),
+            rejected: Vec::new(),
+            records_read: 0,
+            respondents: 0,
+            warnings,
+        }
+    }
+
+    /// Counts one record, or rejects it. The only error is a total count beyond `u64`.
+    pub(super) fn add(&mut self, record: &RawRecord) -> Result<(), IngestError> {
+        self.records_read += 1;
+        match self.admit(record) {
+            Ok(weight) => self.count(record.line, weight),
+            Err((reason, detail)) => {
+                let rejected = self.reject(record, reason, detail);
+                self.rejected.push(rejected);
+                Ok(())
+            }
+        }
+    }
+
+    /// Runs the checks (the module doc's order) on a record; if it passes, its weight (its
+    /// respondents), with its tuple in `self.codes`.
+    fn admit(&mut self, record: &RawRecord) -> Result<u64, Refusal> {
+        let line = record.line;
+        if record.unterminated_quote {
+            self.warnings.push(format!(
+                    "{}, line {line}: unterminated quote: a quoted field opened on this line is still open at the end of the file, so the rest of the file was read as one field (its record is rejected)\nhint: look for a stray `\"` on line {line}",
+                    self.path
+                ));
+            return Err((
+                "unterminated quote",
+                "a quoted field is still open at the end of the file".into(),
+            ));
+        }
+        if record.len() != self.width {
+            return Err((
+                "wrong number of fields",
+                format!("expected {} fields, found {}", self.width, record.len()),
+            ));
+        }
+        if let Some(refusal) = self
+            .completeness
+            .iter()
+            .find_map(|c| c.check(std::str::from_utf8(record.field(c.column())).unwrap_or("")))
+        {
+            return Err(refusal);
+        }
+        self.encode(record)?;
+        self.check_values(record)?;
+        let weight = match self.count_index {
+            None => 1,
+            Some(ci) => parse_count(record.field(ci)).map_err(|d| ("invalid count", d))?,
+        };
+        if let Some(ii) = self.id_index {
+            if let Some(first) = self.ids.insert(record.field(ii), line) {
+                return Err((
+                    "duplicate respondent id",
+                    format!("the id was first seen on line {first}"),
+                ));
+            }
+        }
+        Ok(weight)
+    }
+
+    /// The record's tuple of codes, into `self.codes`; fails on the first needed value that
+    /// is not text.
+    fn encode(&mut self, record: &RawRecord) -> Result<(), Refusal> {
+        self.codes.clear();
+        let columns = self.extract.iter().zip(self.columns);
+        for ((ex, name), interner) in columns.zip(&mut self.interners) {
+            let code = ex
+                .value(record, self.missing)
+                .and_then(|v| interner.code(v))
+                .map_err(|e| e.describe(name))?;
+            self.codes.push(code);
+        }
+        Ok(())
+    }
+
+    /// The caller's value checks, in order; the first that fails gives the reason. A value
+    /// that is not text fails as in [`Self::encode`], named by the check's column.
+    fn check_values(&self, record: &RawRecord) -> Result<(), Refusal> {
+        let failed = self.checks.iter().find_map(|(ex, check)| {
+            let value = ex
+                .value(record, self.missing)
+                .and_then(|v| v.map(layout::text).transpose());
+            match value {
+                Ok(v) => (check.check)(v),
+                Err(e) => Some(e.describe(check.column)),
+            }
+        });
+        failed.map_or(Ok(()), Err)
+    }
+
+    /// Adds a record that passed, with its weight, to its tuple's count.
+    fn count(&mut self, line: u64, weight: u64) -> Result<(), IngestError> {
+        self.respondents =
+            self.respondents
+                .checked_add(weight)
+                .ok_or_else(|| IngestError::CountOverflow {
+                    path: self.path.to_string(),
+                    line,
+                })?;
+        match self.tuples.get(self.codes.as_slice()) {
+            // Cannot overflow: a tuple's count is at most `respondents`.
+            Some(&at) => self.counts[at] += weight,
+            None => {
+                self.tuples
+                    .insert(self.codes.as_slice().into(), self.counts.len());
+                self.counts.push(weight);
+            }
+        }
+        Ok(())
+    }
+
+    /// A rejected record as `rejected.csv` shows it: fields re-joined with the delimiter,
+    /// free text and identifiers withheld.
+    fn reject(&self, record: &RawRecord, reason: &'static str, detail: String) -> Rejected {
+        Rejected {
+            line: record.line,
+            reason: Cow::Borrowed(reason),
+            detail,
+            record: record
+                .fields()
+                .enumerate()
+                .map(|(i, f)| match self.withheld.get(i).copied().flatten() {
+                    Some(p) => format!("[withheld: {}]", p.describe()),
+                    None => String::from_utf8_lossy(f).into_owned(),
+                })
+                .collect::<Vec<_>>()
+                .join(&self.delimiter),
+        }
+    }
+
+    /// Back from codes to values, in order of first appearance.
+    pub(super) fn finish(self) -> Tally {
+        let mut order: Vec<(&[u32], usize)> =
+            self.tuples.iter().map(|(k, &v)| (k.as_ref(), v)).collect();
+        order.sort_unstable_by_key(|&(_, at)| at);
+        let rows = order
+            .into_iter()
+            .map(|(key, at)| {
+                let values = key
+                    .iter()
+                    .zip(&self.interners)
+                    .map(|(&c, interner)| interner.value(c))
+                    .collect();
+                (values, self.counts[at])
+            })
+            .collect();
+        Tally {
+            rows,
+            records_read: self.records_read,
+            respondents: self.respondents,
+            rejected: self.rejected,
+            warnings: self.warnings,
+        }
+    }
+}
+
+/// The count of a counts table's record: a whole number, at least 0.
+fn parse_count(field: &[u8]) -> Result<u64, String> {
+    let s = String::from_utf8_lossy(field);
+    let t = s.trim();
+    if t.is_empty() {
+        return Err("the count is empty".into());
+    }
+    if let Ok(v) = t.parse::<u64>() {
+        return Ok(v);
+    }
+    match t.parse::<f64>() {
+        Ok(v) if v < 0.0 => Err(format!("count `{t}` is negative")),
+        Ok(v) if v.fract() != 0.0 => Err(format!("count `{t}` is not a whole number")),
+        Ok(_) => Err(format!("count `{t}` is too large")),
+        Err(_) => Err(format!("count `{t}` is not a number")),
+    }
+}

@@ -1,0 +1,65 @@
+//! The input's identity: its SHA-256 and size, computed from the bytes as the reader reads
+//! them (the file is read once), and the same digest for other files and byte buffers (the
+//! pipeline file, the cache's entries, a report's artifacts).
+
+use std::io::{self, Read};
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use super::open_regular;
+
+/// SHA-256 of a file, streaming (for the pipeline file and other inputs).
+pub fn sha256_file(path: &Path) -> io::Result<String> {
+    let mut h = HashingReader::new(open_regular(path)?, &|_| {});
+    io::copy(&mut h, &mut io::sink())?;
+    Ok(h.finish().0)
+}
+
+/// Hex SHA-256 of bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A reader that hashes and counts what passes through it, reporting progress every 4 MB.
+pub(super) struct HashingReader<'p, R> {
+    inner: R,
+    hasher: Sha256,
+    bytes: u64,
+    on_bytes: &'p (dyn Fn(u64) + Sync),
+    reported: u64,
+}
+
+impl<'p, R: Read> HashingReader<'p, R> {
+    pub(super) fn new(inner: R, on_bytes: &'p (dyn Fn(u64) + Sync)) -> Self {
+        HashingReader {
+            inner,
+            hasher: Sha256::new(),
+            bytes: 0,
+            on_bytes,
+            reported: 0,
+        }
+    }
+
+    /// The hex SHA-256 of everything read, and its size in bytes.
+    pub(super) fn finish(self) -> (String, u64) {
+        (hex(&self.hasher.finalize()), self.bytes)
+    }
+}
+
+impl<R: Read> Read for HashingReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        if self.bytes - self.reported >= 4 << 20 {
+            self.reported = self.bytes;
+            (self.on_bytes)(self.bytes);
+        }
+        Ok(n)
+    }
+}
