@@ -16,7 +16,7 @@ const ABS_FLOOR: f64 = 1e-300;
 
 #[test]
 fn every_method_matches_its_reference() {
-    let text = include_str!("reference/ci_reference.csv");
+    let text = include_str!("../../reference/ci_reference.csv");
     let mut rdr = csv::Reader::from_reader(text.as_bytes());
     let mut compared = std::collections::BTreeMap::<String, usize>::new();
     let mut skipped = std::collections::BTreeSet::<String>::new();

@@ -2,25 +2,14 @@
 //! against the reference values in `tests/reference/` (scipy/statsmodels/R and 40-digit
 //! checks; commands, versions and tolerances in `tests/reference/README.md`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use tally::estimate::compare::tests2x2::Test;
 use tally::estimate::compare::{compare, CompareMethod, Measure, Pair};
 use tally::estimate::multiplicity::Adjust;
 use tally::estimate::{simultaneous, tables};
 
-fn rows(text: &str) -> Vec<BTreeMap<String, String>> {
-    let mut r = csv::Reader::from_reader(text.as_bytes());
-    let h = r.headers().unwrap().clone();
-    r.records()
-        .map(|x| {
-            h.iter()
-                .map(String::from)
-                .zip(x.unwrap().iter().map(String::from))
-                .collect()
-        })
-        .collect()
-}
+use crate::support::csv_rows as rows;
 
 fn num(s: &str) -> Option<f64> {
     match s {
@@ -45,7 +34,7 @@ fn close(got: Option<f64>, want: Option<f64>, rel: f64) -> bool {
 fn comparisons_match_their_reference() {
     let mut failures = Vec::new();
     let mut compared = 0;
-    for r in rows(include_str!("reference/compare_reference.csv")) {
+    for r in rows(include_str!("../../reference/compare_reference.csv")) {
         let measure = Measure::from_name(&r["measure"]).unwrap();
         let method = CompareMethod::from_name(measure, &r["method"]).unwrap();
         let n = |k: &str| r[k].parse::<u64>().unwrap();
@@ -99,7 +88,7 @@ fn comparisons_match_their_reference() {
 #[test]
 fn two_by_two_tests_match_r() {
     let mut failures = Vec::new();
-    for r in rows(include_str!("reference/tests2x2_reference.csv")) {
+    for r in rows(include_str!("../../reference/tests2x2_reference.csv")) {
         let test = Test::from_name(&r["test"]).unwrap();
         let n = |k: &str| r[k].parse::<u64>().unwrap();
         let pair = Pair {
@@ -135,7 +124,7 @@ fn two_by_two_tests_match_r() {
 #[test]
 fn rxc_tables_match_r() {
     let mut tables_in: BTreeMap<String, Vec<Vec<u64>>> = BTreeMap::new();
-    for r in rows(include_str!("reference/rxc_tables.csv")) {
+    for r in rows(include_str!("../../reference/rxc_tables.csv")) {
         let (i, j): (usize, usize) = (r["row"].parse().unwrap(), r["col"].parse().unwrap());
         let t = tables_in.entry(r["table_id"].clone()).or_default();
         while t.len() < i {
@@ -147,7 +136,7 @@ fn rxc_tables_match_r() {
         t[i - 1][j - 1] = r["count"].parse().unwrap();
     }
     let mut failures = Vec::new();
-    for r in rows(include_str!("reference/rxc_reference.csv")) {
+    for r in rows(include_str!("../../reference/rxc_reference.csv")) {
         let t = tables::test_table(&tables_in[&r["table_id"]]).unwrap();
         let got = match r["quantity"].as_str() {
             "pearson_statistic" => t.pearson,
@@ -181,9 +170,9 @@ fn rxc_tables_match_r() {
 /// ill-conditioned in double: statsmodels and a 40-digit run differ by 3e-8).
 #[test]
 fn simultaneous_intervals_match_statsmodels() {
-    let mut groups: BTreeMap<(String, String, String), Vec<BTreeMap<String, String>>> =
+    let mut groups: BTreeMap<(String, String, String), Vec<HashMap<String, String>>> =
         BTreeMap::new();
-    for r in rows(include_str!("reference/simultaneous_reference.csv")) {
+    for r in rows(include_str!("../../reference/simultaneous_reference.csv")) {
         groups
             .entry((
                 r["method"].clone(),
@@ -216,7 +205,7 @@ fn simultaneous_intervals_match_statsmodels() {
 #[test]
 fn p_value_adjustments_match_r() {
     let mut sets: BTreeMap<(String, String), Vec<(f64, f64)>> = BTreeMap::new();
-    for r in rows(include_str!("reference/padjust_reference.csv")) {
+    for r in rows(include_str!("../../reference/padjust_reference.csv")) {
         sets.entry((r["set_id"].clone(), r["method"].clone()))
             .or_default()
             .push((r["p"].parse().unwrap(), r["adjusted"].parse().unwrap()));

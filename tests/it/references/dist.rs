@@ -7,7 +7,8 @@ use tally::estimate::dist::{chi_square_quantile, f_quantile, t_quantile};
 
 #[test]
 fn quantiles_match_mpmath() {
-    let mut r = csv::Reader::from_reader(include_str!("reference/dist_reference.csv").as_bytes());
+    let mut r =
+        csv::Reader::from_reader(include_str!("../../reference/dist_reference.csv").as_bytes());
     let mut failures = Vec::new();
     let mut n = 0;
     for rec in r.records() {

@@ -6,14 +6,14 @@
 //! Without Chromium the tests say so and pass, unless `TALLY_REQUIRE_BROWSER=1` (set by
 //! `.ci/run`), which makes a missing browser a failure.
 
-mod common;
-
 use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+
+use crate::support;
 
 fn chromium() -> Option<PathBuf> {
     let found = tally::browser::find();
@@ -32,7 +32,7 @@ fn chromium() -> Option<PathBuf> {
 fn example_report(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let reports = tempfile::tempdir().unwrap();
-    let out = common::tally_run(&root.join("pipelines/ame-2019-get.toml"), reports.path())
+    let out = support::tally_run(&root.join("pipelines/ame-2019-get.toml"), reports.path())
         .args(extra)
         .output()
         .unwrap();
@@ -227,7 +227,7 @@ fn run_pdf_prints_an_a4_report() {
 fn pdf_without_a_browser_is_a_clear_error() {
     let reports = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = common::tally_run(&root.join("pipelines/ame-2019-get.toml"), reports.path())
+    let out = support::tally_run(&root.join("pipelines/ame-2019-get.toml"), reports.path())
         .arg("--pdf")
         .env("TALLY_CHROMIUM", "/nonexistent/chromium")
         .output()

@@ -6,40 +6,16 @@
 //! the survey's size, with `<5` read as "0 to 4" and `suppressed` as "at least 5". The
 //! search is written here, independently of the audit in `src/disclosure/`.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 
 use serde_json::Value;
 
+use crate::support::{self, SplitMix};
+
 const PROVIDERS: [&str; 3] = ["A", "B", "C"];
 const SEVERITIES: [&str; 2] = ["mild", "severe"];
 const LEVELS: [&str; 2] = ["better", "worse"];
-
-/// splitmix64, so that every run attacks the same surveys.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// An index drawn with the given weights.
-    fn pick(&mut self, weights: &[u64]) -> usize {
-        let mut r = self.next() % weights.iter().sum::<u64>();
-        for (i, &w) in weights.iter().enumerate() {
-            if r < w {
-                return i;
-            }
-            r -= w;
-        }
-        weights.len() - 1
-    }
-}
 
 /// Cells of the true table: providers x severities x levels.
 const CELLS: usize = 12;
@@ -54,7 +30,7 @@ fn cell(p: usize, s: usize, l: usize) -> usize {
 /// provider and severity, by provider (compared with A), and by provider for A and B only
 /// (which a reader could subtract from the second).
 fn write_survey(dir: &Path, seed: u64, n: usize, extra: &str) -> Vec<u64> {
-    let mut rng = Rng(seed);
+    let mut rng = SplitMix(seed);
     let mut truth = vec![0u64; CELLS];
     let mut csv = String::from("id,provider,severity,outcome\n");
     for id in 1..=n {
@@ -357,7 +333,7 @@ fn succeeds(mut c: std::process::Command) {
 
 /// Runs the survey written by [`write_survey`] in `dir`; its report is `reports/s`.
 fn run(dir: &Path) {
-    let mut c = common::tally_run(Path::new("pipelines/s.toml"), &dir.join("reports"));
+    let mut c = support::tally_run(Path::new("pipelines/s.toml"), &dir.join("reports"));
     c.current_dir(dir);
     succeeds(c);
 }
@@ -565,7 +541,7 @@ fn stated_sizes_are_published(report: &Path) {
 fn shipped_example() -> tempfile::TempDir {
     let reports = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    succeeds(common::tally_run(
+    succeeds(support::tally_run(
         &root.join("pipelines/synthetic-survey.toml"),
         reports.path(),
     ));

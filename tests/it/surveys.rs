@@ -3,10 +3,10 @@
 //! The expected figures are the generator's own tallies (README.md "FACTS"), counted in
 //! Python from its model of the respondents, not by tally.
 
-mod common;
-
 use std::collections::HashMap;
 use std::path::Path;
+
+use crate::support;
 
 /// Runs a fixture pipeline as an internal run (so that small counts can be checked against
 /// the facts); returns the report directory (kept alive by the TempDir).
@@ -19,7 +19,7 @@ fn run_with(pipeline: &str, extra: &[&str]) -> (tempfile::TempDir, std::path::Pa
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/surveys")
         .join(pipeline);
-    let out = common::tally_run(&path, reports.path())
+    let out = support::tally_run(&path, reports.path())
         .args(extra)
         .output()
         .unwrap();

@@ -8,11 +8,11 @@
 //! repository. What git cannot hold (a FIFO, a dangling symbolic link) is made by the
 //! case's `[setup]` in that copy.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
+
+use crate::support::{self, tree, SplitMix};
 
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -87,11 +87,11 @@ fn run_case(dir: &Path, reports: &Path, stdout: Option<&str>) -> (Output, PathBu
         .map_or_else(|| reports.to_path_buf(), |r| dir.join(r));
     let cache = reports.with_extension("tally-cache");
     let out = match stdout {
-        None => common::tally(dir, &cache)
+        None => support::tally(dir, &cache)
             .args(&args)
             .output()
             .expect("run tally"),
-        Some("full") => common::tally(dir, &cache)
+        Some("full") => support::tally(dir, &cache)
             .args(&args)
             .stdout(
                 std::fs::OpenOptions::new()
@@ -102,24 +102,8 @@ fn run_case(dir: &Path, reports: &Path, stdout: Option<&str>) -> (Output, PathBu
             .output()
             .expect("run tally"),
         Some("closed") => {
-            // The shell waits, so that the reader is gone before tally writes.
             let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
-            let mut child = std::process::Command::new("sh")
-                .current_dir(dir)
-                .env("TALLY_CACHE_DIR", &cache)
-                .env_remove("SOURCE_DATE_EPOCH")
-                .arg("-c")
-                .arg(format!(
-                    "sleep 0.3; exec '{}' {}",
-                    env!("CARGO_BIN_EXE_tally"),
-                    quoted.join(" ")
-                ))
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .expect("run tally");
-            drop(child.stdout.take());
-            child.wait_with_output().expect("run tally")
+            support::with_closed_stdout(dir, &cache, &quoted.join(" "))
         }
         Some(other) => panic!("expect.toml: unknown stdout = {other:?}"),
     };
@@ -151,39 +135,27 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// Every entry under `root` (relative path and content; links by target; FIFOs by kind),
-/// sorted.
-fn snapshot(root: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            let rel = p.strip_prefix(root).unwrap().display().to_string();
-            let t = e.file_type().unwrap();
-            let content = if t.is_symlink() {
-                format!("-> {}", std::fs::read_link(&p).unwrap().display()).into_bytes()
-            } else if t.is_dir() {
-                stack.push(p);
-                b"<dir>".to_vec()
-            } else if t.is_file() {
-                std::fs::read(&p).unwrap()
-            } else {
-                b"<special>".to_vec()
-            };
-            out.push((rel, content));
-        }
-    }
-    out.sort();
-    out
-}
-
 fn csv_records(path: &Path) -> Vec<csv::StringRecord> {
     let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     r.records().map(Result::unwrap).collect()
 }
 
-fn check_case(dir: &Path) -> Result<(), String> {
+/// One case, copied into a scratch directory with its `[setup]` made, and run.
+pub struct CaseRun {
+    pub name: String,
+    expect: Expect,
+    /// The scratch directory: the copy (`case/`) and the reports root (`reports/`).
+    pub scratch: tempfile::TempDir,
+    work: PathBuf,
+    /// The copy before the run.
+    before: Vec<(String, Vec<u8>)>,
+    pub out: Output,
+    /// The reports root the run used.
+    root: PathBuf,
+}
+
+/// Copies the case in `dir`, makes its setup and runs it.
+pub fn run_corpus_case(dir: &Path) -> Result<CaseRun, String> {
     let name = dir.file_name().unwrap().to_string_lossy().into_owned();
     let text =
         std::fs::read_to_string(dir.join("expect.toml")).map_err(|e| format!("{name}: {e}"))?;
@@ -209,12 +181,25 @@ fn check_case(dir: &Path) -> Result<(), String> {
     }
     let reports = scratch.path().join("reports");
     std::fs::create_dir(&reports).unwrap();
-    let before = snapshot(&work);
+    let before = tree::snapshot(&work);
     let (out, root) = run_case(&work, &reports, expect.stdout.as_deref());
-    let report = find_report(&root);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let code = out.status.code().unwrap_or(-1);
-    let mut errs = Vec::new();
+    Ok(CaseRun {
+        name,
+        expect,
+        scratch,
+        work,
+        before,
+        out,
+        root,
+    })
+}
+
+/// What the run did: exit code, the case's directory unchanged or files kept, the reports
+/// written, the words on stderr.
+fn check_outcome(run: &CaseRun, errs: &mut Vec<String>) {
+    let (expect, before) = (&run.expect, &run.before);
+    let stderr = String::from_utf8_lossy(&run.out.stderr);
+    let code = run.out.status.code().unwrap_or(-1);
     if code == 101 {
         errs.push("panicked (exit 101)".to_string());
     }
@@ -222,26 +207,26 @@ fn check_case(dir: &Path) -> Result<(), String> {
         errs.push(format!("exit {code}, expected {}", expect.exit));
     }
     if expect.unchanged {
-        let after = snapshot(&work);
-        if after != before {
+        let after = tree::snapshot(&run.work);
+        if &after != before {
             let names =
                 |v: &[(String, Vec<u8>)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
             errs.push(format!(
                 "changed the case's directory: before {:?}, after {:?}",
-                names(&before),
+                names(before),
                 names(&after)
             ));
         }
     }
     for k in &expect.kept {
         let was = before.iter().find(|(n, _)| n == k).map(|(_, b)| b);
-        let now = std::fs::read(work.join(k)).ok();
+        let now = std::fs::read(run.work.join(k)).ok();
         if was.is_none() || now.as_ref() != was {
             errs.push(format!("{k} was not kept as it was"));
         }
     }
     for r in &expect.reports_written {
-        if !root.join(r).join("manifest.json").is_file() {
+        if !run.root.join(r).join("manifest.json").is_file() {
             errs.push(format!("report {r} was not written"));
         }
     }
@@ -250,84 +235,94 @@ fn check_case(dir: &Path) -> Result<(), String> {
             errs.push(format!("stderr lacks {s:?}"));
         }
     }
+}
+
+/// What the report of a successful run holds: rejections by reason and line, unmapped
+/// values, words in the page, no cell that could run as a formula.
+fn check_report(expect: &Expect, report: &Path, errs: &mut Vec<String>) {
+    let rejected = csv_records(&report.join("rejected.csv"));
+    if let Some(want) = &expect.rejected {
+        let mut got: BTreeMap<String, u64> = BTreeMap::new();
+        for r in &rejected {
+            *got.entry(r[1].to_string()).or_default() += 1;
+        }
+        if &got != want {
+            errs.push(format!("rejected {got:?}, expected {want:?}"));
+        }
+    }
+    if let Some(want) = &expect.rejected_lines {
+        let mut got: Vec<u64> = rejected.iter().map(|r| r[0].parse().unwrap()).collect();
+        got.sort_unstable();
+        if &got != want {
+            errs.push(format!("rejected lines {got:?}, expected {want:?}"));
+        }
+    }
+    if let Some(want) = &expect.unmapped {
+        let got: BTreeMap<String, String> = csv_records(&report.join("unmapped.csv"))
+            .iter()
+            .map(|r| (r[1].to_string(), r[3].to_string()))
+            .collect();
+        if &got != want {
+            errs.push(format!("unmapped {got:?}, expected {want:?}"));
+        }
+    }
+    let html = std::fs::read_to_string(report.join("index.html")).unwrap_or_default();
+    for s in &expect.html_must_contain {
+        if !html.contains(s.as_str()) {
+            errs.push(format!("index.html lacks {s:?}"));
+        }
+    }
+    for s in &expect.html_must_not_contain {
+        if html.contains(s.as_str()) {
+            errs.push(format!("index.html contains {s:?}"));
+        }
+    }
+    if expect.csv_must_not_start_with.is_some() {
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_path(report.join("estimates.csv"))
+            .unwrap();
+        for rec in r.records().map(Result::unwrap) {
+            for cell in rec.iter() {
+                if cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
+                    && cell.parse::<f64>().is_err()
+                {
+                    errs.push(format!(
+                        "estimates.csv cell {cell:?} could run as a formula"
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn check_case(dir: &Path) -> Result<(), String> {
+    let run = run_corpus_case(dir)?;
+    let mut errs = Vec::new();
+    check_outcome(&run, &mut errs);
     // A successful `tally run` has a report to look into; other commands write none.
     let is_run =
         std::fs::read_to_string(dir.join("args")).map_or(true, |a| a.lines().next() == Some("run"));
-    if expect.exit == 0 && is_run {
-        match &report {
+    if run.expect.exit == 0 && is_run {
+        match find_report(&run.root) {
             None => errs.push("no report written".into()),
-            Some(report) => {
-                let rejected = csv_records(&report.join("rejected.csv"));
-                if let Some(want) = &expect.rejected {
-                    let mut got: BTreeMap<String, u64> = BTreeMap::new();
-                    for r in &rejected {
-                        *got.entry(r[1].to_string()).or_default() += 1;
-                    }
-                    if &got != want {
-                        errs.push(format!("rejected {got:?}, expected {want:?}"));
-                    }
-                }
-                if let Some(want) = &expect.rejected_lines {
-                    let mut got: Vec<u64> =
-                        rejected.iter().map(|r| r[0].parse().unwrap()).collect();
-                    got.sort_unstable();
-                    if &got != want {
-                        errs.push(format!("rejected lines {got:?}, expected {want:?}"));
-                    }
-                }
-                if let Some(want) = &expect.unmapped {
-                    let got: BTreeMap<String, String> = csv_records(&report.join("unmapped.csv"))
-                        .iter()
-                        .map(|r| (r[1].to_string(), r[3].to_string()))
-                        .collect();
-                    if &got != want {
-                        errs.push(format!("unmapped {got:?}, expected {want:?}"));
-                    }
-                }
-                let html = std::fs::read_to_string(report.join("index.html")).unwrap_or_default();
-                for s in &expect.html_must_contain {
-                    if !html.contains(s.as_str()) {
-                        errs.push(format!("index.html lacks {s:?}"));
-                    }
-                }
-                for s in &expect.html_must_not_contain {
-                    if html.contains(s.as_str()) {
-                        errs.push(format!("index.html contains {s:?}"));
-                    }
-                }
-                if expect.csv_must_not_start_with.is_some() {
-                    let mut r = csv::ReaderBuilder::new()
-                        .has_headers(false)
-                        .from_path(report.join("estimates.csv"))
-                        .unwrap();
-                    for rec in r.records().map(Result::unwrap) {
-                        for cell in rec.iter() {
-                            if cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
-                                && cell.parse::<f64>().is_err()
-                            {
-                                errs.push(format!(
-                                    "estimates.csv cell {cell:?} could run as a formula"
-                                ));
-                            }
-                        }
-                    }
-                }
-            }
+            Some(report) => check_report(&run.expect, &report, &mut errs),
         }
     }
     if errs.is_empty() {
         Ok(())
     } else {
         Err(format!(
-            "{name}: {}\n  stderr: {}",
+            "{}: {}\n  stderr: {}",
+            run.name,
             errs.join("; "),
-            stderr.trim_end()
+            String::from_utf8_lossy(&run.out.stderr).trim_end()
         ))
     }
 }
 
-#[test]
-fn every_corpus_case_gives_its_expected_outcome() {
+/// The corpus's case directories, sorted.
+pub fn case_dirs() -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
         .unwrap()
         .filter_map(Result::ok)
@@ -335,6 +330,12 @@ fn every_corpus_case_gives_its_expected_outcome() {
         .filter(|p| p.join("expect.toml").exists())
         .collect();
     dirs.sort();
+    dirs
+}
+
+#[test]
+fn every_corpus_case_gives_its_expected_outcome() {
+    let dirs = case_dirs();
     assert!(dirs.len() >= 40, "the corpus has {} cases", dirs.len());
     let failures: Vec<String> = dirs.iter().filter_map(|d| check_case(d).err()).collect();
     assert!(
@@ -344,19 +345,6 @@ fn every_corpus_case_gives_its_expected_outcome() {
         dirs.len(),
         failures.join("\n")
     );
-}
-
-/// A deterministic byte stream (xorshift64*), for the generated cases.
-fn noise(len: usize, mut s: u64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        s ^= s >> 12;
-        s ^= s << 25;
-        s ^= s >> 27;
-        out.extend_from_slice(&s.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes());
-    }
-    out.truncate(len);
-    out
 }
 
 const PIPELINE: &str = "[input]\npath = \"data.csv\"\n\n[[analysis]]\nname = \"a\"\noutcome = \"o\"\nlevels = [\"x\", \"y\"]\n";
@@ -382,7 +370,7 @@ fn run_generated(data: &[u8]) -> (i32, String, Option<PathBuf>, tempfile::TempDi
 #[test]
 fn generated_big_inputs_fail_cleanly() {
     // 50 MB of random bytes: refused as binary from its first 64 KB.
-    let (code, err, _, _d) = run_generated(&noise(50 << 20, 7));
+    let (code, err, _, _d) = run_generated(&SplitMix(7).bytes(50 << 20));
     assert_eq!(code, 1, "{err}");
     assert!(
         err.contains("data.csv does not look like a CSV text file"),

@@ -3,96 +3,13 @@
 //! quickly, a FIFO never hangs, one bad pipeline file does not stop a batch, and the same
 //! pipeline reached by any spelling of its path writes the same bytes.
 
-mod common;
-
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// A scratch directory with the stage cache outside it, so that a snapshot of the directory
-/// shows exactly what a run changed.
-struct Scratch {
-    dir: tempfile::TempDir,
-    cache: tempfile::TempDir,
-}
-
-impl Scratch {
-    fn new() -> Scratch {
-        Scratch {
-            dir: tempfile::tempdir().unwrap(),
-            cache: tempfile::tempdir().unwrap(),
-        }
-    }
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-    fn write(&self, rel: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
-        let p = self.path().join(rel);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(&p, bytes).unwrap();
-        p
-    }
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = common::tally(self.path(), self.cache.path());
-        c.args(args);
-        c
-    }
-    fn run(&self, args: &[&str]) -> Output {
-        output_within(self.cmd(args), Duration::from_secs(60))
-    }
-}
-
-/// Runs `c`, killing it (by its own pid) if it outlives `limit`: a hang fails the test
-/// instead of stalling the suite.
-fn output_within(mut c: Command, limit: Duration) -> Output {
-    let mut child = c
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("tally runs");
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("tally hung for more than {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exited normally, not by a signal")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Every entry under `root` (relative path and content; links by target), sorted.
-fn snapshot(root: &Path) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            let rel = p.strip_prefix(root).unwrap().display().to_string();
-            let t = e.file_type().unwrap();
-            if t.is_symlink() {
-                out.push((rel, format!("-> {}", fs::read_link(&p).unwrap().display())));
-            } else if t.is_dir() {
-                out.push((rel, "<dir>".into()));
-                stack.push(p);
-            } else {
-                out.push((rel, String::from_utf8_lossy(&fs::read(&p).unwrap()).into()));
-            }
-        }
-    }
-    out.sort();
-    out
-}
+use crate::support::tree::snapshot;
+use crate::support::{code, output_within, stderr, Scratch};
 
 const DATA: &str = "id,group,outcome\n1,A,worse\n2,B,same\n3,A,same\n4,B,worse\n";
 
@@ -223,27 +140,9 @@ fn a_report_is_replaced_but_a_stale_named_regular_file_is_not_removed() {
 
 // ------------------------------------------------------------------- no panic, no hang
 
-/// Runs `tally args` with its stdout the write end of a pipe whose read end is already
-/// closed (the shell waits a moment so that the close comes first).
+/// Runs `tally args` in `s` with its stdout a pipe whose reader has gone.
 fn with_closed_stdout(s: &Scratch, args: &str) -> Output {
-    let mut c = Command::new("sh");
-    c.current_dir(s.path())
-        .env("TALLY_CACHE_DIR", s.cache.path())
-        .arg("-c")
-        .arg(format!(
-            "sleep 0.3; exec '{}' {args}",
-            env!("CARGO_BIN_EXE_tally")
-        ))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = c.spawn().unwrap();
-    drop(child.stdout.take());
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        assert!(started.elapsed() < Duration::from_secs(60), "tally hung");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap()
+    crate::support::with_closed_stdout(s.path(), s.cache(), args)
 }
 
 #[test]
