@@ -246,7 +246,7 @@ fn timings_and_paths_are_normalised() {
         normalise(text, &[(scratch, "[SCRATCH]")]),
         "wrote [SCRATCH]/reports/p: 5 rows read; [t] s (ingest [t] s, write [t] s)\n\
         pipeline  result  rows read  used  rejected   seconds  report\n\
-        a.toml    ok             10    10         0 [t]  [SCRATCH]/r/a\n\
+        a.toml    ok             10    10         0  [t]  [SCRATCH]/r/a\n\
         1 pipeline(s): 1 ok, 0 failed\n\
         x = 1.5 is not a whole number; estimate 0.300000  90% CI\n"
     );
