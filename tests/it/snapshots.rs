@@ -7,6 +7,10 @@
 //! - Messages: exit code, stdout and stderr of every corpus case (`tests/corpus/`), of
 //!   `tally methods`, `tally check`, `tally ci --method all` and each command's `--help`.
 //!
+//! The listing is the byte-exact guard: insta compares texts with their line ends and
+//! trailing newlines normalised, so a CRLF turned LF shows only in a file's digest; the
+//! full texts are there to show what changed.
+//!
 //! What depends on the machine is normalised ([`normalise`]): scratch paths become
 //! `[SCRATCH]`, the repository `[REPO]`, timings `[t]`. On a mismatch the test fails and
 //! insta writes the new version beside the old as `.snap.new` (with `CI=true` it writes
