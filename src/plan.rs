@@ -45,14 +45,7 @@ pub enum MissingPolicy {
 /// The label used for a missing answer under [`MissingPolicy::Level`].
 pub const MISSING_LABEL: &str = "missing";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PlotKind {
-    Bars,
-    Diverging,
-}
-
-pub const PLOT_KINDS: &[(&str, PlotKind)] =
-    &[("bars", PlotKind::Bars), ("diverging", PlotKind::Diverging)];
+pub use crate::plots::PlotKind;
 
 #[derive(Debug, Clone)]
 pub struct InputPlan {
@@ -758,20 +751,23 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
         );
     }
     let plots = match &spec.report.plots {
-        None => PLOT_KINDS.iter().map(|(_, k)| *k).collect(),
+        None => crate::plots::analysis_kinds().collect(),
         Some(names) => names
             .iter()
-            .filter_map(|n| match PLOT_KINDS.iter().find(|(k, _)| k == n) {
-                Some((_, k)) => Some(*k),
-                None => {
-                    let known: Vec<&str> = PLOT_KINDS.iter().map(|(k, _)| *k).collect();
-                    add(
-                        "report.plots",
-                        format!("unknown plot kind `{n}`{}", hint_for(n, &known)),
-                    );
-                    None
-                }
-            })
+            .filter_map(
+                |n| match crate::plots::analysis_kinds().find(|k| k.name == n) {
+                    Some(k) => Some(k),
+                    None => {
+                        let known: Vec<&str> =
+                            crate::plots::analysis_kinds().map(|k| k.name).collect();
+                        add(
+                            "report.plots",
+                            format!("unknown plot kind `{n}`{}", hint_for(n, &known)),
+                        );
+                        None
+                    }
+                },
+            )
             .collect(),
     };
     let report = spec.report;
