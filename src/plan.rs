@@ -754,20 +754,17 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
         None => crate::plots::analysis_kinds().collect(),
         Some(names) => names
             .iter()
-            .filter_map(
-                |n| match crate::plots::analysis_kinds().find(|k| k.name == n) {
-                    Some(k) => Some(k),
-                    None => {
-                        let known: Vec<&str> =
-                            crate::plots::analysis_kinds().map(|k| k.name).collect();
-                        add(
-                            "report.plots",
-                            format!("unknown plot kind `{n}`{}", hint_for(n, &known)),
-                        );
-                        None
-                    }
-                },
-            )
+            .filter_map(|n| match crate::plots::analysis_kind(n) {
+                Some(k) => Some(k),
+                None => {
+                    let known = crate::plots::analysis_kind_names();
+                    add(
+                        "report.plots",
+                        format!("unknown plot kind `{n}`{}", hint_for(n, &known)),
+                    );
+                    None
+                }
+            })
             .collect(),
     };
     let report = spec.report;

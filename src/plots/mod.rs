@@ -129,6 +129,16 @@ pub fn analysis_kinds() -> impl Iterator<Item = PlotKind> {
     kinds().filter(|k| k.applies_to == AppliesTo::Analysis)
 }
 
+/// The kind of this name that a report may choose, if any.
+pub fn analysis_kind(name: &str) -> Option<PlotKind> {
+    analysis_kinds().find(|k| k.name == name)
+}
+
+/// The names a report may choose, for did-you-mean.
+pub fn analysis_kind_names() -> Vec<&'static str> {
+    analysis_kinds().map(|k| k.name).collect()
+}
+
 /// The kinds drawn whatever the report chooses (those that draw comparisons).
 pub fn comparison_kinds() -> impl Iterator<Item = PlotKind> {
     kinds().filter(|k| k.applies_to == AppliesTo::Comparisons)
@@ -146,7 +156,8 @@ mod tests {
             assert_eq!(kind(k.name).map(|x| x.name), Some(k.name));
         }
         assert!(kind("pie").is_none());
-        let chosen: Vec<_> = analysis_kinds().map(|k| k.name).collect();
-        assert_eq!(chosen, ["bars", "diverging"]);
+        assert_eq!(analysis_kind_names(), ["bars", "diverging"]);
+        assert!(analysis_kind("forest").is_none());
+        assert!(kind("forest").is_some());
     }
 }
