@@ -41,7 +41,6 @@ ol.flow>li.split{border:none;background:none;padding:0}ol.flow>li.split>ol.flow{
 /// Renders the page.
 pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
     let plan = input.plan;
-    let t = input.table;
     let mut h = String::new();
     let _ = write!(
         h,
@@ -85,6 +84,23 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
     }
     h.push_str("<li><a href=\"#methods\">Methods</a></li>\n<li><a href=\"#caveats\">Caveats</a></li>\n<li><a href=\"#provenance\">Provenance</a></li>\n</ol></nav>\n");
 
+    accounting(&mut h, input);
+
+    disclosure_note(&mut h, input);
+
+    for r in input.results {
+        analysis_section(&mut h, r, plots);
+    }
+
+    closing(&mut h, input);
+    h
+}
+
+/// Data and row accounting: the input, rows read, used and rejected, the flow to each
+/// analysis, and unmapped answers.
+fn accounting(h: &mut String, input: &ReportInput) {
+    let plan = input.plan;
+    let t = input.table;
     // Data and accounting.
     let _ = writeln!(h, "<h2 id=\"data\">Data and row accounting</h2>");
     let _ = writeln!(
@@ -145,7 +161,7 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
         let _ = writeln!(h, "<tr><th scope=\"row\">Respondents in used rows (sum of counts)</th><td class=\"num\">{}</td></tr>", thousands(t.respondents));
     }
     h.push_str("</tbody></table>\n");
-    flow(&mut h, input);
+    flow(h, input);
     if !input.unmapped.is_empty() {
         h.push_str("<div class=\"note\"><p><strong>Unmapped answers.</strong> These values have no entry in the pipeline's recode table; respondents with them are excluded from the analyses that use the column (see each analysis's exclusions).</p>\n<table><thead><tr><th scope=\"col\">Column</th><th scope=\"col\">Value</th><th scope=\"col\">Respondents</th><th scope=\"col\">Did you mean</th></tr></thead><tbody>\n");
         for u in input.unmapped {
@@ -163,13 +179,12 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
         }
         h.push_str("</tbody></table></div>\n");
     }
+}
 
-    disclosure_note(&mut h, input);
-
-    for r in input.results {
-        analysis_section(&mut h, r, plots);
-    }
-
+/// Methods, caveats and provenance: the end of the page.
+fn closing(h: &mut String, input: &ReportInput) {
+    let plan = input.plan;
+    let t = input.table;
     // Methods.
     h.push_str("<h2 id=\"methods\">Methods</h2>\n");
     for r in input.results {
@@ -210,7 +225,6 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
         env!("CARGO_PKG_VERSION")
     );
     h.push_str("</tbody></table>\n<p class=\"muted\">The run date and stage timings are in <code>manifest.json</code>.</p>\n</main>\n</body>\n</html>\n");
-    h
 }
 
 /// The flow from rows read to respondents analysed (a CONSORT-style diagram, as text, so
@@ -308,7 +322,32 @@ fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile]) {
         escape_html(&exclusion_sentence(r))
     );
 
-    // The table: one row per subgroup, one column per level.
+    estimates_table(h, r);
+    simultaneous_table(h, r);
+
+    comparisons_section(h, r);
+
+    for f in plots.iter().filter(|f| f.analysis == p.name) {
+        let _ = writeln!(
+            h,
+            "<figure>\n{}\n<figcaption>{} <a href=\"plots/{2}.svg\">SVG</a> · <a href=\"plots/{2}.png\">PNG</a></figcaption>\n</figure>",
+            f.rendered.svg_inline,
+            escape_html(&f.rendered.alt),
+            escape_html(&f.stem)
+        );
+    }
+    let _ = writeln!(
+        h,
+        "<p class=\"muted\">Level: {}; method: {}.</p>\n</section>",
+        level_pct(p.level),
+        escape_html(p.method.title())
+    );
+}
+
+/// The analysis's table: one row per subgroup, one column per level, with the reliability
+/// marks explained below it.
+fn estimates_table(h: &mut String, r: &AnalysisResult) {
+    let p = &r.plan;
     let _ = writeln!(
         h,
         "<div class=\"table-wrap\"><table>\n<caption>{}: percentage of respondents ({}), count / n</caption>\n<thead><tr>",
@@ -389,7 +428,11 @@ fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile]) {
             p.reliability.min_n
         );
     }
+}
 
+/// The simultaneous intervals of every group, when the analysis asks for them.
+fn simultaneous_table(h: &mut String, r: &AnalysisResult) {
+    let p = &r.plan;
     if let Some(m) = p.simultaneous {
         let _ = writeln!(h, "<table>\n<caption>Simultaneous {} intervals ({}): all levels of a group covered together</caption>\n<thead><tr><th scope=\"col\">Group</th>", level_pct(p.level), m.title());
         for l in &p.levels {
@@ -414,24 +457,6 @@ fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile]) {
         }
         h.push_str("</tbody></table>\n");
     }
-
-    comparisons_section(h, r);
-
-    for f in plots.iter().filter(|f| f.analysis == p.name) {
-        let _ = writeln!(
-            h,
-            "<figure>\n{}\n<figcaption>{} <a href=\"plots/{2}.svg\">SVG</a> · <a href=\"plots/{2}.png\">PNG</a></figcaption>\n</figure>",
-            f.rendered.svg_inline,
-            escape_html(&f.rendered.alt),
-            escape_html(&f.stem)
-        );
-    }
-    let _ = writeln!(
-        h,
-        "<p class=\"muted\">Level: {}; method: {}.</p>\n</section>",
-        level_pct(p.level),
-        escape_html(p.method.title())
-    );
 }
 
 fn comparisons_section(h: &mut String, r: &AnalysisResult) {
