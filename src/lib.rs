@@ -40,8 +40,12 @@
 //!   (the attacker's integer programs; the one home of microlp).
 //!   [`identify`]: columns that look like direct identifiers refused as `by` or `outcome`
 //!   (by name when planned, by content right after ingest).
-//! - [`render`]: tables, HTML, Markdown, `xlsx` (the only rust_xlsxwriter code), `plots`
-//!   (the only plotters code).
+//! - [`render`]: tables, HTML, Markdown, `xlsx` (the only rust_xlsxwriter code), `prose`
+//!   (the sentences the outputs share), `figures` (analyses as plain data for the plots).
+//!   [`plots`]: the only plotters code, one file per plot kind and one registry of kinds
+//!   ([`plots::KINDS`]), drawing plain data (no plan or estimate types). [`text`]: the text
+//!   helpers both use (HTML escaping, thousands, percentages, p-values); `render` uses
+//!   `plots` and `text`, `plots` uses `text`, `text` uses nothing.
 //! - [`output`]: the only writer of reports. [`cache`]: the stage cache. [`browser`]: the
 //!   only code that starts another program (headless Chromium, for `--pdf`).
 //!
@@ -73,10 +77,12 @@ pub mod job;
 pub mod manifest;
 pub mod output;
 pub mod plan;
+pub mod plots;
 pub mod render;
 pub mod spec;
 pub mod suggest;
 pub mod suppression;
+pub mod text;
 pub mod validate;
 
 /// Runs a parsed command.

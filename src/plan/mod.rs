@@ -28,7 +28,7 @@ pub use compare::{CompareGroups, ComparePlan};
 pub use input::{EncodingChoice, Format, InputKind, InputPlan, MultiSelect};
 pub use problems::Problem;
 use problems::{is_machine_name, list_some, AnalysisKey, Problems};
-pub use report::{is_safe_relative, DisclosurePlan, PlotKind, ReportPlan, PLOT_KINDS};
+pub use report::{is_safe_relative, DisclosurePlan, PlotKind, ReportPlan};
 pub use validate::Rule;
 
 use crate::spec::{self, PipelineSpec};

@@ -8,14 +8,7 @@ use std::path::{Component, Path, PathBuf};
 use super::problems::{hint_for, Problem, Problems};
 use crate::spec::{DisclosureSpec, ReportSpec};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PlotKind {
-    Bars,
-    Diverging,
-}
-
-pub const PLOT_KINDS: &[(&str, PlotKind)] =
-    &[("bars", PlotKind::Bars), ("diverging", PlotKind::Diverging)];
+pub use crate::plots::PlotKind;
 
 #[derive(Debug, Clone)]
 pub struct ReportPlan {
@@ -119,14 +112,14 @@ pub(super) fn plan_report(report: ReportSpec, name: &str, problems: &mut Problem
 /// `report.plots`: the kinds named, in their order; default every kind.
 fn plan_plots(names: Option<&[String]>, problems: &mut Problems) -> Vec<PlotKind> {
     let Some(names) = names else {
-        return PLOT_KINDS.iter().map(|(_, k)| *k).collect();
+        return crate::plots::analysis_kinds().collect();
     };
     names
         .iter()
-        .filter_map(|n| match PLOT_KINDS.iter().find(|(k, _)| k == n) {
-            Some((_, k)) => Some(*k),
+        .filter_map(|n| match crate::plots::analysis_kind(n) {
+            Some(k) => Some(k),
             None => {
-                let known: Vec<&str> = PLOT_KINDS.iter().map(|(k, _)| *k).collect();
+                let known = crate::plots::analysis_kind_names();
                 problems.add(
                     "report.plots",
                     format!("unknown plot kind `{n}`{}", hint_for(n, &known)),

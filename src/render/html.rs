@@ -1,37 +1,18 @@
 //! `index.html`: one self-contained page (inline CSS and SVG, no script, nothing fetched).
-//! Every piece of text from the data or the pipeline passes through [`escape`].
+//! Every piece of text from the data or the pipeline passes through
+//! [`crate::text::escape_html`].
 
 use std::fmt::Write;
 
-use super::plots::bars::thousands;
-use super::{
-    ci_phrase, comparison_label, exclusion_sentence, format_effect, format_p, level_pct,
-    methods_paragraph, PlotFile, ReportInput,
+use super::prose::{
+    ci_phrase, comparison_label, count_text, excluded_total_text, exclusion_sentence,
+    format_effect, included_text, key_findings, methods_paragraph, short_label, unmapped_count,
 };
+use super::{PlotFile, ReportInput};
 use crate::estimate::compare::Measure;
 use crate::estimate::reliability::Flag;
 use crate::estimate::AnalysisResult;
-
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// "38.1%".
-pub fn pct(p: f64) -> String {
-    format!("{:.1}%", p * 100.0)
-}
+use crate::text::{escape_html, format_p, level_pct, pct, thousands};
 
 const CSS: &str = "
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif;color:#1a1a1a;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
@@ -60,33 +41,32 @@ ol.flow>li.split{border:none;background:none;padding:0}ol.flow>li.split>ol.flow{
 /// Renders the page.
 pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
     let plan = input.plan;
-    let t = input.table;
     let mut h = String::new();
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{}{}</style>\n</head>\n<body>\n<a class=\"skip\" href=\"#findings\">Skip to the key findings</a>\n<main>\n<h1>{}</h1>\n",
-        escape(&plan.report.title),
+        escape_html(&plan.report.title),
         CSS,
-        super::plots::font_face_css(),
-        escape(&plan.report.title)
+        crate::plots::font_face_css(),
+        escape_html(&plan.report.title)
     );
     if !input.disclosure.protect {
         h.push_str("<p class=\"internal\" role=\"alert\"><strong>Internal run: not for publication.</strong> Disclosure control is off (<code>disclosure.protect = false</code> or <code>--internal</code>), so small counts are shown and <code>rejected.csv</code> holds respondents' records.</p>\n");
     }
     if let Some(d) = &plan.report.description {
-        let _ = writeln!(h, "<p>{}</p>", escape(d));
+        let _ = writeln!(h, "<p>{}</p>", escape_html(d));
     }
 
     // Key findings, each traceable to a table below.
-    let findings = super::key_findings(input.results);
+    let findings = key_findings(input.results);
     if !findings.is_empty() {
         h.push_str("<section class=\"findings\" aria-labelledby=\"findings\"><h2 id=\"findings\">Key findings</h2><ul>\n");
         for (analysis, f) in &findings {
             let _ = writeln!(
                 h,
                 "<li>{} <a href=\"#a-{}\">(table)</a></li>",
-                escape(f),
-                escape(analysis)
+                escape_html(f),
+                escape_html(analysis)
             );
         }
         h.push_str("</ul><p class=\"muted\">Each figure is in its analysis's table below, with its denominator, method and exclusions.</p></section>\n");
@@ -98,18 +78,35 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
         let _ = writeln!(
             h,
             "<li><a href=\"#a-{}\">{}</a></li>",
-            escape(&r.plan.name),
-            escape(&r.plan.title)
+            escape_html(&r.plan.name),
+            escape_html(&r.plan.title)
         );
     }
     h.push_str("<li><a href=\"#methods\">Methods</a></li>\n<li><a href=\"#caveats\">Caveats</a></li>\n<li><a href=\"#provenance\">Provenance</a></li>\n</ol></nav>\n");
 
+    accounting(&mut h, input);
+
+    disclosure_note(&mut h, input);
+
+    for r in input.results {
+        analysis_section(&mut h, r, plots);
+    }
+
+    closing(&mut h, input);
+    h
+}
+
+/// Data and row accounting: the input, rows read, used and rejected, the flow to each
+/// analysis, and unmapped answers.
+fn accounting(h: &mut String, input: &ReportInput) {
+    let plan = input.plan;
+    let t = input.table;
     // Data and accounting.
     let _ = writeln!(h, "<h2 id=\"data\">Data and row accounting</h2>");
     let _ = writeln!(
         h,
         "<p>Input <code>{}</code> ({} file). {} data rows were read: {} were used and {} were rejected as malformed (listed in <code>rejected.csv</code> with their line numbers).</p>",
-        escape(&t.source.written),
+        escape_html(&t.source.written),
         plan.input.kind.name(),
         thousands(t.records_read),
         thousands(t.records_kept),
@@ -132,7 +129,7 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
         }
     );
     for w in &t.warnings {
-        let _ = writeln!(h, "<p class=\"note\">Warning: {}</p>", escape(w));
+        let _ = writeln!(h, "<p class=\"note\">Warning: {}</p>", escape_html(w));
     }
     h.push_str("<table><caption>Rows read, used and rejected</caption>\n<thead><tr><th scope=\"col\">Rows</th><th scope=\"col\">Count</th></tr></thead><tbody>\n");
     let _ = writeln!(
@@ -144,7 +141,7 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
         let _ = writeln!(
             h,
             "<tr><th scope=\"row\">Rejected: {}</th><td class=\"num\">{}</td></tr>",
-            escape(reason),
+            escape_html(reason),
             thousands(n)
         );
     }
@@ -164,40 +161,38 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
         let _ = writeln!(h, "<tr><th scope=\"row\">Respondents in used rows (sum of counts)</th><td class=\"num\">{}</td></tr>", thousands(t.respondents));
     }
     h.push_str("</tbody></table>\n");
-    flow(&mut h, input);
+    flow(h, input);
     if !input.unmapped.is_empty() {
         h.push_str("<div class=\"note\"><p><strong>Unmapped answers.</strong> These values have no entry in the pipeline's recode table; respondents with them are excluded from the analyses that use the column (see each analysis's exclusions).</p>\n<table><thead><tr><th scope=\"col\">Column</th><th scope=\"col\">Value</th><th scope=\"col\">Respondents</th><th scope=\"col\">Did you mean</th></tr></thead><tbody>\n");
         for u in input.unmapped {
-            let _ =
-                writeln!(
+            let _ = writeln!(
                 h,
                 "<tr><td>{}</td><td><code>{}</code></td><td class=\"num\">{}</td><td>{}</td></tr>",
-                escape(&u.column),
-                escape(&u.value),
-                escape(&super::unmapped_count(u.respondents, &input.disclosure, thousands)),
+                escape_html(&u.column),
+                escape_html(&u.value),
+                escape_html(&unmapped_count(u.respondents, &input.disclosure, thousands)),
                 u.suggestion
                     .as_deref()
-                    .map(|s| format!("<code>{}</code>", escape(s)))
+                    .map(|s| format!("<code>{}</code>", escape_html(s)))
                     .unwrap_or_default()
             );
         }
         h.push_str("</tbody></table></div>\n");
     }
+}
 
-    disclosure_note(&mut h, input);
-
-    for r in input.results {
-        analysis_section(&mut h, r, plots);
-    }
-
+/// Methods, caveats and provenance: the end of the page.
+fn closing(h: &mut String, input: &ReportInput) {
+    let plan = input.plan;
+    let t = input.table;
     // Methods.
     h.push_str("<h2 id=\"methods\">Methods</h2>\n");
     for r in input.results {
         let _ = writeln!(
             h,
             "<p><strong>{}.</strong> {}</p>",
-            escape(&r.plan.title),
-            escape(&methods_paragraph(r))
+            escape_html(&r.plan.title),
+            escape_html(&methods_paragraph(r))
         );
     }
     h.push_str("<p>Estimates, counts and denominators are in <code>estimates.csv</code> and <code>estimates.json</code> beside this page, one row per analysis, subgroup and answer.</p>\n");
@@ -205,27 +200,31 @@ pub fn report(input: &ReportInput, plots: &[PlotFile]) -> String {
     // Caveats.
     h.push_str("<h2 id=\"caveats\">Caveats</h2>\n<ul>\n");
     for c in &plan.report.caveats {
-        let _ = writeln!(h, "<li>{}</li>", escape(c));
+        let _ = writeln!(h, "<li>{}</li>", escape_html(c));
     }
     let _ = writeln!(h, "<li>Confidence intervals describe sampling uncertainty only. Respondents to an open online survey choose themselves, so the figures describe those who answered and may not generalise to everyone with the condition.</li>");
     for r in input.results {
         for n in &r.notes {
-            let _ = writeln!(h, "<li>{}: {}</li>", escape(&r.plan.title), escape(n));
+            let _ = writeln!(
+                h,
+                "<li>{}: {}</li>",
+                escape_html(&r.plan.title),
+                escape_html(n)
+            );
         }
     }
     h.push_str("</ul>\n");
 
     // Provenance (no date here: the run date lives in manifest.json only).
     h.push_str("<h2 id=\"provenance\">Provenance</h2>\n<table><tbody>\n");
-    let _ = writeln!(h, "<tr><th scope=\"row\">Input</th><td><code>{}</code><br><span class=\"muted\">SHA-256 {}</span></td></tr>", escape(&t.source.written), t.source.sha256);
-    let _ = writeln!(h, "<tr><th scope=\"row\">Pipeline</th><td><code>{}</code><br><span class=\"muted\">SHA-256 {}</span></td></tr>", escape(&input.pipeline_written), input.pipeline_sha256);
+    let _ = writeln!(h, "<tr><th scope=\"row\">Input</th><td><code>{}</code><br><span class=\"muted\">SHA-256 {}</span></td></tr>", escape_html(&t.source.written), t.source.sha256);
+    let _ = writeln!(h, "<tr><th scope=\"row\">Pipeline</th><td><code>{}</code><br><span class=\"muted\">SHA-256 {}</span></td></tr>", escape_html(&input.pipeline_written), input.pipeline_sha256);
     let _ = writeln!(
         h,
         "<tr><th scope=\"row\">Tool</th><td>tally {}</td></tr>",
         env!("CARGO_PKG_VERSION")
     );
     h.push_str("</tbody></table>\n<p class=\"muted\">The run date and stage timings are in <code>manifest.json</code>.</p>\n</main>\n</body>\n</html>\n");
-    h
 }
 
 /// The flow from rows read to respondents analysed (a CONSORT-style diagram, as text, so
@@ -238,7 +237,7 @@ fn flow(h: &mut String, input: &ReportInput) {
         h,
         "<li><strong>{}</strong> data rows read from <code>{}</code></li>",
         thousands(t.records_read),
-        escape(&t.source.written)
+        escape_html(&t.source.written)
     );
     if !t.rejected.is_empty() {
         let _ = write!(
@@ -247,7 +246,7 @@ fn flow(h: &mut String, input: &ReportInput) {
             thousands(t.rejected.len() as u64)
         );
         for (reason, n) in t.rejected_by_reason() {
-            let _ = write!(h, "<li>{}: {}</li>", escape(reason), thousands(n));
+            let _ = write!(h, "<li>{}: {}</li>", escape_html(reason), thousands(n));
         }
         h.push_str("</ul></li>\n");
     }
@@ -266,19 +265,19 @@ fn flow(h: &mut String, input: &ReportInput) {
         let _ = write!(
             h,
             "<li><a href=\"#a-{}\">{}</a>: ",
-            escape(&r.plan.name),
-            escape(&r.plan.title)
+            escape_html(&r.plan.name),
+            escape_html(&r.plan.title)
         );
         if r.data.exclusions.is_empty() {
             h.push_str("none excluded; ");
         } else {
-            let _ = write!(h, "{} excluded<ul>", escape(&super::excluded_total_text(r)));
+            let _ = write!(h, "{} excluded<ul>", escape_html(&excluded_total_text(r)));
             for x in &r.data.exclusions {
                 let _ = write!(
                     h,
                     "<li>{}: {}</li>",
-                    escape(&x.reason.to_string()),
-                    escape(&super::count_text(x.respondents, x.hidden, thousands))
+                    escape_html(&x.reason.to_string()),
+                    escape_html(&count_text(x.respondents, x.hidden, thousands))
                 );
             }
             h.push_str("</ul>");
@@ -286,8 +285,8 @@ fn flow(h: &mut String, input: &ReportInput) {
         let _ = writeln!(
             h,
             "<strong>{}</strong> analysed ({})</li>",
-            escape(&super::included_text(r)),
-            escape(&r.plan.denominator)
+            escape_html(&included_text(r)),
+            escape_html(&r.plan.denominator)
         );
     }
     h.push_str("</ol></li>\n</ol></figure>\n");
@@ -299,7 +298,7 @@ fn disclosure_note(h: &mut String, input: &ReportInput) {
         let _ = writeln!(
             h,
             "<p id=\"disclosure\"><strong>Disclosure control.</strong> {}</p>",
-            escape(&super::disclosure_statement(input))
+            escape_html(&super::prose::disclosure_statement(input))
         );
     }
 }
@@ -309,49 +308,74 @@ fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile]) {
     let _ = writeln!(
         h,
         "<section aria-labelledby=\"a-{0}\">\n<h2 id=\"a-{0}\">{1}</h2>",
-        escape(&p.name),
-        escape(&p.title)
+        escape_html(&p.name),
+        escape_html(&p.title)
     );
     if let Some(q) = &p.question {
-        let _ = writeln!(h, "<p class=\"muted\">Question: {}</p>", escape(q));
+        let _ = writeln!(h, "<p class=\"muted\">Question: {}</p>", escape_html(q));
     }
     let _ = writeln!(
         h,
         "<p>Denominator: {} (n = {}). {}</p>",
-        escape(&p.denominator),
-        escape(&super::included_text(r)),
-        escape(&exclusion_sentence(r))
+        escape_html(&p.denominator),
+        escape_html(&included_text(r)),
+        escape_html(&exclusion_sentence(r))
     );
 
-    // The table: one row per subgroup, one column per level.
+    estimates_table(h, r);
+    simultaneous_table(h, r);
+
+    comparisons_section(h, r);
+
+    for f in plots.iter().filter(|f| f.analysis == p.name) {
+        let _ = writeln!(
+            h,
+            "<figure>\n{}\n<figcaption>{} <a href=\"plots/{2}.svg\">SVG</a> · <a href=\"plots/{2}.png\">PNG</a></figcaption>\n</figure>",
+            f.rendered.svg_inline,
+            escape_html(&f.rendered.alt),
+            escape_html(&f.stem)
+        );
+    }
+    let _ = writeln!(
+        h,
+        "<p class=\"muted\">Level: {}; method: {}.</p>\n</section>",
+        level_pct(p.level),
+        escape_html(p.method.title())
+    );
+}
+
+/// The analysis's table: one row per subgroup, one column per level, with the reliability
+/// marks explained below it.
+fn estimates_table(h: &mut String, r: &AnalysisResult) {
+    let p = &r.plan;
     let _ = writeln!(
         h,
         "<div class=\"table-wrap\"><table>\n<caption>{}: percentage of respondents ({}), count / n</caption>\n<thead><tr>",
-        escape(&p.title),
-        escape(&ci_phrase(r))
+        escape_html(&p.title),
+        escape_html(&ci_phrase(r))
     );
     if p.by.is_empty() {
         h.push_str("<th scope=\"col\">Group</th>");
     }
     for b in &p.by {
-        let _ = write!(h, "<th scope=\"col\">{}</th>", escape(b));
+        let _ = write!(h, "<th scope=\"col\">{}</th>", escape_html(b));
     }
     h.push_str("<th scope=\"col\">n</th>");
     for l in &p.levels {
-        let _ = write!(h, "<th scope=\"col\">{}</th>", escape(l));
+        let _ = write!(h, "<th scope=\"col\">{}</th>", escape_html(l));
     }
     h.push_str("</tr></thead>\n<tbody>\n");
     for key in r.groups() {
         let rows: Vec<_> = r.rows_of(&key).collect();
         let n = rows.first().map_or(String::new(), |x| {
-            escape(&super::count_text(x.n, x.hidden_n, thousands))
+            escape_html(&count_text(x.n, x.hidden_n, thousands))
         });
         h.push_str("<tr>");
         if p.by.is_empty() {
             h.push_str("<th scope=\"row\">All</th>");
         }
         for (i, v) in key.iter().enumerate() {
-            let label = v.as_deref().map_or("All".to_string(), escape);
+            let label = v.as_deref().map_or("All".to_string(), escape_html);
             if i == 0 {
                 let _ = write!(h, "<th scope=\"row\">{label}</th>");
             } else {
@@ -363,8 +387,8 @@ fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile]) {
             match e.interval {
                 Some(i) => {
                     let mark = match &e.flag {
-                        Some(f @ Flag::Unreliable(_)) => format!(" <abbr class=\"flag\" title=\"Unreliable (NCHS standard): {}\">\u{2020}</abbr>", escape(f.reason())),
-                        Some(f @ Flag::Review(_)) => format!(" <abbr class=\"flag\" title=\"Review (NCHS standard): {}\">\u{2021}</abbr>", escape(f.reason())),
+                        Some(f @ Flag::Unreliable(_)) => format!(" <abbr class=\"flag\" title=\"Unreliable (NCHS standard): {}\">\u{2020}</abbr>", escape_html(f.reason())),
+                        Some(f @ Flag::Review(_)) => format!(" <abbr class=\"flag\" title=\"Review (NCHS standard): {}\">\u{2021}</abbr>", escape_html(f.reason())),
                         _ => String::new(),
                     };
                     let _ = write!(
@@ -381,9 +405,9 @@ fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile]) {
                     let _ = write!(
                         h,
                         "<td class=\"num suppressed\"><a href=\"#disclosure\">{}</a><br><span class=\"ci\">{} / {}</span></td>",
-                        escape(&super::count_text(e.count, e.hidden_count, thousands)),
-                        escape(&super::count_text(e.count, e.hidden_count, thousands)),
-                        escape(&super::count_text(e.n, e.hidden_n, thousands))
+                        escape_html(&count_text(e.count, e.hidden_count, thousands)),
+                        escape_html(&count_text(e.count, e.hidden_count, thousands)),
+                        escape_html(&count_text(e.n, e.hidden_n, thousands))
                     );
                 }
                 None => h.push_str("<td>no estimate (n = 0)</td>"),
@@ -404,18 +428,22 @@ fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile]) {
             p.reliability.min_n
         );
     }
+}
 
+/// The simultaneous intervals of every group, when the analysis asks for them.
+fn simultaneous_table(h: &mut String, r: &AnalysisResult) {
+    let p = &r.plan;
     if let Some(m) = p.simultaneous {
         let _ = writeln!(h, "<table>\n<caption>Simultaneous {} intervals ({}): all levels of a group covered together</caption>\n<thead><tr><th scope=\"col\">Group</th>", level_pct(p.level), m.title());
         for l in &p.levels {
-            let _ = write!(h, "<th scope=\"col\">{}</th>", escape(l));
+            let _ = write!(h, "<th scope=\"col\">{}</th>", escape_html(l));
         }
         h.push_str("</tr></thead><tbody>\n");
         for key in r.groups() {
             let _ = write!(
                 h,
                 "<tr><th scope=\"row\">{}</th>",
-                escape(&super::short_label(&key))
+                escape_html(&short_label(&key))
             );
             for e in r.rows_of(&key) {
                 match e.simultaneous {
@@ -429,24 +457,6 @@ fn analysis_section(h: &mut String, r: &AnalysisResult, plots: &[PlotFile]) {
         }
         h.push_str("</tbody></table>\n");
     }
-
-    comparisons_section(h, r);
-
-    for f in plots.iter().filter(|f| f.analysis == p.name) {
-        let _ = writeln!(
-            h,
-            "<figure>\n{}\n<figcaption>{} <a href=\"plots/{2}.svg\">SVG</a> · <a href=\"plots/{2}.png\">PNG</a></figcaption>\n</figure>",
-            f.rendered.svg_inline,
-            escape(&f.rendered.alt),
-            escape(&f.stem)
-        );
-    }
-    let _ = writeln!(
-        h,
-        "<p class=\"muted\">Level: {}; method: {}.</p>\n</section>",
-        level_pct(p.level),
-        escape(p.method.title())
-    );
 }
 
 fn comparisons_section(h: &mut String, r: &AnalysisResult) {
@@ -460,14 +470,14 @@ fn comparisons_section(h: &mut String, r: &AnalysisResult) {
     let _ = writeln!(
         h,
         "<h3>Subgroup comparisons by {}</h3>",
-        escape(&r.plan.by[cp.by])
+        escape_html(&r.plan.by[cp.by])
     );
     if !r.comparisons.is_empty() {
         let _ = writeln!(
             h,
             "<table>\n<caption>{} by the {} method, {} CI; p-values from the {} test, adjusted for {} comparisons by {}</caption>\n<thead><tr><th scope=\"col\">Outcome</th><th scope=\"col\">Comparison</th><th scope=\"col\">Group 1</th><th scope=\"col\">Group 2</th><th scope=\"col\">{}</th><th scope=\"col\">p</th><th scope=\"col\">p, adjusted</th></tr></thead><tbody>",
             what,
-            escape(cp.method.title()),
+            escape_html(cp.method.title()),
             level_pct(r.plan.level),
             cp.test.name(),
             r.comparisons.len(),
@@ -502,8 +512,8 @@ fn comparisons_section(h: &mut String, r: &AnalysisResult) {
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                escape(&c.level),
-                escape(&comparison_label(c)),
+                escape_html(&c.level),
+                escape_html(&comparison_label(c)),
                 share(c.pair.x1, c.pair.n1),
                 share(c.pair.x2, c.pair.n2),
                 effect,
@@ -517,28 +527,15 @@ fn comparisons_section(h: &mut String, r: &AnalysisResult) {
         let _ = writeln!(
             h,
             "<p>Test of independence of {} and {} (groups: {}): Pearson chi-square = {:.2} on {} df, p = {}; likelihood-ratio G = {:.2}, p = {}; Cramer's V = {:.3}.</p>",
-            escape(&r.plan.outcome),
-            escape(&t.by),
-            escape(&t.groups.join(", ")),
+            escape_html(&r.plan.outcome),
+            escape_html(&t.by),
+            escape_html(&t.groups.join(", ")),
             t.tests.pearson,
             t.tests.df,
             format_p(t.tests.pearson_p),
             t.tests.g,
             format_p(t.tests.g_p),
             t.tests.cramers_v
-        );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escape;
-
-    #[test]
-    fn escapes_markup() {
-        assert_eq!(
-            escape("<script>alert('x') & \"y\"</script>"),
-            "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;"
         );
     }
 }

@@ -103,10 +103,10 @@ pub fn estimates_csv(results: &[AnalysisResult]) -> Rows {
                 row.push(cell);
             }
             row.push(safe_cell(&e.outcome).into_owned());
-            row.push(super::count_text(e.count, e.hidden_count, |v| {
+            row.push(super::prose::count_text(e.count, e.hidden_count, |v| {
                 v.to_string()
             }));
-            row.push(super::count_text(e.n, e.hidden_n, |v| v.to_string()));
+            row.push(super::prose::count_text(e.n, e.hidden_n, |v| v.to_string()));
             match e.interval {
                 Some(i) => {
                     row.extend([num(i.estimate), num(i.lower), num(i.upper)]);
@@ -331,7 +331,7 @@ pub fn unmapped_csv(unmapped: &[Unmapped], disclosure: &crate::plan::DisclosureP
         rows.push(vec![
             safe_cell(&u.column).into_owned(),
             safe_cell(&u.value).into_owned(),
-            super::unmapped_count(u.respondents, disclosure, |v| v.to_string()),
+            super::prose::unmapped_count(u.respondents, disclosure, |v| v.to_string()),
             u.suggestion
                 .as_deref()
                 .map(|s| safe_cell(s).into_owned())

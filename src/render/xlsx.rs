@@ -95,7 +95,7 @@ fn read_me(ws: &mut Worksheet, input: &ReportInput, st: &Styles) -> Result<(), X
         (
             "Disclosure control".into(),
             if d.protect {
-                super::disclosure_statement(input)
+                super::prose::disclosure_statement(input)
             } else {
                 "OFF: internal run, not for publication".into()
             },
@@ -123,7 +123,7 @@ fn analysis_sheet(ws: &mut Worksheet, r: &AnalysisResult, st: &Styles) -> Result
             "Denominator: {}. {} {} confidence intervals.",
             p.denominator,
             p.method.title(),
-            super::level_pct(p.level)
+            crate::text::level_pct(p.level)
         ),
     )?;
     let mut header: Vec<&str> = p.by.iter().map(String::as_str).collect();
@@ -158,9 +158,11 @@ fn analysis_sheet(ws: &mut Worksheet, r: &AnalysisResult, st: &Styles) -> Result
             let col = c + 1 + k as u16;
             match hidden {
                 None => ws.write_number(row, col, *v as f64)?,
-                Some(_) => {
-                    ws.write_string(row, col, super::count_text(*v, *hidden, |x| x.to_string()))?
-                }
+                Some(_) => ws.write_string(
+                    row,
+                    col,
+                    super::prose::count_text(*v, *hidden, |x| x.to_string()),
+                )?,
             };
         }
         if let Some(i) = e.interval {

@@ -7,10 +7,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::bars::thousands;
-use super::{font, pct_label, pct_tick, px, Plot};
-
-pub use super::Side;
+use super::{font, px, Analysis, Plot, Rendered, Side};
+use crate::text::{pct, pct_whole, thousands};
 
 /// One segment kind, in left-to-right order.
 #[derive(Debug, Clone)]
@@ -19,6 +17,7 @@ pub struct Segment {
     pub side: Side,
 }
 
+/// A diverging chart, ready to draw.
 #[derive(Debug, Clone)]
 pub struct DivergingChart {
     pub title: String,
@@ -35,7 +34,73 @@ const RIGHT: f64 = 790.0;
 const TOP: f64 = 96.0;
 const ROW: f64 = 30.0;
 
+/// Makes an analysis's diverging chart and renders it: the registry's entry point.
+pub fn draw(a: &Analysis, internal: bool) -> Result<Rendered, String> {
+    super::render(&DivergingChart::new(a), internal)
+}
+
 impl DivergingChart {
+    /// The chart of an analysis: the levels on a side as segments (negative, neutral,
+    /// positive), the others named in the subtitle; a subgroup with anything hidden is left
+    /// out (it would be drawn with a wrong, zero, segment) and counted in the subtitle.
+    pub fn new(a: &Analysis) -> DivergingChart {
+        let segments: Vec<Segment> = a
+            .negative
+            .iter()
+            .map(|l| (l, Side::Negative))
+            .chain(a.neutral.iter().map(|l| (l, Side::Neutral)))
+            .chain(a.positive.iter().map(|l| (l, Side::Positive)))
+            .map(|(l, side)| Segment {
+                level: l.clone(),
+                side,
+            })
+            .collect();
+        let aside: Vec<&str> = a
+            .levels
+            .iter()
+            .filter(|l| !segments.iter().any(|s| &s.level == *l))
+            .map(String::as_str)
+            .collect();
+        let mut subtitle = format!("Denominator: {}.", a.denominator);
+        if !aside.is_empty() {
+            subtitle.push_str(&format!(" Not shown in the bars: {}.", aside.join(", ")));
+        }
+        let (shown, hidden): (Vec<_>, Vec<_>) = a
+            .groups
+            .iter()
+            .partition(|g| g.cells.iter().all(|c| c.hidden.is_none()));
+        if !hidden.is_empty() {
+            subtitle.push_str(&format!(
+                " {} group(s) with suppressed small cells not drawn.",
+                hidden.len()
+            ));
+        }
+        let groups = shown
+            .into_iter()
+            .map(|g| {
+                let n = g.n();
+                let values = (n > 0).then(|| {
+                    segments
+                        .iter()
+                        .map(|s| {
+                            g.cells
+                                .iter()
+                                .find(|c| c.level == s.level)
+                                .map_or(0.0, |c| c.count as f64 / n as f64)
+                        })
+                        .collect()
+                });
+                (g.label.clone(), n, values)
+            })
+            .collect();
+        DivergingChart {
+            title: a.title.clone(),
+            subtitle,
+            segments,
+            groups,
+        }
+    }
+
     fn colours(&self) -> Vec<RGBColor> {
         super::level_colours(&self.segments.iter().map(|s| s.side).collect::<Vec<_>>())
     }
@@ -94,7 +159,7 @@ impl Plot for DivergingChart {
                         .segments
                         .iter()
                         .zip(v)
-                        .map(|(seg, p)| format!("{} {}", seg.level, pct_label(*p)))
+                        .map(|(seg, p)| format!("{} {}", seg.level, pct(*p)))
                         .collect();
                     s.push_str(&format!(" {label} (n = {n}): {}.", parts.join(", ")));
                 }
@@ -142,7 +207,7 @@ impl Plot for DivergingChart {
                 colour.stroke_width(px(1.0, s).max(1) as u32),
             ))?;
             area.draw(&Text::new(
-                pct_tick(p.abs()),
+                pct_whole(p.abs()),
                 (px(x, s), px(bottom + 5.0, s)),
                 font(11.0, s, false).pos(top_c),
             ))?;
@@ -187,7 +252,7 @@ impl Plot for DivergingChart {
                     let ink = super::text_on(*c);
                     let style = font(10.5, s, false).pos(centre).color(&ink);
                     area.draw(&Text::new(
-                        pct_label(*p),
+                        pct(*p),
                         (px((x0 + x1) / 2.0, s), px(ym, s)),
                         style,
                     ))?;

@@ -6,7 +6,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{font, pct_label, pct_tick, px, Plot};
+use super::{font, px, Analysis, Hidden, Plot, Rendered, Side};
+use crate::text::{pct, pct_whole, thousands};
 
 /// One subgroup's bars.
 #[derive(Debug, Clone)]
@@ -18,6 +19,7 @@ pub struct BarGroup {
     pub values: Vec<Result<(f64, f64, f64), String>>,
 }
 
+/// A bar chart, ready to draw.
 #[derive(Debug, Clone)]
 pub struct BarChart {
     pub title: String,
@@ -36,7 +38,58 @@ const TOP: f64 = 96.0;
 const BAR: f64 = 15.0;
 const GAP: f64 = 16.0;
 
+/// Makes an analysis's bar chart and renders it: the registry's entry point.
+pub fn draw(a: &Analysis, internal: bool) -> Result<Rendered, String> {
+    super::render(&BarChart::new(a), internal)
+}
+
 impl BarChart {
+    /// The chart of an analysis: every subgroup whose size is shown, one bar per level
+    /// coloured by its side, or the words for a missing estimate in its place.
+    pub fn new(a: &Analysis) -> BarChart {
+        let groups = a
+            .groups
+            .iter()
+            .filter(|g| g.cells.iter().all(|c| !c.n_hidden))
+            .map(|g| BarGroup {
+                label: g.label.clone(),
+                n: g.n(),
+                values: g
+                    .cells
+                    .iter()
+                    .map(|c| match (c.interval, &c.hidden) {
+                        (Some(i), _) => Ok(i),
+                        (None, Some(Hidden::Complementary)) => Err("suppressed".into()),
+                        (None, Some(Hidden::Small(shown))) => Err(format!("suppressed ({shown})")),
+                        (None, None) => Err("no estimate (n = 0)".into()),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let sides: Vec<Side> = a
+            .levels
+            .iter()
+            .map(|l| {
+                if a.negative.contains(l) {
+                    Side::Negative
+                } else if a.neutral.contains(l) {
+                    Side::Neutral
+                } else if a.positive.contains(l) {
+                    Side::Positive
+                } else {
+                    Side::Aside
+                }
+            })
+            .collect();
+        BarChart {
+            colours: super::level_colours(&sides),
+            title: a.title.clone(),
+            subtitle: format!("Denominator: {}. Whiskers: {}.", a.denominator, a.ci),
+            x_label: format!("Percentage of respondents ({})", a.ci),
+            levels: a.levels.clone(),
+            groups,
+        }
+    }
     fn block(&self) -> f64 {
         self.levels.len() as f64 * BAR + GAP
     }
@@ -59,12 +112,7 @@ impl Plot for BarChart {
                 .iter()
                 .zip(&g.values)
                 .map(|(l, v)| match v {
-                    Ok((p, lo, hi)) => format!(
-                        "{l} {} ({} to {})",
-                        pct_label(*p),
-                        pct_label(*lo),
-                        pct_label(*hi)
-                    ),
+                    Ok((p, lo, hi)) => format!("{l} {} ({} to {})", pct(*p), pct(*lo), pct(*hi)),
                     Err(why) => format!("{l} {why}"),
                 })
                 .collect();
@@ -108,7 +156,7 @@ impl Plot for BarChart {
                 grid.stroke_width(px(1.0, s).max(1) as u32),
             ))?;
             area.draw(&Text::new(
-                pct_tick(p),
+                pct_whole(p),
                 (px(x, s), px(bottom + 5.0, s)),
                 font(11.0, s, false).pos(centre),
             ))?;
@@ -169,7 +217,7 @@ impl Plot for BarChart {
                             ))?;
                         }
                         area.draw(&Text::new(
-                            pct_label(*p),
+                            pct(*p),
                             (px(self.x(*hi) + 5.0, s), px(ym, s)),
                             font(10.5, s, false).pos(left),
                         ))?;
@@ -186,17 +234,4 @@ impl Plot for BarChart {
         }
         Ok(())
     }
-}
-
-/// 4038 -> "4,038".
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }

@@ -6,23 +6,16 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{font, px, Plot, OKABE_ITO};
+use super::{font, px, Analysis, Comparison, Effect, Plot, Rendered, OKABE_ITO};
 
-#[derive(Debug, Clone)]
-pub struct ForestRow {
-    pub label: String,
-    /// (estimate, lower, upper); `None` when not defined.
-    pub value: Option<(f64, f64, f64)>,
-    /// Right-hand text, e.g. "-13.9% (-19.9 to -7.7), p = 0.00001".
-    pub text: String,
-}
-
+/// A forest plot, ready to draw.
 #[derive(Debug, Clone)]
 pub struct ForestPlot {
     pub title: String,
     pub subtitle: String,
     pub x_label: String,
-    pub rows: Vec<ForestRow>,
+    /// One per comparison, top to bottom.
+    pub rows: Vec<Comparison>,
     /// The value meaning no difference.
     pub null: f64,
     /// Ratios are drawn on a log scale.
@@ -37,7 +30,38 @@ const RIGHT: f64 = 620.0;
 const TOP: f64 = 70.0;
 const ROW: f64 = 26.0;
 
+/// Makes an analysis's forest plot and renders it: the registry's entry point (for an
+/// analysis with comparisons; see [`super::PlotKind::applies`]).
+pub fn draw(a: &Analysis, internal: bool) -> Result<Rendered, String> {
+    let plot = ForestPlot::new(a).ok_or("a forest plot needs subgroup comparisons")?;
+    super::render(&plot, internal)
+}
+
 impl ForestPlot {
+    /// The plot of an analysis's comparisons, on the scale of what they measure; `None` when
+    /// it has none.
+    pub fn new(a: &Analysis) -> Option<ForestPlot> {
+        let c = a.comparisons.as_ref()?;
+        let what = match c.effect {
+            Effect::Difference => "Difference in percentage points",
+            Effect::Ratio => "Ratio of proportions (log scale)",
+            Effect::OddsRatio => "Odds ratio (log scale)",
+        };
+        let difference = c.effect == Effect::Difference;
+        Some(ForestPlot {
+            title: format!("{}: subgroup comparisons", a.title),
+            subtitle: format!(
+                "{}, {} method, {} CI; p-values: {} test, {} adjusted.",
+                what, c.method, c.level, c.test, c.adjust
+            ),
+            x_label: format!("{what} ({} CI)", c.level),
+            rows: c.rows.clone(),
+            null: if difference { 0.0 } else { 1.0 },
+            log: !difference,
+            percent: difference,
+        })
+    }
+
     fn t(&self, v: f64) -> f64 {
         if self.log {
             v.max(1e-12).ln()

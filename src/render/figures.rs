@@ -1,0 +1,124 @@
+//! The report's plots: every analysis put into the plain words and numbers the plots draw
+//! from ([`crate::plots::Analysis`]), then every plot kind that applies drawn from it, in
+//! parallel. The kinds themselves (what each draws, and how) are [`crate::plots::KINDS`].
+
+use super::prose::{ci_phrase, comparison_label, format_effect, short_label};
+use super::ReportInput;
+use crate::disclosure::Suppression;
+use crate::estimate::compare::Measure;
+use crate::estimate::AnalysisResult;
+use crate::plots::{self, Cell, Comparison, Comparisons, Effect, Group, Hidden, PlotKind};
+use crate::text::{format_p, level_pct};
+
+/// A plot of one analysis, rendered, with its file stem.
+pub struct PlotFile {
+    pub analysis: String,
+    pub stem: String,
+    pub rendered: plots::Rendered,
+}
+
+/// Renders every plot, in parallel (rayon's pool; the order of the result is the order of
+/// the jobs, so the report is the same whatever the scheduling). For each analysis: the
+/// kinds the report chose, in its order, then every comparison kind that applies.
+pub fn render_plots(input: &ReportInput) -> Result<Vec<PlotFile>, String> {
+    use rayon::prelude::*;
+    let internal = !input.disclosure.protect;
+    let views: Vec<plots::Analysis> = input.results.iter().map(analysis).collect();
+    let mut jobs: Vec<(&AnalysisResult, &plots::Analysis, PlotKind)> = Vec::new();
+    for (r, a) in input.results.iter().zip(&views) {
+        let chosen = input.plan.report.plots.iter().copied();
+        for kind in chosen.chain(plots::comparison_kinds()) {
+            if kind.applies(a) {
+                jobs.push((r, a, kind));
+            }
+        }
+    }
+    jobs.into_par_iter()
+        .map(|(r, a, kind)| {
+            Ok(PlotFile {
+                analysis: r.plan.name.clone(),
+                stem: format!("{}-{}", r.plan.name, kind.name),
+                rendered: (kind.draw)(a, internal)?,
+            })
+        })
+        .collect()
+}
+
+/// An analysis as the plots see it.
+pub fn analysis(r: &AnalysisResult) -> plots::Analysis {
+    let p = &r.plan;
+    let hidden = |s: Suppression| match s {
+        Suppression::Complementary => Hidden::Complementary,
+        small => Hidden::Small(small.shown()),
+    };
+    let groups = r
+        .groups()
+        .into_iter()
+        .map(|key| Group {
+            label: short_label(&key),
+            cells: r
+                .rows_of(&key)
+                .map(|x| Cell {
+                    level: x.outcome.clone(),
+                    count: x.count,
+                    n: x.n,
+                    interval: x.interval.map(|i| (i.estimate, i.lower, i.upper)),
+                    hidden: x.hidden_count.or(x.hidden_n).map(hidden),
+                    n_hidden: x.hidden_n.is_some(),
+                })
+                .collect(),
+        })
+        .collect();
+    plots::Analysis {
+        title: p.title.clone(),
+        denominator: p.denominator.clone(),
+        ci: ci_phrase(r),
+        levels: p.levels.clone(),
+        negative: p.negative.clone(),
+        neutral: p.neutral.clone(),
+        positive: p.positive.clone(),
+        groups,
+        comparisons: comparisons(r),
+    }
+}
+
+/// An analysis's comparisons as the plots see them; `None` when it has none.
+fn comparisons(r: &AnalysisResult) -> Option<Comparisons> {
+    let cp = r
+        .plan
+        .compare
+        .as_ref()
+        .filter(|_| !r.comparisons.is_empty())?;
+    let measure = cp.method.measure();
+    let rows = r
+        .comparisons
+        .iter()
+        .map(|c| Comparison {
+            label: format!("{}: {}", c.level, comparison_label(c)),
+            value: c.result.map(|x| (x.estimate, x.lower, x.upper)),
+            text: match c.result {
+                Some(x) => format!(
+                    "{} ({} to {}), p = {}",
+                    format_effect(measure, x.estimate),
+                    format_effect(measure, x.lower),
+                    format_effect(measure, x.upper),
+                    c.p_adjusted.map_or("-".into(), format_p)
+                ),
+                None if c.withheld => "withheld (small cells)".into(),
+                None => "not defined".into(),
+            },
+        })
+        .collect();
+    Some(Comparisons {
+        effect: match measure {
+            Measure::Diff => Effect::Difference,
+            Measure::Ratio => Effect::Ratio,
+            Measure::OddsRatio => Effect::OddsRatio,
+        },
+        method: cp.method.title().to_string(),
+        level: level_pct(r.plan.level),
+        test: cp.test.name().to_string(),
+        adjust: cp.adjust.name().to_string(),
+        rows,
+    })
+}

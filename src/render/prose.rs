@@ -1,0 +1,241 @@
+//! The report's words: the sentences and labels that the page, the Markdown and the
+//! spreadsheet share (the disclosure statement, the key findings, the methods paragraph, how
+//! a count, an effect or a subgroup is shown), so that every output says the same thing.
+
+use super::ReportInput;
+use crate::disclosure::Suppression;
+use crate::estimate::AnalysisResult;
+use crate::plan::DisclosurePlan;
+use crate::text::{format_p, level_pct, pct, thousands};
+
+/// What disclosure control did, in words, for every output that says so (HTML, Markdown,
+/// the spreadsheet's "Read me").
+pub fn disclosure_statement(input: &ReportInput) -> String {
+    let d = &input.disclosure;
+    let small = input
+        .suppression
+        .iter()
+        .filter(|e| matches!(e.rule, Suppression::Small(_)))
+        .count();
+    let complementary = input.suppression.len() - small;
+    let mut s = format!(
+        "So that no respondent can be identified, small counts (below {t}) are shown as <{t} with no percentage, and so are zeros beside them; {complementary} further number(s) are marked \"suppressed\" so that the hidden ones cannot be worked out from totals, from other tables of this report or from test statistics. Every hidden number was audited: no combination of the published figures narrows a <{t} to fewer than {m} possible values, and no group of fewer than {g} respondents is shown to have answered all, or all but a few, alike. {} number(s) are hidden in all ({small} shown as <{t}, {complementary} complementary), each listed with its rule in suppression.csv; statistics that would be computed from a hidden number (intervals, simultaneous intervals, comparisons, tests of independence) are withheld.",
+        input.suppression.len(),
+        t = d.min_cell,
+        m = d.min_cell - 1,
+        g = d.min_group,
+    );
+    for (title, why) in input.withheld {
+        s.push_str(&format!(" The analysis \u{201c}{title}\u{201d} is {why}."));
+    }
+    if let Some(b) = d.round {
+        s.push_str(&format!(
+            " Shown counts are rounded to the nearest {b}, and every percentage, interval, comparison and test is computed from the rounded counts, so rounded figures need not add up exactly."
+        ));
+    }
+    s
+}
+
+/// The respondents behind an unmapped value, as published: below the minimum cell count,
+/// `<5` like any small count; rounded like every count when rounding is on.
+pub fn unmapped_count(n: u64, d: &DisclosurePlan, fmt: fn(u64) -> String) -> String {
+    let hidden = (d.protect && n < d.min_cell).then_some(Suppression::Small(d.min_cell));
+    let shown = match d.round.filter(|_| d.protect) {
+        Some(b) => crate::disclosure::round_to(n, b),
+        None => n,
+    };
+    count_text(shown, hidden, fmt)
+}
+
+/// A count as published: the number, or what is shown in its place (`<5`, `suppressed`).
+/// `fmt` formats a shown number.
+pub fn count_text(value: u64, hidden: Option<Suppression>, fmt: fn(u64) -> String) -> String {
+    match hidden {
+        None => fmt(value),
+        Some(s) => s.shown(),
+    }
+}
+
+/// An estimate of a comparison: percentage points for differences, plain for ratios.
+pub fn format_effect(measure: crate::estimate::compare::Measure, v: f64) -> String {
+    match measure {
+        crate::estimate::compare::Measure::Diff => format!("{:+.1}", v * 100.0),
+        _ if v.is_infinite() => "\u{221e}".into(),
+        _ => format!("{v:.2}"),
+    }
+}
+
+/// "Non-specialist vs M.E. specialist".
+pub fn comparison_label(c: &crate::estimate::ComparisonRow) -> String {
+    format!("{} vs {}", c.group1, c.group2)
+}
+
+/// A subgroup's short label for plots: its values joined, or "All".
+pub fn short_label(key: &[Option<String>]) -> String {
+    let parts: Vec<&str> = key.iter().flatten().map(String::as_str).collect();
+    if parts.is_empty() {
+        "All".into()
+    } else {
+        parts.join(" \u{b7} ")
+    }
+}
+
+/// "Wilson 95% CI" and similar.
+pub fn ci_phrase(r: &AnalysisResult) -> String {
+    format!("{} {} CI", r.plan.method.title(), level_pct(r.plan.level))
+}
+
+/// The report's key findings, one sentence each, generated from the estimates, with the
+/// analysis each comes from (so that the page can link it to its table): for every analysis
+/// the overall share of each negative and positive level, then every subgroup comparison
+/// whose adjusted p-value is below 0.05. Unreliable estimates say so; suppressed ones are left
+/// out.
+pub fn key_findings(results: &[AnalysisResult]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    // Two analyses of one question (by different subgroups) share their overall figures:
+    // state each once.
+    let mut stated: Vec<(&str, &str, &str, u64, u64)> = Vec::new();
+    for r in results {
+        let p = &r.plan;
+        let Some(overall) = r.groups().into_iter().next() else {
+            continue;
+        };
+        for e in r.rows.iter().filter(|x| x.group == overall) {
+            if !(p.negative.contains(&e.outcome) || p.positive.contains(&e.outcome)) {
+                continue;
+            }
+            let key = (
+                p.outcome.as_str(),
+                p.denominator.as_str(),
+                e.outcome.as_str(),
+                e.count,
+                e.n,
+            );
+            if stated.contains(&key) {
+                continue;
+            }
+            stated.push(key);
+            let Some(i) = e.interval else { continue };
+            let mut s = format!(
+                "{}: {} ({} CI {} to {}) of the {} {} answered \u{201c}{}\u{201d}",
+                p.title,
+                pct(i.estimate),
+                level_pct(p.level),
+                pct(i.lower),
+                pct(i.upper),
+                thousands(e.n),
+                p.denominator,
+                e.outcome
+            );
+            if let Some(crate::estimate::reliability::Flag::Unreliable(why)) = &e.flag {
+                s.push_str(&format!(" (unreliable: {why})"));
+            }
+            s.push('.');
+            out.push((p.name.clone(), s));
+        }
+        if let Some(cp) = &p.compare {
+            let measure = cp.method.measure();
+            for c in &r.comparisons {
+                let (Some(x), Some(adj)) = (c.result, c.p_adjusted) else {
+                    continue;
+                };
+                if adj >= 0.05 {
+                    continue;
+                }
+                let unit = if measure == crate::estimate::compare::Measure::Diff {
+                    " percentage points"
+                } else {
+                    ""
+                };
+                out.push((
+                    p.name.clone(),
+                    format!(
+                        "{}: {}, {} vs {}: {}{unit} ({} CI {} to {}), {}-adjusted p = {}.",
+                        p.title,
+                        c.level,
+                        c.group1,
+                        c.group2,
+                        format_effect(measure, x.estimate),
+                        level_pct(p.level),
+                        format_effect(measure, x.lower),
+                        format_effect(measure, x.upper),
+                        cp.adjust.name(),
+                        format_p(adj)
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// An analysis's denominator as published.
+pub fn included_text(r: &AnalysisResult) -> String {
+    count_text(r.data.included, r.data.hidden_included, thousands)
+}
+
+/// Respondents excluded from an analysis in all, as published: shown only when the
+/// denominator is, since the two add up to the respondents.
+pub fn excluded_total_text(r: &AnalysisResult) -> String {
+    match r.data.hidden_included {
+        None => thousands(r.data.available.saturating_sub(r.data.included)),
+        Some(_) => "a suppressed number of".into(),
+    }
+}
+
+/// Sentences describing who was excluded from an analysis, for the methods paragraph.
+pub fn exclusion_sentence(r: &AnalysisResult) -> String {
+    if r.data.exclusions.is_empty() {
+        return "No respondent was excluded.".into();
+    }
+    let parts: Vec<String> = r
+        .data
+        .exclusions
+        .iter()
+        .map(|x| {
+            format!(
+                "{} ({})",
+                count_text(x.respondents, x.hidden, thousands),
+                x.reason
+            )
+        })
+        .collect();
+    format!(
+        "Of {} respondents, {} were excluded: {}.",
+        thousands(r.data.available),
+        excluded_total_text(r),
+        parts.join("; ")
+    )
+}
+
+/// The auto-written methods paragraph of an analysis.
+pub fn methods_paragraph(r: &AnalysisResult) -> String {
+    let p = &r.plan;
+    let by = if p.by.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " Estimates are given for every subgroup of {} and for every margin.",
+            p.by.join(" \u{d7} ")
+        )
+    };
+    let missing = match p.missing {
+        crate::plan::MissingPolicy::Exclude => {
+            "Missing answers were excluded (complete-case analysis)."
+        }
+        crate::plan::MissingPolicy::Level => {
+            "Missing answers were kept as their own category, `missing`."
+        }
+    };
+    format!(
+        "Each percentage is the number of respondents giving that answer divided by the denominator: {}, {} respondents in all. {} {}{} Intervals are two-sided {} confidence intervals by the {} method ({}).",
+        p.denominator,
+        included_text(r),
+        exclusion_sentence(r),
+        missing,
+        by,
+        level_pct(p.level),
+        p.method.title(),
+        p.method.citation()
+    )
+}
