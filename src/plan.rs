@@ -4,15 +4,15 @@
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
 
-use crate::estimate::ci::{self, Method, DEFAULT_METHOD};
-use crate::estimate::compare::tests2x2::Test;
-use crate::estimate::compare::{CompareMethod, Measure};
-use crate::estimate::multiplicity::Adjust;
-use crate::estimate::reliability::Thresholds;
-use crate::estimate::simultaneous::Simultaneous;
 pub use crate::ingest::decode::EncodingChoice;
 pub use crate::ingest::formats::Format;
 use crate::spec::{self, AnalysisSpec, PipelineSpec};
+use crate::stats::ci::{self, Method, DEFAULT_METHOD};
+use crate::stats::compare::tests2x2::Test;
+use crate::stats::compare::{CompareMethod, Measure};
+use crate::stats::multiplicity::Adjust;
+use crate::stats::reliability::Thresholds;
+use crate::stats::simultaneous::Simultaneous;
 use crate::suggest::did_you_mean;
 
 /// How the input file is laid out.
@@ -907,7 +907,7 @@ fn plan_analysis(
         .and_then(|m| match Simultaneous::from_name(m) {
             Ok(m) => Some(m),
             Err(e) => {
-                add(&key("simultaneous"), e);
+                add(&key("simultaneous"), e.to_string());
                 None
             }
         });
@@ -999,7 +999,7 @@ fn plan_compare(
     let measure = match Measure::from_name(c.measure.as_deref().unwrap_or("diff")) {
         Ok(m) => m,
         Err(e) => {
-            add(&key("compare.measure"), e);
+            add(&key("compare.measure"), e.to_string());
             return None;
         }
     };
@@ -1008,7 +1008,7 @@ fn plan_compare(
         Some(m) => match CompareMethod::from_name(measure, m) {
             Ok(m) => m,
             Err(e) => {
-                add(&key("compare.method"), e);
+                add(&key("compare.method"), e.to_string());
                 return None;
             }
         },
@@ -1016,14 +1016,14 @@ fn plan_compare(
     let test = match Test::from_name(c.test.as_deref().unwrap_or("chisq")) {
         Ok(t) => t,
         Err(e) => {
-            add(&key("compare.test"), e);
+            add(&key("compare.test"), e.to_string());
             return None;
         }
     };
     let adjust = match Adjust::from_name(c.adjust.as_deref().unwrap_or("holm")) {
         Ok(t) => t,
         Err(e) => {
-            add(&key("compare.adjust"), e);
+            add(&key("compare.adjust"), e.to_string());
             return None;
         }
     };
@@ -1216,7 +1216,7 @@ mod tests {
         assert_eq!(plan.input.path, Path::new("pipelines/../data/x.csv"));
         assert_eq!(plan.report.dir, Path::new("t"));
         let a = &plan.analyses[0];
-        assert_eq!((a.method, a.level), (Method::Wilson, 0.95));
+        assert_eq!((a.method, a.level), (ci::WILSON, 0.95));
         assert_eq!(
             (a.negative.clone(), a.neutral.clone(), a.positive.clone()),
             (vec!["bad".into()], vec!["same".into()], vec!["good".into()])

@@ -1,20 +1,21 @@
-//! Estimation: proportions with confidence intervals for every subgroup cell and margin.
-//! Pure apart from [`grouping`], the only polars code here; `ci` and `dist` work on plain
-//! numbers.
+//! The estimation stage of the spine: takes the [`Plan`] and each analysis's validated cells
+//! and gives an [`AnalysisResult`] per analysis: proportions with confidence intervals for
+//! every subgroup cell and margin, reliability flags, simultaneous intervals, comparisons
+//! with adjusted p-values and the test of independence. [`derive`] computes those figures
+//! from the counts as they stand, so disclosure control (the next stage) calls it again
+//! after hiding cells.
+//!
+//! Pure apart from [`grouping`], the only polars code here. The statistics themselves are
+//! in [`crate::stats`] (plain numbers in and out); this module chooses which to compute from
+//! the plan and where each result goes.
 
-pub mod ci;
-pub mod compare;
-pub mod dist;
 pub mod grouping;
-pub mod multiplicity;
-pub mod reliability;
-pub mod simultaneous;
-pub mod tables;
 
 pub use crate::disclosure::Suppression;
 use crate::plan::{AnalysisPlan, CompareGroups, ComparePlan, Plan};
+use crate::stats::ci::{Interval, Method};
+use crate::stats::{compare, reliability, tables};
 use crate::validate::AnalysisData;
-use ci::{Interval, Method};
 
 /// One estimate: a subgroup cell (or margin) and one outcome level.
 #[derive(Debug, Clone, PartialEq)]

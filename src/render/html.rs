@@ -8,9 +8,9 @@ use super::{
     ci_phrase, comparison_label, exclusion_sentence, format_effect, format_p, level_pct,
     methods_paragraph, PlotFile, ReportInput,
 };
-use crate::estimate::compare::Measure;
-use crate::estimate::reliability::Flag;
 use crate::estimate::AnalysisResult;
+use crate::stats::compare::Measure;
+use crate::stats::reliability::Flag;
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {

@@ -212,9 +212,9 @@ pub fn format_p(p: f64) -> String {
 }
 
 /// An estimate of a comparison: percentage points for differences, plain for ratios.
-pub fn format_effect(measure: crate::estimate::compare::Measure, v: f64) -> String {
+pub fn format_effect(measure: crate::stats::compare::Measure, v: f64) -> String {
     match measure {
-        crate::estimate::compare::Measure::Diff => format!("{:+.1}", v * 100.0),
+        crate::stats::compare::Measure::Diff => format!("{:+.1}", v * 100.0),
         _ if v.is_infinite() => "\u{221e}".into(),
         _ => format!("{v:.2}"),
     }
@@ -252,9 +252,9 @@ fn forest_plot(r: &AnalysisResult) -> plots::forest::ForestPlot {
         })
         .collect();
     let what = match measure {
-        crate::estimate::compare::Measure::Diff => "Difference in percentage points",
-        crate::estimate::compare::Measure::Ratio => "Ratio of proportions (log scale)",
-        crate::estimate::compare::Measure::OddsRatio => "Odds ratio (log scale)",
+        crate::stats::compare::Measure::Diff => "Difference in percentage points",
+        crate::stats::compare::Measure::Ratio => "Ratio of proportions (log scale)",
+        crate::stats::compare::Measure::OddsRatio => "Odds ratio (log scale)",
     };
     plots::forest::ForestPlot {
         title: format!("{}: subgroup comparisons", r.plan.title),
@@ -269,8 +269,8 @@ fn forest_plot(r: &AnalysisResult) -> plots::forest::ForestPlot {
         x_label: format!("{what} ({} CI)", level_pct(r.plan.level)),
         rows,
         null: measure.null_value(),
-        log: measure != crate::estimate::compare::Measure::Diff,
-        percent: measure == crate::estimate::compare::Measure::Diff,
+        log: measure != crate::stats::compare::Measure::Diff,
+        percent: measure == crate::stats::compare::Measure::Diff,
     }
 }
 
@@ -451,7 +451,7 @@ pub fn key_findings(results: &[AnalysisResult]) -> Vec<(String, String)> {
                 p.denominator,
                 e.outcome
             );
-            if let Some(crate::estimate::reliability::Flag::Unreliable(why)) = &e.flag {
+            if let Some(crate::stats::reliability::Flag::Unreliable(why)) = &e.flag {
                 s.push_str(&format!(" (unreliable: {why})"));
             }
             s.push('.');
@@ -466,7 +466,7 @@ pub fn key_findings(results: &[AnalysisResult]) -> Vec<(String, String)> {
                 if adj >= 0.05 {
                     continue;
                 }
-                let unit = if measure == crate::estimate::compare::Measure::Diff {
+                let unit = if measure == crate::stats::compare::Measure::Diff {
                     " percentage points"
                 } else {
                     ""
