@@ -407,12 +407,12 @@ fn pdf(chromium: &std::path::Path, artifacts: &[Artifact]) -> Result<Artifact, J
 
 /// Refuses a comparison whose exact conditional method (`test = "fisher"`, or `method =
 /// "exact"` for the odds ratio) would enumerate more than
-/// [`EXACT_MAX_TABLES`](crate::estimate::compare::EXACT_MAX_TABLES) tables: the
+/// [`EXACT_MAX_TABLES`](crate::stats::compare::EXACT_MAX_TABLES) tables: the
 /// job fails naming the analysis, its key, the groups, the limit and the alternative. (The
 /// methods themselves return nothing past the limit, so estimation stayed bounded.)
 fn check_exact_sizes(plan: &Plan, results: &[AnalysisResult]) -> Result<(), JobError> {
-    use estimate::compare::tests2x2::Test;
-    use estimate::compare::{check_exact_size, CompareMethod};
+    use crate::stats::compare::tests2x2::Test;
+    use crate::stats::compare::{check_exact_size, CompareMethod};
     for (i, (a, r)) in plan.analyses.iter().zip(results).enumerate() {
         let Some(cp) = &a.compare else { continue };
         let (key, value, hint) = if cp.test == Test::Fisher {

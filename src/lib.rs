@@ -31,10 +31,13 @@
 //!   encoding_rs), `sniff` (delimiters), `csvread` (the record reader), `formats` and
 //!   `layout` (survey-tool exports, multi-select indicators, free text fenced off).
 //!   [`validate`]: recoding and row accounting.
-//! - [`estimate`]: `grouping` (the only polars code), `ci` (one file per interval method),
+//! - [`estimate`]: the estimation stage: the plan and the cells in, results out; `grouping`
+//!   (the only polars code) and `derive` (every figure from the counts as they stand).
+//! - [`stats`]: the statistics, a leaf on plain numbers: `ci` (one file per interval method),
 //!   `compare` (one file per comparison method, plus the 2 x 2 tests), `tables` (r x c
-//!   tests), `simultaneous`, `multiplicity`, `reliability` (NCHS flags), and `dist` (the one
-//!   home of statrs, and our incomplete beta, its inverse and the root finder).
+//!   tests), `simultaneous`, `multiplicity`, `reliability` (NCHS flags), `dist` (the one
+//!   home of statrs, and our incomplete beta, its inverse and the root finder) and
+//!   `registry` (every closed set of names as one slice of entries, each with its function).
 //! - [`disclosure`]: small-cell suppression, complementary suppression, rounding; `facts`
 //!   (every published number as a sum of respondent classes across analyses) and `audit`
 //!   (the attacker's integer programs; the one home of microlp).
@@ -63,7 +66,7 @@
 //!   holds the pipeline or its input ([`plan::check_report_location`]).
 //! - No panic, abort or hang: a closed stdout ends quietly, a failed write is exit 1
 //!   ([`cmd::stdout_failed`]); inputs must be regular files ([`ingest::open_regular`]); the
-//!   exact conditional methods are bounded ([`estimate::compare::EXACT_MAX_TABLES`]).
+//!   exact conditional methods are bounded ([`stats::compare::EXACT_MAX_TABLES`]).
 
 pub mod browser;
 pub mod cache;
@@ -80,6 +83,7 @@ pub mod plan;
 pub mod plots;
 pub mod render;
 pub mod spec;
+pub mod stats;
 pub mod suggest;
 pub mod suppression;
 pub mod text;

@@ -54,6 +54,26 @@ pub fn name_of<T: Copy + PartialEq>(table: &[(&'static str, T)], value: T) -> &'
         .map_or("?", |(n, _)| n)
 }
 
+/// The message for a name not in one of the statistics' registries (which hold no text
+/// matching of their own).
+impl std::fmt::Display for crate::stats::registry::Unknown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::stats::registry::Listing;
+        match self.listing {
+            Listing::Always => f.write_str(&unknown(&self.what, &self.given, &self.known)),
+            Listing::UnlessNear => {
+                write!(f, "unknown {} `{}`", self.what, self.given)?;
+                match did_you_mean(&self.given, self.known.iter().copied()) {
+                    Some(s) => write!(f, " (did you mean `{s}`?)"),
+                    None => write!(f, " (known: {})", self.known.join(", ")),
+                }
+            }
+        }
+    }
+}
+
+impl std::error::Error for crate::stats::registry::Unknown {}
+
 #[cfg(test)]
 mod tests {
     use super::{did_you_mean, lookup, name_of};

@@ -7,8 +7,8 @@ use super::{
     say_line, stdout_failed, Outcome,
 };
 use crate::cli::CiArgs;
-use crate::estimate::ci::{self, Method, METHODS};
 use crate::render::tables::num;
+use crate::stats::ci::{self, Method};
 
 pub fn run(args: &CiArgs) -> Outcome {
     let methods = match parse_methods(&args.method) {
@@ -50,7 +50,7 @@ pub fn run(args: &CiArgs) -> Outcome {
 
 fn parse_methods(name: &str) -> Result<Vec<Method>, String> {
     if name == "all" {
-        return Ok(METHODS.iter().map(|m| m.method).collect());
+        return Ok(Method::all().collect());
     }
     Method::from_name(name).map(|m| vec![m]).map_err(|e| {
         format!(
@@ -73,11 +73,7 @@ fn single(args: &CiArgs, methods: &[Method], side: ci::Side) -> Outcome {
     let width = methods.iter().map(|m| m.name().len()).max().unwrap_or(0);
     let mut out = io::stdout().lock();
     for m in methods {
-        let what = match side {
-            ci::Side::Two => "CI",
-            ci::Side::Lower => "one-sided CI (lower bound)",
-            ci::Side::Upper => "one-sided CI (upper bound)",
-        };
+        let what = side.label();
         let line = match m.interval_sided(x, n, args.level, side).ok().flatten() {
             Some(i) => format!(
                 "{:width$}  {x}/{n}  estimate {:.6}  {} {what} {:.6} to {:.6}",

@@ -7,12 +7,10 @@ use super::{
     stdout_failed, Outcome,
 };
 use crate::cli::CompareArgs;
-use crate::estimate::ci;
-use crate::estimate::compare::tests2x2::Test;
-use crate::estimate::compare::{
-    check_exact_size, check_pair, compare, CompareMethod, Measure, Pair,
-};
 use crate::render::tables::num;
+use crate::stats::ci;
+use crate::stats::compare::tests2x2::Test;
+use crate::stats::compare::{check_exact_size, check_pair, compare, CompareMethod, Measure, Pair};
 
 pub fn run(args: &CompareArgs) -> Outcome {
     let setup = (|| {
@@ -52,7 +50,7 @@ fn pair_of(x1: &str, n1: &str, x2: &str, n2: &str) -> Result<Pair, String> {
 }
 
 /// Refuses an exact conditional method (`--test fisher`, `--method exact`) whose counts are
-/// past [`EXACT_MAX_TABLES`](crate::estimate::compare::EXACT_MAX_TABLES): the message names the option, the limit and the alternative.
+/// past [`EXACT_MAX_TABLES`](crate::stats::compare::EXACT_MAX_TABLES): the message names the option, the limit and the alternative.
 fn exact_refusal(method: CompareMethod, test: Test, pair: &Pair) -> Option<String> {
     let e = check_exact_size(pair).err()?;
     if test == Test::Fisher {

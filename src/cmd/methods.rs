@@ -3,18 +3,18 @@
 use std::io::Write;
 
 use super::{stdout_failed, Outcome};
-use crate::estimate::ci::{DEFAULT_METHOD, METHODS};
+use crate::stats::ci::{Method, DEFAULT_METHOD};
 
 pub fn run() -> Outcome {
-    let width = METHODS.iter().map(|m| m.name.len()).max().unwrap_or(0);
+    let width = Method::all().map(|m| m.name().len()).max().unwrap_or(0);
     let mut out = std::io::stdout().lock();
-    for m in METHODS {
-        let default = if m.method == DEFAULT_METHOD {
+    for m in Method::all() {
+        let default = if m == DEFAULT_METHOD {
             " [default]"
         } else {
             ""
         };
-        if let Err(e) = writeln!(out, "{:width$}  {}{default}", m.name, m.summary) {
+        if let Err(e) = writeln!(out, "{:width$}  {}{default}", m.name(), m.info().summary) {
             return stdout_failed(&e);
         }
     }

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use super::{next_record, open_with_header, parse_count, print_error, Outcome};
 use crate::cli::TestArgs;
-use crate::estimate::tables::test_table;
+use crate::stats::tables::test_table;
 
 pub fn run(args: &TestArgs) -> Outcome {
     let shown = args.input.display();

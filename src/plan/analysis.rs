@@ -6,10 +6,10 @@
 
 use super::compare::{plan_compare, ComparePlan};
 use super::problems::{hint_for, is_machine_name, AnalysisKey, Problems};
-use crate::estimate::ci::{self, Method, DEFAULT_METHOD};
-use crate::estimate::reliability::Thresholds;
-use crate::estimate::simultaneous::Simultaneous;
 use crate::spec::{AnalysisSpec, PipelineSpec, ReliabilitySpec};
+use crate::stats::ci::{self, Method, DEFAULT_METHOD};
+use crate::stats::reliability::Thresholds;
+use crate::stats::simultaneous::Simultaneous;
 
 /// What to do with a missing outcome or subgroup answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,10 +7,10 @@
 use indexmap::IndexMap;
 
 use super::problems::{hint_for, AnalysisKey, Problems};
-use crate::estimate::compare::tests2x2::Test;
-use crate::estimate::compare::{CompareMethod, Measure};
-use crate::estimate::multiplicity::Adjust;
 use crate::spec::{AnalysisSpec, CompareSpec};
+use crate::stats::compare::tests2x2::Test;
+use crate::stats::compare::{CompareMethod, Measure};
+use crate::stats::multiplicity::Adjust;
 
 /// Which subgroups to compare and how.
 #[derive(Debug, Clone)]

@@ -244,7 +244,7 @@ pub fn check_report_location(plan: &Plan, reports_root: &Path) -> Result<(), Pro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::estimate::ci::Method;
+    use crate::stats::ci::Method;
 
     fn plan_of(text: &str) -> Result<Plan, Vec<Problem>> {
         from_spec(spec::parse(text).unwrap(), Path::new("pipelines/t.toml"))
@@ -259,7 +259,7 @@ mod tests {
         assert_eq!(plan.input.path, Path::new("pipelines/../data/x.csv"));
         assert_eq!(plan.report.dir, Path::new("t"));
         let a = &plan.analyses[0];
-        assert_eq!((a.method, a.level), (Method::Wilson, 0.95));
+        assert_eq!((a.method, a.level), (crate::stats::ci::WILSON, 0.95));
         assert_eq!(
             (a.negative.clone(), a.neutral.clone(), a.positive.clone()),
             (vec!["bad".into()], vec!["same".into()], vec!["good".into()])

@@ -57,8 +57,12 @@ impl Problems {
 
     /// The value of a name resolved elsewhere (`Measure::from_name`, ...); its error is a
     /// problem at `key`.
-    pub(super) fn take<T>(&mut self, key: &str, resolved: Result<T, String>) -> Option<T> {
-        resolved.map_err(|e| self.add(key, e)).ok()
+    pub(super) fn take<T, E: std::fmt::Display>(
+        &mut self,
+        key: &str,
+        resolved: Result<T, E>,
+    ) -> Option<T> {
+        resolved.map_err(|e| self.add(key, e.to_string())).ok()
     }
 
     /// `value` when nothing was found, else every problem.

@@ -5,9 +5,9 @@
 use super::prose::{ci_phrase, comparison_label, format_effect, short_label};
 use super::ReportInput;
 use crate::disclosure::Suppression;
-use crate::estimate::compare::Measure;
 use crate::estimate::AnalysisResult;
 use crate::plots::{self, Cell, Comparison, Comparisons, Effect, Group, Hidden, PlotKind};
+use crate::stats::compare::Measure;
 use crate::text::{format_p, level_pct};
 
 /// A plot of one analysis, rendered, with its file stem.

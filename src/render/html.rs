@@ -9,9 +9,9 @@ use super::prose::{
     format_effect, included_text, key_findings, methods_paragraph, short_label, unmapped_count,
 };
 use super::{PlotFile, ReportInput};
-use crate::estimate::compare::Measure;
-use crate::estimate::reliability::Flag;
 use crate::estimate::AnalysisResult;
+use crate::stats::compare::Measure;
+use crate::stats::reliability::Flag;
 use crate::text::{escape_html, format_p, level_pct, pct, thousands};
 
 const CSS: &str = "

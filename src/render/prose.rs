@@ -57,9 +57,9 @@ pub fn count_text(value: u64, hidden: Option<Suppression>, fmt: fn(u64) -> Strin
 }
 
 /// An estimate of a comparison: percentage points for differences, plain for ratios.
-pub fn format_effect(measure: crate::estimate::compare::Measure, v: f64) -> String {
+pub fn format_effect(measure: crate::stats::compare::Measure, v: f64) -> String {
     match measure {
-        crate::estimate::compare::Measure::Diff => format!("{:+.1}", v * 100.0),
+        crate::stats::compare::Measure::Diff => format!("{:+.1}", v * 100.0),
         _ if v.is_infinite() => "\u{221e}".into(),
         _ => format!("{v:.2}"),
     }
@@ -127,7 +127,7 @@ pub fn key_findings(results: &[AnalysisResult]) -> Vec<(String, String)> {
                 p.denominator,
                 e.outcome
             );
-            if let Some(crate::estimate::reliability::Flag::Unreliable(why)) = &e.flag {
+            if let Some(crate::stats::reliability::Flag::Unreliable(why)) = &e.flag {
                 s.push_str(&format!(" (unreliable: {why})"));
             }
             s.push('.');
@@ -142,7 +142,7 @@ pub fn key_findings(results: &[AnalysisResult]) -> Vec<(String, String)> {
                 if adj >= 0.05 {
                     continue;
                 }
-                let unit = if measure == crate::estimate::compare::Measure::Diff {
+                let unit = if measure == crate::stats::compare::Measure::Diff {
                     " percentage points"
                 } else {
                     ""

@@ -2,7 +2,7 @@
 //! `tests/reference/ci_reference.csv` with the scripts, versions and cross-checks that made
 //! them (`tests/reference/README.md`). The suite itself needs neither R nor Python.
 
-use tally::estimate::ci::{Method, METHODS};
+use tally::stats::ci::{Method, METHODS};
 
 /// Largest relative difference allowed (absolute below `ABS_FLOOR`): 1e-12 for every
 /// method, as `tests/reference/README.md` states (the references agree with 40-digit

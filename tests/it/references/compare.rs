@@ -4,10 +4,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use tally::estimate::compare::tests2x2::Test;
-use tally::estimate::compare::{compare, CompareMethod, Measure, Pair};
-use tally::estimate::multiplicity::Adjust;
-use tally::estimate::{simultaneous, tables};
+use tally::stats::compare::tests2x2::Test;
+use tally::stats::compare::{compare, CompareMethod, Measure, Pair};
+use tally::stats::multiplicity::Adjust;
+use tally::stats::{simultaneous, tables};
 
 use crate::support::csv_rows as rows;
 

@@ -3,7 +3,7 @@
 //! `dist_reference.versions.txt`); tolerance 1e-12 relative, levels 0.8-0.9999 and their
 //! lower tails, df up to 1e5.
 
-use tally::estimate::dist::{chi_square_quantile, f_quantile, t_quantile};
+use tally::stats::dist::{chi_square_quantile, f_quantile, t_quantile};
 
 #[test]
 fn quantiles_match_mpmath() {

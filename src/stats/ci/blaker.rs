@@ -27,8 +27,9 @@
 //! # References
 //! Blaker H (2000) Can J Stat 28:783-798. Fay MP (2010) R Journal 2:53-58 (exactci).
 
+use super::MethodInfo;
 use super::clopper_pearson;
-use crate::estimate::dist::{beta_cdf_pair, find_root};
+use crate::stats::dist::{beta_cdf_pair, find_root};
 
 /// `P(X >= k)` for X ~ Bin(n, p).
 fn upper_tail(k: i64, n: u64, p: f64) -> f64 {
@@ -60,6 +61,16 @@ fn root_or_end(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
     }
     find_root(f, a, b)
 }
+
+/// The registry entry (see [`super::METHODS`]).
+pub(super) const METHOD: MethodInfo = MethodInfo {
+    name: "blaker",
+    title: "Blaker exact",
+    citation: "Blaker 2000",
+    summary: "Blaker exact: inverts the acceptability function; exact, never longer than Clopper-Pearson",
+    no_one_sided: Some("its one-sided analogue is clopper-pearson"),
+    interval,
+};
 
 pub fn interval(x: u64, n: u64, level: f64) -> (f64, f64) {
     let alpha = 1.0 - level;

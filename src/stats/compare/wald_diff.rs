@@ -13,7 +13,7 @@
 //! Newcombe RG (1998) Stat Med 17:873-890 (method 1).
 
 use super::{Comparison, Pair};
-use crate::estimate::dist::z_two_sided;
+use crate::stats::dist::z_two_sided;
 
 pub fn interval(p: Pair, level: f64) -> Comparison {
     wald(

@@ -18,8 +18,19 @@
 //! # References
 //! Agresti A, Coull BA (1998) Am Stat 52:119-126.
 
+use super::MethodInfo;
 use super::clip;
-use crate::estimate::dist::z_two_sided;
+use crate::stats::dist::z_two_sided;
+
+/// The registry entry (see [`super::METHODS`]).
+pub(super) const METHOD: MethodInfo = MethodInfo {
+    name: "agresti-coull",
+    title: "Agresti-Coull",
+    citation: "Agresti and Coull 1998",
+    summary: "Agresti-Coull: Wald on x + z^2/2 successes in n + z^2 trials, clipped to [0, 1]",
+    no_one_sided: None,
+    interval,
+};
 
 pub fn interval(x: u64, n: u64, level: f64) -> (f64, f64) {
     let z = z_two_sided(level);

@@ -14,11 +14,11 @@
 //! Newcombe RG (1998) Stat Med 17:873-890.
 
 use super::{Comparison, Pair};
-use crate::estimate::ci::Method;
+use crate::stats::ci::WILSON;
 
 pub fn interval(p: Pair, level: f64) -> Comparison {
-    let w1 = Method::Wilson.interval(p.x1, p.n1, level).expect("n1 > 0");
-    let w2 = Method::Wilson.interval(p.x2, p.n2, level).expect("n2 > 0");
+    let w1 = WILSON.interval(p.x1, p.n1, level).expect("n1 > 0");
+    let w2 = WILSON.interval(p.x2, p.n2, level).expect("n2 > 0");
     let (p1, p2) = (p.p1(), p.p2());
     let d = p1 - p2;
     Comparison {

@@ -15,7 +15,7 @@
 //! Katz D, Baptista J, Azen SP, Pike MC (1978) Biometrics 34:469-474.
 
 use super::{Comparison, Pair};
-use crate::estimate::dist::z_two_sided;
+use crate::stats::dist::z_two_sided;
 
 pub fn interval(p: Pair, level: f64) -> Option<Comparison> {
     let add = if p.x1 == 0 || p.x2 == 0 { 0.5 } else { 0.0 };

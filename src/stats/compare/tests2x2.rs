@@ -12,7 +12,8 @@
 
 use super::exact_or::Conditional;
 use super::Pair;
-use crate::estimate::dist::chi_square_sf;
+use crate::stats::dist::chi_square_sf;
+use crate::stats::registry::{self, Entry, Unknown};
 
 /// A test statistic with its p-value.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -21,6 +22,7 @@ pub struct TestResult {
     pub p_value: f64,
 }
 
+/// The tests of `p1 = p2`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Test {
     ChiSquare,
@@ -28,25 +30,56 @@ pub enum Test {
     Fisher,
 }
 
-pub const TESTS: &[(&str, Test)] = &[
-    ("chisq", Test::ChiSquare),
-    ("chisq-yates", Test::ChiSquareYates),
-    ("fisher", Test::Fisher),
+/// One registry entry: a test, its name and its function.
+pub struct TestInfo {
+    pub test: Test,
+    pub name: &'static str,
+    /// The test of a pair; `None` when the table has no such test.
+    pub run: fn(Pair) -> Option<TestResult>,
+}
+
+/// The tests by their names on the command line and in pipelines.
+pub static TESTS: &[TestInfo] = &[
+    TestInfo {
+        test: Test::ChiSquare,
+        name: "chisq",
+        run: |p| chisq(p, false),
+    },
+    TestInfo {
+        test: Test::ChiSquareYates,
+        name: "chisq-yates",
+        run: |p| chisq(p, true),
+    },
+    TestInfo {
+        test: Test::Fisher,
+        name: "fisher",
+        run: fisher,
+    },
 ];
 
-impl Test {
-    pub fn name(self) -> &'static str {
-        crate::suggest::name_of(TESTS, self)
+impl Entry for TestInfo {
+    type Handle = Test;
+    fn name(&self) -> &'static str {
+        self.name
     }
-    pub fn from_name(s: &str) -> Result<Test, String> {
-        crate::suggest::lookup(TESTS, "test", s)
+    fn handle(&'static self) -> Test {
+        self.test
+    }
+}
+
+impl Test {
+    /// The test's registry entry.
+    pub fn info(self) -> &'static TestInfo {
+        registry::entry(TESTS, self)
+    }
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+    pub fn from_name(s: &str) -> Result<Test, Unknown> {
+        registry::lookup(TESTS, "test", s)
     }
     pub fn run(self, p: Pair) -> Option<TestResult> {
-        match self {
-            Test::ChiSquare => chisq(p, false),
-            Test::ChiSquareYates => chisq(p, true),
-            Test::Fisher => fisher(p),
-        }
+        (self.info().run)(p)
     }
 }
 
@@ -104,4 +137,18 @@ pub fn fisher(p: Pair) -> Option<TestResult> {
         statistic: observed,
         p_value: p_value.min(1.0),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_member_has_one_entry_and_round_trips_by_name() {
+        let all = [Test::ChiSquare, Test::ChiSquareYates, Test::Fisher];
+        assert_eq!(all.len(), TESTS.len());
+        for t in all {
+            assert_eq!(Test::from_name(t.name()), Ok(t));
+        }
+    }
 }

@@ -17,7 +17,7 @@
 //! Koopman PAR (1984) Biometrics 40:513-517. Farrington CP, Manning G (1990) Stat Med 9:1447.
 
 use super::{Comparison, Pair};
-use crate::estimate::dist::{find_root, z_two_sided};
+use crate::stats::dist::{find_root, z_two_sided};
 
 /// Restricted MLE `(p~1, p~2)` under `p1 = phi p2`.
 fn restricted_mle(p: &Pair, phi: f64) -> (f64, f64) {

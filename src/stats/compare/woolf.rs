@@ -15,7 +15,7 @@
 //! Woolf B (1955) Ann Hum Genet 19:251-253.
 
 use super::{Comparison, Pair};
-use crate::estimate::dist::z_two_sided;
+use crate::stats::dist::z_two_sided;
 
 pub fn interval(p: Pair, level: f64) -> Comparison {
     let cells = [p.x1, p.n1 - p.x1, p.x2, p.n2 - p.x2];

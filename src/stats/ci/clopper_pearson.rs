@@ -15,14 +15,25 @@
 //! Not needed.
 //!
 //! # Accuracy
-//! The Beta quantile is tally's own (`estimate::dist::beta_quantile`), accurate to about
+//! The Beta quantile is tally's own (`stats::dist::beta_quantile`), accurate to about
 //! 1e-13 relative for n up to 1e7; R's `binom.test` (qbeta) agrees, whereas `Hmisc::binconf`
 //! (qf approximation for df2 > 4e5) and scipy's `binomtest` root finder do not at large n.
 //!
 //! # References
 //! Clopper CJ, Pearson ES (1934) Biometrika 26:404-413.
 
-use crate::estimate::dist::beta_quantile;
+use super::MethodInfo;
+use crate::stats::dist::beta_quantile;
+
+/// The registry entry (see [`super::METHODS`]).
+pub(super) const METHOD: MethodInfo = MethodInfo {
+    name: "clopper-pearson",
+    title: "Clopper-Pearson exact",
+    citation: "Clopper and Pearson 1934",
+    summary: "Clopper-Pearson 'exact' interval from Beta quantiles: coverage at least nominal, conservative",
+    no_one_sided: None,
+    interval,
+};
 
 pub fn interval(x: u64, n: u64, level: f64) -> (f64, f64) {
     let alpha = 1.0 - level;

@@ -19,8 +19,8 @@
 //! # References
 //! Goodman LA (1965) Technometrics 7:247-254. Sison CP, Glaz J (1995) JASA 90:366-369.
 
-use super::dist::normal_quantile;
-use statrs::function::gamma::{gamma_ur, ln_gamma};
+use super::dist::{ln_poisson_pmf, normal_quantile, poisson_cdf, poisson_pmf};
+use super::registry::{self, Entry, Unknown};
 
 /// Which simultaneous method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,32 +29,65 @@ pub enum Simultaneous {
     SisonGlaz,
 }
 
-pub const SIMULTANEOUS: &[(&str, Simultaneous)] = &[
-    ("goodman", Simultaneous::Goodman),
-    ("sison-glaz", Simultaneous::SisonGlaz),
+/// `(lower, upper)` for each category, in the order of the counts.
+pub type Bounds = Vec<(f64, f64)>;
+
+/// One registry entry: a method, its names and its function.
+pub struct SimultaneousInfo {
+    pub method: Simultaneous,
+    pub name: &'static str,
+    /// The method's name in prose.
+    pub title: &'static str,
+    /// `(lower, upper)` for each category's proportion at `level`; `None` when n = 0.
+    pub intervals: fn(counts: &[u64], level: f64) -> Option<Bounds>,
+}
+
+/// The methods by their names in pipelines.
+pub static SIMULTANEOUS: &[SimultaneousInfo] = &[
+    SimultaneousInfo {
+        method: Simultaneous::Goodman,
+        name: "goodman",
+        title: "Goodman",
+        intervals: goodman,
+    },
+    SimultaneousInfo {
+        method: Simultaneous::SisonGlaz,
+        name: "sison-glaz",
+        title: "Sison-Glaz",
+        intervals: sison_glaz,
+    },
 ];
 
+impl Entry for SimultaneousInfo {
+    type Handle = Simultaneous;
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn handle(&'static self) -> Simultaneous {
+        self.method
+    }
+}
+
 impl Simultaneous {
+    /// The method's registry entry.
+    pub fn info(self) -> &'static SimultaneousInfo {
+        registry::entry(SIMULTANEOUS, self)
+    }
+
     pub fn name(self) -> &'static str {
-        crate::suggest::name_of(SIMULTANEOUS, self)
+        self.info().name
     }
 
     pub fn title(self) -> &'static str {
-        match self {
-            Simultaneous::Goodman => "Goodman",
-            Simultaneous::SisonGlaz => "Sison-Glaz",
-        }
+        self.info().title
     }
 
-    pub fn from_name(s: &str) -> Result<Simultaneous, String> {
-        crate::suggest::lookup(SIMULTANEOUS, "simultaneous-interval method", s)
+    pub fn from_name(s: &str) -> Result<Simultaneous, Unknown> {
+        registry::lookup(SIMULTANEOUS, "simultaneous-interval method", s)
     }
 
     pub fn intervals(self, counts: &[u64], level: f64) -> Option<Vec<(f64, f64)>> {
-        match self {
-            Simultaneous::Goodman => goodman(counts, level),
-            Simultaneous::SisonGlaz => sison_glaz(counts, level),
-        }
+        (self.info().intervals)(counts, level)
     }
 }
 
@@ -86,32 +119,6 @@ pub fn goodman(counts: &[u64], level: f64) -> Option<Vec<(f64, f64)>> {
     )
 }
 
-/// Poisson CDF `P(Y <= k)` for mean `lambda` (all mass at 0 when `lambda = 0`).
-fn poisson_cdf(k: f64, lambda: f64) -> f64 {
-    if k < 0.0 {
-        0.0
-    } else if lambda == 0.0 {
-        1.0
-    } else {
-        gamma_ur(k + 1.0, lambda)
-    }
-}
-
-/// `P(Y = k)`.
-fn poisson_pmf(k: f64, lambda: f64) -> f64 {
-    if k < 0.0 {
-        0.0
-    } else if lambda == 0.0 {
-        if k == 0.0 {
-            1.0
-        } else {
-            0.0
-        }
-    } else {
-        (k * lambda.ln() - lambda - ln_gamma(k + 1.0)).exp()
-    }
-}
-
 /// `P(l <= Y <= u)`: short ranges (the factorial-moment corrections, at most four terms) as
 /// a sum of probabilities, which keeps their relative precision; long ones from the CDF.
 fn poisson_range(l: f64, u: f64, lambda: f64) -> f64 {
@@ -139,7 +146,7 @@ pub fn sison_glaz(counts: &[u64], level: f64) -> Option<Vec<(f64, f64)>> {
     let nf = n as f64;
     let alpha = 1.0 - level;
     let lambdas: Vec<f64> = counts.iter().map(|&x| x as f64).collect();
-    let ln_pmf_n = nf * nf.ln() - nf - ln_gamma(nf + 1.0);
+    let ln_pmf_n = ln_poisson_pmf(nf, nf);
     let nu = |c: f64| -> f64 {
         if c <= 0.0 {
             return 0.0;
@@ -206,4 +213,18 @@ pub fn sison_glaz(counts: &[u64], level: f64) -> Option<Vec<(f64, f64)>> {
             })
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_member_has_one_entry_and_round_trips_by_name() {
+        let all = [Simultaneous::Goodman, Simultaneous::SisonGlaz];
+        assert_eq!(all.len(), SIMULTANEOUS.len());
+        for m in all {
+            assert_eq!(Simultaneous::from_name(m.name()), Ok(m));
+        }
+    }
 }

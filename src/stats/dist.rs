@@ -1,5 +1,6 @@
-//! The one home of distribution functions: normal and chi-square quantiles (through statrs)
-//! and an accurate regularized incomplete beta function with its inverse (our own).
+//! The one home of distribution functions and of statrs: normal and chi-square quantiles and
+//! Poisson probabilities (through statrs), and an accurate regularized incomplete beta
+//! function with its inverse (our own).
 //!
 //! # Why not statrs for the beta quantile
 //!
@@ -146,6 +147,38 @@ pub fn chi_square_sf(x: f64, df: f64) -> f64 {
     // (statrs' erfc, the usual route for df = 1, is only about 1e-10 accurate; its
     // incomplete gamma agrees with R's pchisq to 1e-15.)
     statrs::function::gamma::gamma_ur(df / 2.0, x / 2.0)
+}
+
+/// Poisson CDF `P(Y <= k)` for mean `lambda` (all mass at 0 when `lambda = 0`), as the
+/// regularized upper incomplete gamma `Q(k + 1, lambda)`.
+pub fn poisson_cdf(k: f64, lambda: f64) -> f64 {
+    if k < 0.0 {
+        0.0
+    } else if lambda == 0.0 {
+        1.0
+    } else {
+        statrs::function::gamma::gamma_ur(k + 1.0, lambda)
+    }
+}
+
+/// `ln P(Y = k) = k ln(lambda) - lambda - ln Gamma(k + 1)` for a Poisson mean `lambda > 0`.
+pub fn ln_poisson_pmf(k: f64, lambda: f64) -> f64 {
+    k * lambda.ln() - lambda - ln_gamma(k + 1.0)
+}
+
+/// Poisson `P(Y = k)` for mean `lambda` (all mass at 0 when `lambda = 0`).
+pub fn poisson_pmf(k: f64, lambda: f64) -> f64 {
+    if k < 0.0 {
+        0.0
+    } else if lambda == 0.0 {
+        if k == 0.0 {
+            1.0
+        } else {
+            0.0
+        }
+    } else {
+        ln_poisson_pmf(k, lambda).exp()
+    }
 }
 
 const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;

@@ -18,8 +18,19 @@
 //! # References
 //! Brown LD, Cai TT, DasGupta A (2001) Statist Sci 16:101-133.
 
+use super::MethodInfo;
 use super::clip;
-use crate::estimate::dist::z_two_sided;
+use crate::stats::dist::z_two_sided;
+
+/// The registry entry (see [`super::METHODS`]).
+pub(super) const METHOD: MethodInfo = MethodInfo {
+    name: "wald",
+    title: "Wald (normal approximation)",
+    citation: "Brown, Cai and DasGupta 2001",
+    summary: "Wald (normal approximation), clipped to [0, 1]: poor coverage near 0 and 1, for comparison only",
+    no_one_sided: None,
+    interval,
+};
 
 pub fn interval(x: u64, n: u64, level: f64) -> (f64, f64) {
     let z = z_two_sided(level);

@@ -20,7 +20,18 @@
 //! Wilson EB (1927) JASA 22:209-212. Brown LD, Cai TT, DasGupta A (2001) Statist Sci 16:101-133.
 //! Newcombe RG (1998) Stat Med 17:857-872 (method 3).
 
-use crate::estimate::dist::z_two_sided;
+use super::MethodInfo;
+use crate::stats::dist::z_two_sided;
+
+/// The registry entry (see [`super::METHODS`]).
+pub(super) const METHOD: MethodInfo = MethodInfo {
+    name: "wilson",
+    title: "Wilson score",
+    citation: "Wilson 1927; Brown, Cai and DasGupta 2001",
+    summary: "Wilson score interval (default): good coverage at every n, never outside [0, 1]",
+    no_one_sided: None,
+    interval,
+};
 
 /// Computed for the side nearer 0 without cancellation: with `A = p + z^2/(2n)` and
 /// `H = z sqrt(p(1-p)/n + z^2/(4n^2))`, the lower bound `(A - H)/(1 + z^2/n)` equals

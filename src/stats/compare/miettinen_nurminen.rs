@@ -21,7 +21,7 @@
 //! Stat Med 9:1447-1454.
 
 use super::{Comparison, Pair};
-use crate::estimate::dist::{find_root, z_two_sided};
+use crate::stats::dist::{find_root, z_two_sided};
 
 /// Restricted MLE `(p~1, p~2)` under `p1 - p2 = delta`: the root in `p1` of the profile
 /// score `x1/p1 - (n1-x1)/(1-p1) + x2/p2 - (n2-x2)/(1-p2)` with `p2 = p1 - delta`, found by a

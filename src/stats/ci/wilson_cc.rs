@@ -21,8 +21,19 @@
 //! # References
 //! Newcombe RG (1998) Stat Med 17:857-872. Fleiss, Levin & Paik (2003), section 2.4.
 
+use super::MethodInfo;
 use super::clip;
-use crate::estimate::dist::z_two_sided;
+use crate::stats::dist::z_two_sided;
+
+/// The registry entry (see [`super::METHODS`]).
+pub(super) const METHOD: MethodInfo = MethodInfo {
+    name: "wilson-cc",
+    title: "Wilson score with continuity correction",
+    citation: "Newcombe 1998",
+    summary: "Wilson with continuity correction (Newcombe 1998 method 4, scipy 'wilsoncc'): conservative",
+    no_one_sided: None,
+    interval,
+};
 
 pub fn interval(x: u64, n: u64, level: f64) -> (f64, f64) {
     let z = z_two_sided(level);

@@ -17,8 +17,19 @@
 //! Fleiss JL, Levin B, Paik MC (2003) Statistical Methods for Rates and Proportions, 3rd ed.
 //! Newcombe RG (1998) Stat Med 17:857-872 (method 2).
 
+use super::MethodInfo;
 use super::clip;
-use crate::estimate::dist::z_two_sided;
+use crate::stats::dist::z_two_sided;
+
+/// The registry entry (see [`super::METHODS`]).
+pub(super) const METHOD: MethodInfo = MethodInfo {
+    name: "wald-cc",
+    title: "Wald with continuity correction",
+    citation: "Fleiss, Levin and Paik 2003",
+    summary: "Wald with continuity correction 1/(2n), clipped to [0, 1]: for reproducing spreadsheets",
+    no_one_sided: None,
+    interval,
+};
 
 pub fn interval(x: u64, n: u64, level: f64) -> (f64, f64) {
     let z = z_two_sided(level);

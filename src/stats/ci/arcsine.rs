@@ -16,8 +16,19 @@
 //! # References
 //! Brown LD, Cai TT, DasGupta A (2001) Statist Sci 16:101-133.
 
-use crate::estimate::dist::z_two_sided;
+use super::MethodInfo;
+use crate::stats::dist::z_two_sided;
 use std::f64::consts::FRAC_PI_2;
+
+/// The registry entry (see [`super::METHODS`]).
+pub(super) const METHOD: MethodInfo = MethodInfo {
+    name: "arcsine",
+    title: "arcsine",
+    citation: "Brown, Cai and DasGupta 2001",
+    summary: "arcsine: Wald on the variance-stabilising asin(sqrt(p)) scale",
+    no_one_sided: None,
+    interval,
+};
 
 pub fn interval(x: u64, n: u64, level: f64) -> (f64, f64) {
     let z = z_two_sided(level);

@@ -17,7 +17,18 @@
 //! # References
 //! Brown LD, Cai TT, DasGupta A (2001) Statist Sci 16:101-133. Dorai-Raj S, binom (R package).
 
-use crate::estimate::dist::z_two_sided;
+use super::MethodInfo;
+use crate::stats::dist::z_two_sided;
+
+/// The registry entry (see [`super::METHODS`]).
+pub(super) const METHOD: MethodInfo = MethodInfo {
+    name: "logit",
+    title: "logit",
+    citation: "Brown, Cai and DasGupta 2001",
+    summary: "logit: Wald on the log-odds scale, back-transformed; exact one-sided bound at 0 and n",
+    no_one_sided: None,
+    interval,
+};
 
 pub fn interval(x: u64, n: u64, level: f64) -> (f64, f64) {
     let alpha = 1.0 - level;

@@ -20,7 +20,7 @@
 
 use super::koopman::bound;
 use super::{Comparison, Pair};
-use crate::estimate::dist::{find_root, ln_choose};
+use crate::stats::dist::{find_root, ln_choose};
 
 /// The conditional distribution's support and log weights at `psi = 1`.
 pub(super) struct Conditional {

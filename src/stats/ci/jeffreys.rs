@@ -20,7 +20,18 @@
 //! # References
 //! Brown LD, Cai TT, DasGupta A (2001) Statist Sci 16:101-133.
 
-use crate::estimate::dist::beta_quantile;
+use super::MethodInfo;
+use crate::stats::dist::beta_quantile;
+
+/// The registry entry (see [`super::METHODS`]).
+pub(super) const METHOD: MethodInfo = MethodInfo {
+    name: "jeffreys",
+    title: "Jeffreys",
+    citation: "Brown, Cai and DasGupta 2001",
+    summary: "Jeffreys: equal-tailed Beta(x + 1/2, n - x + 1/2) interval, 0 at x = 0 and 1 at x = n",
+    no_one_sided: None,
+    interval,
+};
 
 pub fn interval(x: u64, n: u64, level: f64) -> (f64, f64) {
     let alpha = 1.0 - level;

@@ -14,7 +14,7 @@
 //! Thresholds are configurable per pipeline (`[reliability]`). The flags mark estimates;
 //! they never hide them (disclosure control, which does hide small cells, is separate).
 
-use super::ci::Method;
+use super::ci::CLOPPER_PEARSON;
 
 /// The rule's thresholds (NCHS defaults).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -67,7 +67,7 @@ pub fn assess(x: u64, n: u64, t: &Thresholds) -> Flag {
     if n < t.min_n {
         return Flag::Unreliable(format!("n = {n} is below {}", t.min_n));
     }
-    let ci = Method::ClopperPearson.interval(x, n, 0.95).expect("n > 0");
+    let ci = CLOPPER_PEARSON.interval(x, n, 0.95).expect("n > 0");
     let w = ci.upper - ci.lower;
     let p = x as f64 / n as f64;
     let edge = x == 0 || x == n;

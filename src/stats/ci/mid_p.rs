@@ -24,8 +24,19 @@
 //! Fagerland, Lydersen & Laake (2015) Statistical Analysis of Contingency Tables (PropCIs
 //! `midPci`).
 
-use crate::estimate::dist::{
+use super::MethodInfo;
+use crate::stats::dist::{
     beta_quantile, binomial_above, binomial_at, binomial_below, find_root,
+};
+
+/// The registry entry (see [`super::METHODS`]).
+pub(super) const METHOD: MethodInfo = MethodInfo {
+    name: "mid-p",
+    title: "mid-p exact",
+    citation: "Lancaster 1961; Agresti and Gottard 2007",
+    summary: "mid-p exact: Clopper-Pearson with half the probability of the observed count; near nominal",
+    no_one_sided: None,
+    interval,
 };
 
 pub fn interval(x: u64, n: u64, level: f64) -> (f64, f64) {

@@ -17,7 +17,18 @@
 //! Brown LD, Cai TT, DasGupta A (2001) Statist Sci 16:101-133 (section 4.1.1); binom's
 //! `profile` and `lrt` methods.
 
-use crate::estimate::dist::{bd0, find_root, z_two_sided};
+use super::MethodInfo;
+use crate::stats::dist::{bd0, find_root, z_two_sided};
+
+/// The registry entry (see [`super::METHODS`]).
+pub(super) const METHOD: MethodInfo = MethodInfo {
+    name: "likelihood-ratio",
+    title: "likelihood-ratio",
+    citation: "Brown, Cai and DasGupta 2001",
+    summary: "likelihood-ratio (profile likelihood): inverts the likelihood-ratio test",
+    no_one_sided: None,
+    interval,
+};
 
 pub fn interval(x: u64, n: u64, level: f64) -> (f64, f64) {
     // chi2_{1, level} = z^2 with z = Phi^-1((1 + level)/2), exactly.

@@ -1,0 +1,24 @@
+//! The statistics: every estimator, test and distribution function tally uses, on plain
+//! numbers (counts in; proportions, intervals, statistics and p-values out). A leaf: it
+//! imports nothing from the rest of the crate, does no I/O and knows no polars, so each
+//! method is tested against reference values from R and scipy (`tests/*_reference.rs`).
+//!
+//! In the spine, [`crate::plan`] names methods from here and [`crate::estimate`] calls them.
+//!
+//! - [`ci`]: one file per interval method for a single proportion.
+//! - [`compare`]: one file per interval method for two proportions, plus the 2 x 2 tests
+//!   ([`compare::tests2x2`]).
+//! - [`tables`]: r x c tests of independence. [`simultaneous`]: multinomial intervals.
+//!   [`multiplicity`]: adjusted p-values. [`reliability`]: the NCHS flags.
+//! - [`dist`]: the one home of statrs, and our incomplete beta, its inverse and the root
+//!   finder.
+//! - [`registry`]: the one idiom every closed set of names here follows.
+
+pub mod ci;
+pub mod compare;
+pub mod dist;
+pub mod multiplicity;
+pub mod registry;
+pub mod reliability;
+pub mod simultaneous;
+pub mod tables;
