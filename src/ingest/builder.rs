@@ -70,26 +70,36 @@ impl<'a> TableBuilder<'a> {
         checks: &'a [ValueCheck<'a>],
         delimiter: u8,
         warnings: Vec<String>,
-    ) -> Self {
-        let source_index = |c: &String| layout.index_of(c).expect("checked by check_header");
+    ) -> Result<Self, IngestError> {
+        // The plan's header check has refused a missing column already; should one slip
+        // through, the job fails naming it rather than reading the wrong field.
+        let absent = |c: &str| IngestError::Columns {
+            path: input.written.clone(),
+            message: format!("column `{c}` is not in the header"),
+        };
+        let source_index = |c: &String| layout.index_of(c).ok_or_else(|| absent(c));
+        let extract = |c: &str| layout.extractor(c).ok_or_else(|| absent(c));
         let completeness = if input.complete_only {
             formats::completeness(input.format, &layout.columns)
         } else {
             Vec::new()
         };
-        TableBuilder {
+        Ok(TableBuilder {
             path: &input.written,
             missing: &input.missing,
             columns,
             width: layout.columns.len(),
             completeness,
-            extract: columns.iter().map(|c| layout.extractor(c)).collect(),
+            extract: columns
+                .iter()
+                .map(|c| extract(c))
+                .collect::<Result<_, _>>()?,
             checks: checks
                 .iter()
-                .map(|c| (layout.extractor(c.column), c))
-                .collect(),
-            count_index: input.count_column.as_ref().map(source_index),
-            id_index: input.id_column.as_ref().map(source_index),
+                .map(|c| Ok((extract(c.column)?, c)))
+                .collect::<Result<_, IngestError>>()?,
+            count_index: input.count_column.as_ref().map(source_index).transpose()?,
+            id_index: input.id_column.as_ref().map(source_index).transpose()?,
             withheld: layout.withheld(),
             delimiter: (delimiter as char).to_string(),
             interners: columns.iter().map(|_| Interner::default()).collect(),
@@ -101,7 +111,7 @@ impl<'a> TableBuilder<'a> {
             records_read: 0,
             respondents: 0,
             warnings,
-        }
+        })
     }
 
     /// Counts one record, or rejects it. The only error is a total count beyond `u64`.

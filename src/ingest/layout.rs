@@ -204,17 +204,17 @@ impl Layout {
             .position(|c| c.name == name && c.protected.is_none())
     }
 
-    /// The extractor of an available column (see [`Layout::available`]).
-    pub fn extractor(&self, name: &str) -> Extract {
+    /// The extractor of an available column (see [`Layout::available`]); `None` for a
+    /// column the layout does not offer (the plan's header check refuses those first).
+    pub fn extractor(&self, name: &str) -> Option<Extract> {
         if let Some(i) = self.index_of(name) {
-            return Extract::Cell(i);
+            return Some(Extract::Cell(i));
         }
         self.multi
             .iter()
             .flat_map(|m| m.indicators.iter())
             .find(|(n, _)| n == name)
             .map(|(_, e)| e.clone())
-            .expect("only available columns are extracted (checked by check_header)")
     }
 
     /// Per source column, why its text is withheld from a verbatim record.

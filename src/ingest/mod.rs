@@ -248,7 +248,7 @@ pub fn read_from<'r, R: Read + Send + 'r>(
     })?;
     let warnings = std::mem::take(&mut opened.warnings);
     let mut builder =
-        builder::TableBuilder::new(input, layout, columns, checks, opened.delimiter, warnings);
+        builder::TableBuilder::new(input, layout, columns, checks, opened.delimiter, warnings)?;
     if let Some(r) = opened.pending.take() {
         builder.add(&r)?;
     }

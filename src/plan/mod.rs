@@ -244,7 +244,6 @@ pub fn check_report_location(plan: &Plan, reports_root: &Path) -> Result<(), Pro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::ci::Method;
 
     fn plan_of(text: &str) -> Result<Plan, Vec<Problem>> {
         from_spec(spec::parse(text).unwrap(), Path::new("pipelines/t.toml"))

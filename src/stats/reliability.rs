@@ -67,7 +67,9 @@ pub fn assess(x: u64, n: u64, t: &Thresholds) -> Flag {
     if n < t.min_n {
         return Flag::Unreliable(format!("n = {n} is below {}", t.min_n));
     }
-    let ci = CLOPPER_PEARSON.interval(x, n, 0.95).expect("n > 0");
+    let Some(ci) = CLOPPER_PEARSON.interval(x, n, 0.95) else {
+        return Flag::Unreliable("n = 0: no respondents".into());
+    };
     let w = ci.upper - ci.lower;
     let p = x as f64 / n as f64;
     let edge = x == 0 || x == n;

@@ -138,6 +138,12 @@ pub fn prepare(plan: &Plan, table: &Table) -> (Vec<AnalysisData>, Vec<Unmapped>)
     (analyses, unmapped_values(plan, table))
 }
 
+/// Where a needed column is in the table. Ingest builds the table from exactly the plan's
+/// needed columns ([`Plan::columns_needed`]), so every column an analysis names is there.
+#[expect(
+    clippy::expect_used,
+    reason = "the table is built from the plan's needed columns (ingest::read)"
+)]
 fn column_index(table: &Table, column: &str) -> usize {
     table
         .columns

@@ -237,9 +237,13 @@ impl Side {
             .find(|e| e.name == s || e.alias == Some(s))
             .map(|e| e.side)
             .ok_or_else(|| {
-                let names: Vec<String> = SIDES.iter().map(|e| format!("`{}`", e.name)).collect();
-                let (last, rest) = names.split_last().expect("SIDES is not empty");
-                format!("unknown side `{s}`; expected {} or {last}", rest.join(", "))
+                let mut names: Vec<String> =
+                    SIDES.iter().map(|e| format!("`{}`", e.name)).collect();
+                let last = names.pop().unwrap_or_default();
+                format!(
+                    "unknown side `{s}`; expected {} or {last}",
+                    names.join(", ")
+                )
             })
     }
 }

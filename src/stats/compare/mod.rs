@@ -129,7 +129,7 @@ pub static COMPARE_METHODS: &[CompareInfo] = &[
         name: "newcombe",
         title: "Newcombe hybrid score",
         summary: "Newcombe (1998) method 10, from the two Wilson intervals (default for differences)",
-        interval: |p, level| Some(newcombe::interval(p, level)),
+        interval: newcombe::interval,
     },
     CompareInfo {
         method: CompareMethod::WaldDiff,

@@ -16,14 +16,15 @@
 use super::{Comparison, Pair};
 use crate::stats::ci::WILSON;
 
-pub fn interval(p: Pair, level: f64) -> Comparison {
-    let w1 = WILSON.interval(p.x1, p.n1, level).expect("n1 > 0");
-    let w2 = WILSON.interval(p.x2, p.n2, level).expect("n2 > 0");
+/// The interval, or `None` when a group is empty (no Wilson interval to combine).
+pub fn interval(p: Pair, level: f64) -> Option<Comparison> {
+    let w1 = WILSON.interval(p.x1, p.n1, level)?;
+    let w2 = WILSON.interval(p.x2, p.n2, level)?;
     let (p1, p2) = (p.p1(), p.p2());
     let d = p1 - p2;
-    Comparison {
+    Some(Comparison {
         estimate: d,
         lower: d - ((p1 - w1.lower).powi(2) + (w2.upper - p2).powi(2)).sqrt(),
         upper: d + ((w1.upper - p1).powi(2) + (p2 - w2.lower).powi(2)).sqrt(),
-    }
+    })
 }
