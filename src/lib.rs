@@ -65,7 +65,7 @@
 //!   ([`output::check_target`]), and never a report directory that is the reports root or
 //!   holds the pipeline or its input ([`plan::check_report_location`]).
 //! - No panic, abort or hang: a closed stdout ends quietly, a failed write is exit 1
-//!   ([`cmd::stdout_failed`]); inputs must be regular files ([`ingest::open_regular`]); the
+//!   ([`cmd::stdout_failed`]); inputs must be regular files ([`files::open_regular`]); the
 //!   exact conditional methods are bounded ([`stats::compare::EXACT_MAX_TABLES`]).
 
 pub mod browser;
@@ -74,6 +74,7 @@ pub mod cli;
 pub mod cmd;
 pub mod disclosure;
 pub mod estimate;
+pub mod files;
 pub mod identify;
 pub mod ingest;
 pub mod job;
@@ -81,6 +82,7 @@ pub mod manifest;
 pub mod output;
 pub mod plan;
 pub mod plots;
+pub mod registry;
 pub mod render;
 pub mod spec;
 pub mod stats;

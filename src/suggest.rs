@@ -56,9 +56,9 @@ pub fn name_of<T: Copy + PartialEq>(table: &[(&'static str, T)], value: T) -> &'
 
 /// The message for a name not in one of the statistics' registries (which hold no text
 /// matching of their own).
-impl std::fmt::Display for crate::stats::registry::Unknown {
+impl std::fmt::Display for crate::registry::Unknown {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::stats::registry::Listing;
+        use crate::registry::Listing;
         match self.listing {
             Listing::Always => f.write_str(&unknown(&self.what, &self.given, &self.known)),
             Listing::UnlessNear => {
@@ -72,7 +72,7 @@ impl std::fmt::Display for crate::stats::registry::Unknown {
     }
 }
 
-impl std::error::Error for crate::stats::registry::Unknown {}
+impl std::error::Error for crate::registry::Unknown {}
 
 #[cfg(test)]
 mod tests {

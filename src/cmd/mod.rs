@@ -131,7 +131,7 @@ pub type FileCsv = crate::ingest::CsvReader<
 
 /// Opens a CSV for reading with tally's reader (BOM removed, exact line numbers).
 pub fn open_csv(path: &std::path::Path) -> Result<FileCsv, String> {
-    let file = crate::ingest::open_regular(path)
+    let file = crate::files::open_regular(path)
         .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     let file = crate::ingest::without_bom(file)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;

@@ -19,28 +19,7 @@ use encoding_rs::{Decoder, Encoding, UTF_16BE, UTF_16LE, WINDOWS_1252};
 /// Bytes read ahead to detect the encoding and sniff the delimiter.
 pub const SAMPLE: usize = 64 * 1024;
 
-/// What the pipeline asks for (`input.encoding`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EncodingChoice {
-    Auto,
-    Utf8,
-    Utf16,
-    Windows1252,
-}
-
-impl EncodingChoice {
-    pub const NAMES: [&'static str; 4] = ["auto", "utf-8", "utf-16", "windows-1252"];
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.to_ascii_lowercase().as_str() {
-            "auto" => Some(Self::Auto),
-            "utf-8" | "utf8" => Some(Self::Utf8),
-            "utf-16" | "utf16" => Some(Self::Utf16),
-            "windows-1252" | "cp1252" => Some(Self::Windows1252),
-            _ => None,
-        }
-    }
-}
+pub use crate::plan::EncodingChoice;
 
 /// The encoding a file was read as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::open_regular;
+use crate::files::open_regular;
 
 /// SHA-256 of a file, streaming (for the pipeline file and other inputs).
 pub fn sha256_file(path: &Path) -> io::Result<String> {

@@ -15,57 +15,7 @@
 //! the pipeline lists in `input.free_text`. Direct identifiers: names, e-mail and IP
 //! addresses, locations, as each tool labels them. Neither kind can be analysed or copied.
 
-/// A survey-tool export format (`input.format`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Csv,
-    Qualtrics,
-    SurveyMonkey,
-    GoogleForms,
-    LimeSurvey,
-}
-
-impl Format {
-    pub const NAMES: [&'static str; 5] = [
-        "csv",
-        "qualtrics",
-        "surveymonkey",
-        "google-forms",
-        "limesurvey",
-    ];
-
-    pub fn parse(s: &str) -> Option<Format> {
-        Some(match s {
-            "csv" => Format::Csv,
-            "qualtrics" => Format::Qualtrics,
-            "surveymonkey" => Format::SurveyMonkey,
-            "google-forms" => Format::GoogleForms,
-            "limesurvey" => Format::LimeSurvey,
-            _ => return None,
-        })
-    }
-
-    pub fn name(self) -> &'static str {
-        Format::NAMES[self as usize]
-    }
-
-    /// Header rows after the first one that are always present.
-    pub fn extra_header_rows(self) -> usize {
-        match self {
-            Format::Qualtrics | Format::SurveyMonkey => 1,
-            _ => 0,
-        }
-    }
-
-    /// The default separator of a joined multi-select cell.
-    pub fn joined_separator(self) -> &'static str {
-        match self {
-            Format::Qualtrics => ",",
-            Format::LimeSurvey => "|",
-            _ => ", ",
-        }
-    }
-}
+pub use crate::plan::Format;
 
 /// Whether a Qualtrics third header row is the ImportId row (current exports) rather than
 /// the first respondent (legacy exports).

@@ -20,6 +20,35 @@ pub enum MissingPolicy {
     Level,
 }
 
+/// A missing-answer policy's registry entry.
+#[derive(Debug)]
+pub struct MissingInfo {
+    pub policy: MissingPolicy,
+    pub name: &'static str,
+}
+
+/// The missing-answer policies (`missing`), the default first.
+pub static MISSING_POLICIES: &[MissingInfo] = &[
+    MissingInfo {
+        policy: MissingPolicy::Exclude,
+        name: "exclude",
+    },
+    MissingInfo {
+        policy: MissingPolicy::Level,
+        name: "level",
+    },
+];
+
+impl crate::registry::Entry for MissingInfo {
+    type Handle = MissingPolicy;
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn handle(&'static self) -> MissingPolicy {
+        self.policy
+    }
+}
+
 /// The label used for a missing answer under [`MissingPolicy::Level`].
 pub const MISSING_LABEL: &str = "missing";
 
@@ -181,20 +210,23 @@ fn plan_analysis(
 
 /// `missing`: `exclude` (default) or `level`.
 fn plan_missing(missing: Option<&str>, key: AnalysisKey, problems: &mut Problems) -> MissingPolicy {
-    match missing {
-        None | Some("exclude") => MissingPolicy::Exclude,
-        Some("level") => MissingPolicy::Level,
-        Some(other) => {
-            problems.add(
-                &key.of("missing"),
-                format!(
-                    "unknown missing-answer policy `{other}`; expected `exclude` or `level`{}",
-                    hint_for(other, &["exclude", "level"])
-                ),
-            );
-            MissingPolicy::Exclude
-        }
-    }
+    use crate::registry;
+    let Some(given) = missing else {
+        return MissingPolicy::Exclude;
+    };
+    registry::lookup(MISSING_POLICIES, "missing-answer policy", given).unwrap_or_else(|_| {
+        let names = registry::names(MISSING_POLICIES);
+        let expected: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+        problems.add(
+            &key.of("missing"),
+            format!(
+                "unknown missing-answer policy `{given}`; expected {}{}",
+                expected.join(" or "),
+                hint_for(given, &names)
+            ),
+        );
+        MissingPolicy::Exclude
+    })
 }
 
 /// `levels`: at least one, each once; `missing` added last under [`MissingPolicy::Level`].

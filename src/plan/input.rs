@@ -7,11 +7,10 @@ use std::path::{Path, PathBuf};
 
 use super::problems::{choose, hint_for, Problems};
 use super::validate::Rule;
-pub use crate::ingest::decode::EncodingChoice;
-pub use crate::ingest::formats::Format;
+use crate::registry::{self, Entry};
 use crate::spec::InputSpec;
 
-/// How the input file is laid out.
+/// How the input file is laid out (`input.kind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputKind {
     /// One row per respondent.
@@ -20,12 +19,192 @@ pub enum InputKind {
     Counts,
 }
 
+/// An input kind's registry entry.
+#[derive(Debug)]
+pub struct InputKindInfo {
+    pub kind: InputKind,
+    pub name: &'static str,
+}
+
+/// The input kinds.
+pub static INPUT_KINDS: &[InputKindInfo] = &[
+    InputKindInfo {
+        kind: InputKind::Respondents,
+        name: "respondents",
+    },
+    InputKindInfo {
+        kind: InputKind::Counts,
+        name: "counts",
+    },
+];
+
+impl Entry for InputKindInfo {
+    type Handle = InputKind;
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn handle(&'static self) -> InputKind {
+        self.kind
+    }
+}
+
 impl InputKind {
     pub fn name(self) -> &'static str {
-        match self {
-            InputKind::Respondents => "respondents",
-            InputKind::Counts => "counts",
-        }
+        registry::entry(INPUT_KINDS, self).name
+    }
+}
+
+/// A survey-tool export format (`input.format`); its entry says what reading it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Qualtrics,
+    SurveyMonkey,
+    GoogleForms,
+    LimeSurvey,
+}
+
+/// A format's registry entry. (How each tool marks free text, identifiers and incomplete
+/// responses is read from its header by `ingest::formats`.)
+#[derive(Debug)]
+pub struct FormatInfo {
+    pub format: Format,
+    pub name: &'static str,
+    /// Header rows after the first one that are always present.
+    pub extra_header_rows: usize,
+    /// The default separator of a joined multi-select cell.
+    pub joined_separator: &'static str,
+}
+
+/// The survey-tool formats.
+pub static FORMATS: &[FormatInfo] = &[
+    FormatInfo {
+        format: Format::Csv,
+        name: "csv",
+        extra_header_rows: 0,
+        joined_separator: ", ",
+    },
+    FormatInfo {
+        format: Format::Qualtrics,
+        name: "qualtrics",
+        extra_header_rows: 1,
+        joined_separator: ",",
+    },
+    FormatInfo {
+        format: Format::SurveyMonkey,
+        name: "surveymonkey",
+        extra_header_rows: 1,
+        joined_separator: ", ",
+    },
+    FormatInfo {
+        format: Format::GoogleForms,
+        name: "google-forms",
+        extra_header_rows: 0,
+        joined_separator: ", ",
+    },
+    FormatInfo {
+        format: Format::LimeSurvey,
+        name: "limesurvey",
+        extra_header_rows: 0,
+        joined_separator: "|",
+    },
+];
+
+impl Entry for FormatInfo {
+    type Handle = Format;
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn handle(&'static self) -> Format {
+        self.format
+    }
+}
+
+impl Format {
+    pub fn info(self) -> &'static FormatInfo {
+        registry::entry(FORMATS, self)
+    }
+
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+
+    /// Header rows after the first one that are always present.
+    pub fn extra_header_rows(self) -> usize {
+        self.info().extra_header_rows
+    }
+
+    /// The default separator of a joined multi-select cell.
+    pub fn joined_separator(self) -> &'static str {
+        self.info().joined_separator
+    }
+
+    /// The format of this name (exact).
+    pub fn parse(s: &str) -> Option<Format> {
+        registry::lookup(FORMATS, "format", s).ok()
+    }
+}
+
+/// What the pipeline asks for (`input.encoding`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EncodingChoice {
+    Auto,
+    Utf8,
+    Utf16,
+    Windows1252,
+}
+
+/// An encoding choice's registry entry.
+#[derive(Debug)]
+pub struct EncodingInfo {
+    pub choice: EncodingChoice,
+    pub name: &'static str,
+    /// Another spelling accepted.
+    pub alias: Option<&'static str>,
+}
+
+/// The encodings a pipeline may ask for (names matched ignoring case).
+pub static ENCODINGS: &[EncodingInfo] = &[
+    EncodingInfo {
+        choice: EncodingChoice::Auto,
+        name: "auto",
+        alias: None,
+    },
+    EncodingInfo {
+        choice: EncodingChoice::Utf8,
+        name: "utf-8",
+        alias: Some("utf8"),
+    },
+    EncodingInfo {
+        choice: EncodingChoice::Utf16,
+        name: "utf-16",
+        alias: Some("utf16"),
+    },
+    EncodingInfo {
+        choice: EncodingChoice::Windows1252,
+        name: "windows-1252",
+        alias: Some("cp1252"),
+    },
+];
+
+impl Entry for EncodingInfo {
+    type Handle = EncodingChoice;
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn handle(&'static self) -> EncodingChoice {
+        self.choice
+    }
+}
+
+impl EncodingChoice {
+    /// The choice of this name or alias, ignoring case.
+    pub fn parse(s: &str) -> Option<Self> {
+        let s = s.to_ascii_lowercase();
+        ENCODINGS
+            .iter()
+            .find(|e| e.name == s || e.alias == Some(s.as_str()))
+            .map(|e| e.choice)
     }
 }
 
@@ -94,7 +273,7 @@ pub(super) fn plan_reading(input: &InputSpec, problems: &mut Problems) -> Readin
             input.format.as_deref(),
             Format::Csv,
             Format::parse,
-            &Format::NAMES,
+            &registry::names(FORMATS),
             ("input.format", "format"),
             problems,
         ),
@@ -102,7 +281,7 @@ pub(super) fn plan_reading(input: &InputSpec, problems: &mut Problems) -> Readin
             input.encoding.as_deref(),
             EncodingChoice::Auto,
             EncodingChoice::parse,
-            &EncodingChoice::NAMES,
+            &registry::names(ENCODINGS),
             ("input.encoding", "encoding"),
             problems,
         ),
@@ -162,20 +341,22 @@ pub(super) fn plan_input(
 
 /// `input.kind`: `respondents` (default) or `counts`.
 fn plan_kind(kind: Option<&str>, problems: &mut Problems) -> InputKind {
-    match kind {
-        None | Some("respondents") => InputKind::Respondents,
-        Some("counts") => InputKind::Counts,
-        Some(other) => {
-            problems.add(
-                "input.kind",
-                format!(
-                    "unknown input kind `{other}`; expected `respondents` or `counts`{}",
-                    hint_for(other, &["respondents", "counts"])
-                ),
-            );
-            InputKind::Respondents
-        }
-    }
+    let Some(given) = kind else {
+        return InputKind::Respondents;
+    };
+    registry::lookup(INPUT_KINDS, "input kind", given).unwrap_or_else(|_| {
+        let names = registry::names(INPUT_KINDS);
+        let expected: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+        problems.add(
+            "input.kind",
+            format!(
+                "unknown input kind `{given}`; expected {}{}",
+                expected.join(" or "),
+                hint_for(given, &names)
+            ),
+        );
+        InputKind::Respondents
+    })
 }
 
 /// `input.delimiter`: `None` (sniffed) for `auto` or absent, else one ASCII byte that is

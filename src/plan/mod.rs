@@ -23,9 +23,12 @@ mod validate;
 
 use std::path::{Path, PathBuf};
 
-pub use analysis::{AnalysisPlan, MissingPolicy, MISSING_LABEL};
+pub use analysis::{AnalysisPlan, MissingInfo, MissingPolicy, MISSING_LABEL, MISSING_POLICIES};
 pub use compare::{CompareGroups, ComparePlan};
-pub use input::{EncodingChoice, Format, InputKind, InputPlan, MultiSelect};
+pub use input::{
+    EncodingChoice, EncodingInfo, Format, FormatInfo, InputKind, InputKindInfo, InputPlan,
+    MultiSelect, ENCODINGS, FORMATS, INPUT_KINDS,
+};
 pub use problems::Problem;
 use problems::{is_machine_name, list_some, AnalysisKey, Problems};
 pub use report::{is_safe_relative, DisclosurePlan, PlotKind, ReportPlan};
@@ -144,7 +147,7 @@ pub fn load(path: &Path) -> Result<Plan, Vec<Problem>> {
         key: key.to_string(),
         message,
     };
-    let text = crate::ingest::open_regular(path)
+    let text = crate::files::open_regular(path)
         .and_then(|mut f| {
             let mut t = String::new();
             std::io::Read::read_to_string(&mut f, &mut t).map(|_| t)

@@ -113,6 +113,16 @@ impl std::fmt::Debug for PlotKind {
     }
 }
 
+impl crate::registry::Entry for KindInfo {
+    type Handle = PlotKind;
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn handle(&'static self) -> PlotKind {
+        PlotKind(self)
+    }
+}
+
 /// Every plot kind, in registry order.
 pub fn kinds() -> impl Iterator<Item = PlotKind> {
     KINDS.iter().map(PlotKind)

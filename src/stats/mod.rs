@@ -1,7 +1,8 @@
 //! The statistics: every estimator, test and distribution function tally uses, on plain
-//! numbers (counts in; proportions, intervals, statistics and p-values out). A leaf: it
-//! imports nothing from the rest of the crate, does no I/O and knows no polars, so each
-//! method is tested against reference values from R and scipy (`tests/*_reference.rs`).
+//! numbers (counts in; proportions, intervals, statistics and p-values out). Next to a leaf:
+//! it imports only [`crate::registry`] (the idiom for named sets), does no I/O and works on
+//! plain numbers, so each method is tested against reference values from R and scipy
+//! (`tests/it/references/`).
 //!
 //! In the spine, [`crate::plan`] names methods from here and [`crate::estimate`] calls them.
 //!
@@ -12,13 +13,14 @@
 //!   [`multiplicity`]: adjusted p-values. [`reliability`]: the NCHS flags.
 //! - [`dist`]: the one home of statrs, and our incomplete beta, its inverse and the root
 //!   finder.
-//! - [`registry`]: the one idiom every closed set of names here follows.
+//!
+//! Every closed set of names here (methods, sides, measures, tests, adjustments) is a
+//! [`crate::registry`].
 
 pub mod ci;
 pub mod compare;
 pub mod dist;
 pub mod multiplicity;
-pub mod registry;
 pub mod reliability;
 pub mod simultaneous;
 pub mod tables;

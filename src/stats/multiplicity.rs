@@ -8,7 +8,7 @@
 //!
 //! Ties keep their input order; the result is in the input order.
 
-use super::registry::{self, Entry, Unknown};
+use crate::registry::{self, Entry, Unknown};
 
 /// A p-value adjustment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -20,7 +20,7 @@
 //! Goodman LA (1965) Technometrics 7:247-254. Sison CP, Glaz J (1995) JASA 90:366-369.
 
 use super::dist::{ln_poisson_pmf, normal_quantile, poisson_cdf, poisson_pmf};
-use super::registry::{self, Entry, Unknown};
+use crate::registry::{self, Entry, Unknown};
 
 /// Which simultaneous method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

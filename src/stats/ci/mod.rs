@@ -13,7 +13,7 @@
 
 use std::fmt;
 
-use super::registry::{self, Entry, Listing, Unknown};
+use crate::registry::{self, Entry, Listing, Unknown};
 
 /// Declares the method files and the registry from one list of file names, so that a new
 /// method is its file (which defines `METHOD`) plus its name in the list.

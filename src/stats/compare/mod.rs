@@ -17,7 +17,7 @@ mod woolf;
 
 use std::fmt;
 
-use super::registry::{self, Entry, Unknown};
+use crate::registry::{self, Entry, Unknown};
 
 /// What is compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -12,8 +12,8 @@
 
 use super::exact_or::Conditional;
 use super::Pair;
+use crate::registry::{self, Entry, Unknown};
 use crate::stats::dist::chi_square_sf;
-use crate::stats::registry::{self, Entry, Unknown};
 
 /// A test statistic with its p-value.
 #[derive(Debug, Clone, Copy, PartialEq)]

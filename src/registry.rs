@@ -1,5 +1,7 @@
-//! The one idiom for a closed set of names in [`crate::stats`] (interval methods, sides,
-//! comparison methods, measures, 2 x 2 tests, p-value adjustments, simultaneous methods).
+//! The one idiom for a closed set of names: interval methods, sides, comparison methods,
+//! measures, 2 x 2 tests, p-value adjustments and simultaneous methods ([`crate::stats`]);
+//! input kinds, survey-tool formats, encodings and missing-answer policies
+//! ([`crate::plan`]); plot kinds ([`crate::plots`]). A leaf: it imports nothing.
 //!
 //! A set is a static slice of entries, in the order `tally methods`, the docs and every
 //! message list them. Each entry carries its name, its documentation line(s), and its
@@ -10,8 +12,8 @@
 //! goes through the slice, as do the lists of known names in messages; there is no second
 //! `match` to keep in step.
 //!
-//! The statistics do no text matching: an unknown name is returned as data ([`Unknown`]),
-//! and [`crate::suggest`] words it with its did-you-mean.
+//! An unknown name is returned as data ([`Unknown`]), and [`crate::suggest`] words it with
+//! its did-you-mean.
 
 /// One entry of a closed set of names.
 pub trait Entry: Sync + 'static {
