@@ -1,5 +1,7 @@
-//! Direct identifiers kept out of published labels (pure: names, or a [`Table`] and a
-//! [`Plan`], in; problems and warnings out).
+//! Direct identifiers kept out of published labels: the rules, by name and by content. A
+//! leaf (names and values in, findings out); the plan checks names with them when it is
+//! made (`plan::identifying`), and the validate stage checks content right after ingest
+//! ([`crate::validate::identifying`]).
 //!
 //! A report publishes every subgroup label of a `by` column (and every outcome level), so a
 //! column of e-mail addresses used as `by` would publish one address per subgroup. A column
@@ -59,11 +61,6 @@
 //!
 //! Messages name the analysis and its key, the column, the rule and the evidence as counts;
 //! they never print a value of the column.
-
-use std::collections::HashMap;
-
-use crate::ingest::Table;
-use crate::plan::{AnalysisPlan, Plan};
 
 /// The unique rule needs more than this many respondents with a value.
 pub const UNIQUE_MIN_RESPONDENTS: u64 = 20;
@@ -223,13 +220,15 @@ pub enum Role {
 }
 
 impl Role {
-    fn key(self) -> &'static str {
+    /// The analysis key of the role (`outcome`, `by`).
+    pub fn key(self) -> &'static str {
         match self {
             Role::Outcome => "outcome",
             Role::By => "by",
         }
     }
-    fn published(self) -> &'static str {
+    /// How the report publishes the column in this role.
+    pub fn published(self) -> &'static str {
         match self {
             Role::Outcome => "as its outcome (its levels are published)",
             Role::By => "as a subgroup (every subgroup label is published)",
@@ -237,54 +236,11 @@ impl Role {
     }
 }
 
-/// The outcome, then the `by` columns, of an analysis.
-fn roles(a: &AnalysisPlan) -> impl Iterator<Item = (Role, &String)> {
-    std::iter::once((Role::Outcome, &a.outcome)).chain(a.by.iter().map(|b| (Role::By, b)))
-}
-
-fn hint(column: &str) -> String {
+/// The message's hint for a refused column: what to do instead, and how to declare it safe.
+pub fn hint(column: &str) -> String {
     format!(
         "hint: analyse a column of categories instead (a `[recode.<column>]` table can code it into some); if `{column}` really holds no identifying values, declare it safe with `[disclosure] allow_identifying = [\"{column}\"]` (see pipelines/README.md)"
     )
-}
-
-/// The planning-time checks: a `by` or `outcome` column whose name looks identifying, and
-/// names in `allow_identifying` that no analysis uses. Returns `(key, message)` pairs.
-pub fn name_problems(analyses: &[AnalysisPlan], allowed: &[String]) -> Vec<(String, String)> {
-    let mut problems = Vec::new();
-    for (i, a) in analyses.iter().enumerate() {
-        for (role, column) in roles(a) {
-            if allowed.contains(column) {
-                continue;
-            }
-            if let Some((what, evidence)) = name_finding(column) {
-                problems.push((
-                    format!("analysis[{i}].{}", role.key()),
-                    format!(
-                        "analysis `{}` uses column `{column}` {}, but its name looks like a direct identifier ({what}: the {evidence})\n{}",
-                        a.name,
-                        role.published(),
-                        hint(column)
-                    ),
-                ));
-            }
-        }
-    }
-    let used: Vec<&str> = analyses
-        .iter()
-        .flat_map(|a| roles(a).map(|(_, c)| c.as_str()))
-        .collect();
-    for c in allowed {
-        if !used.contains(&c.as_str()) {
-            let near = crate::suggest::did_you_mean(c, used.iter().copied())
-                .map_or(String::new(), |s| format!("\nhint: did you mean `{s}`?"));
-            problems.push((
-                ALLOW_KEY.to_string(),
-                format!("`{c}` is not the outcome or a `by` column of any analysis{near}"),
-            ));
-        }
-    }
-    problems
 }
 
 /// What the values of one column look like, from `(value, respondents)` pairs of distinct
@@ -457,76 +413,6 @@ pub fn is_phone(value: &str) -> bool {
         && body
             .chars()
             .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')'))
-}
-
-/// The content checks of a job, on its ingested table. `Err`: every refusal, one per line
-/// group; `Ok`: the warnings (subgroup columns with very many levels).
-pub fn check(plan: &Plan, table: &Table) -> Result<Vec<String>, String> {
-    let mut problems = Vec::new();
-    let mut warnings = Vec::new();
-    let index = |c: &str| table.columns.iter().position(|x| x == c);
-    for (i, a) in plan.analyses.iter().enumerate() {
-        // Columns absent from the table (never the case after ingest) are skipped.
-        let filter: Vec<(usize, &str, &[String])> = a
-            .filter
-            .iter()
-            .filter_map(|(c, keep)| Some((index(c)?, c.as_str(), keep.as_slice())))
-            .collect();
-        let targets: Vec<(Role, &String, usize)> = roles(a)
-            .filter_map(|(r, c)| Some((r, c, index(c)?)))
-            .collect();
-        let mut counts: Vec<HashMap<&str, u64>> = vec![HashMap::new(); targets.len()];
-        for (tuple, n) in &table.rows {
-            let kept = filter.iter().all(|&(j, c, keep)| {
-                tuple[j].as_deref().is_some_and(|raw| {
-                    let v = match plan.recode.get(c) {
-                        Some(m) => m.get(raw).map(String::as_str),
-                        None => Some(raw),
-                    };
-                    v.is_some_and(|v| keep.iter().any(|k| k == v))
-                })
-            });
-            if !kept {
-                continue;
-            }
-            for (slot, &(_, c, j)) in counts.iter_mut().zip(&targets) {
-                if let Some(raw) = tuple[j].as_deref() {
-                    let published = match plan.recode.get(c.as_str()) {
-                        Some(m) => m.get(raw).map_or(raw, String::as_str),
-                        None => raw,
-                    };
-                    *slot.entry(published).or_insert(0) += n;
-                }
-            }
-        }
-        for (values, &(role, column, _)) in counts.iter().zip(&targets) {
-            let stats = Stats::of(values.iter().map(|(v, n)| (*v, *n)));
-            if !plan.allow_identifying.contains(column) {
-                if let Some((rule, evidence)) = stats.finding() {
-                    problems.push(format!(
-                        "key `analysis[{i}].{}`: analysis `{}` uses column `{column}` of {} {}, but its values look like direct identifiers ({rule}: {evidence}; values not shown)\n{}",
-                        role.key(),
-                        a.name,
-                        table.source.written,
-                        role.published(),
-                        hint(column)
-                    ));
-                    continue;
-                }
-            }
-            if role == Role::By && stats.distinct > MANY_LEVELS {
-                warnings.push(format!(
-                    "key `analysis[{i}].by`: analysis `{}` has {} subgroups of column `{column}` among {} respondents (more than {MANY_LEVELS}); each is published as a label\nhint: group the values into fewer categories with a `[recode.{column}]` table",
-                    a.name, stats.distinct, stats.respondents
-                ));
-            }
-        }
-    }
-    if problems.is_empty() {
-        Ok(warnings)
-    } else {
-        Err(problems.join("\n"))
-    }
 }
 
 #[cfg(test)]

@@ -154,7 +154,7 @@ pub fn run(
     laps.lap("ingest");
     notes
         .warnings
-        .extend(crate::identify::check(plan, &table).map_err(JobError::Identifying)?);
+        .extend(crate::validate::identifying::check(plan, &table).map_err(JobError::Identifying)?);
 
     // The report is up to date if its manifest carries this run's key and is whole.
     let report_key = keys.report(&table.source.sha256);

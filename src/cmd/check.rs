@@ -95,5 +95,5 @@ fn check_content(plan: &plan::Plan) -> Result<Vec<String>, String> {
         &|_| {},
     )
     .map_err(|e| e.to_string())?;
-    crate::identify::check(plan, &table)
+    crate::validate::identifying::check(plan, &table)
 }

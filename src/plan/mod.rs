@@ -16,6 +16,7 @@
 
 mod analysis;
 mod compare;
+mod identifying;
 mod input;
 mod problems;
 mod report;
@@ -190,7 +191,7 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
         .as_ref()
         .and_then(|d| d.allow_identifying.clone())
         .unwrap_or_default();
-    for (key, message) in crate::identify::name_problems(&analyses, &allow_identifying) {
+    for (key, message) in identifying::name_problems(&analyses, &allow_identifying) {
         problems.add(&key, message);
     }
     for (i, a) in analyses.iter().enumerate() {

@@ -20,6 +20,7 @@
 //!
 //! Invariant, checked here and in the tests: `available = included + sum(exclusions)`.
 
+pub mod identifying;
 pub mod rules;
 
 use std::collections::BTreeMap;
