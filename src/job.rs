@@ -13,7 +13,7 @@ use crate::disclosure::{LogEntry, Unprotectable};
 use crate::estimate::AnalysisResult;
 use crate::ingest::{self, IngestError, Table};
 use crate::plan::{DisclosurePlan, Plan};
-use crate::render::{self, Artifact, ReportInput};
+use crate::render::{self, Artifact, RenderError, ReportInput};
 use crate::validate::Unmapped;
 use crate::{estimate, manifest, output, validate};
 
@@ -102,7 +102,7 @@ pub enum JobError {
     #[error("{}\nhint: coarsen the subgroups (fewer `by` columns or fewer levels through `[recode]`), or drop the analysis; nothing was written", .0.0)]
     Disclosure(Unprotectable),
     #[error("rendering the report: {0}")]
-    Render(String),
+    Render(#[from] RenderError),
     #[error("printing report.pdf: {0}")]
     Pdf(#[from] BrowserError),
     #[error("cannot write report to {path}: {source}")]
@@ -186,7 +186,7 @@ pub fn run(
         suppression: &published.suppression,
         withheld: &published.withheld,
     };
-    let mut artifacts = render::render(&input).map_err(JobError::Render)?;
+    let mut artifacts = render::render(&input)?;
     if let Some(chromium) = &opts.pdf {
         artifacts.push(pdf(chromium, &artifacts)?);
     }

@@ -12,11 +12,14 @@
 //! manifest does not list. Anything else (a folder of the user's, a regular file, a
 //! symbolic link, a report with files added by hand) is an error that names the path and
 //! says what was expected, and nothing on disk changes. Stale temporaries are removed only
-//! when they are directories named as tally names them, left by a process that is gone.
+//! when they are directories named as tally names them that no running tally holds (each
+//! run locks its temporary until its report is in place).
 
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+
+use rustix::fs::FlockOperation;
 
 use crate::plan::is_safe_relative;
 use crate::render::Artifact;
@@ -58,6 +61,8 @@ pub fn write_report(dir: &Path, artifacts: &[Artifact]) -> io::Result<()> {
         Err(_) => {}
     }
     fs::create_dir(&tmp)?;
+    // Held until this function returns: while it is, the temporary is ours and alive.
+    let _owned = lock(&tmp, FlockOperation::LockExclusive)?;
     let result = fill(&tmp, artifacts).and_then(|()| swap_into_place(&tmp, dir));
     if result.is_err() {
         let _ = fs::remove_dir_all(&tmp);
@@ -183,8 +188,10 @@ fn swap_into_place(tmp: &Path, dir: &Path) -> io::Result<()> {
         return fs::rename(tmp, dir);
     }
     if exchange(tmp, dir).is_ok() {
-        // `tmp` now holds the previous report.
-        return fs::remove_dir_all(tmp);
+        // `tmp` now holds the previous report. The new one is in place: removing the old
+        // is tidying up (a later run removes what is left, see remove_stale_temporaries).
+        let _ = fs::remove_dir_all(tmp);
+        return Ok(());
     }
     let aside: PathBuf = tmp.with_extension("old");
     fs::rename(dir, &aside)?;
@@ -192,7 +199,15 @@ fn swap_into_place(tmp: &Path, dir: &Path) -> io::Result<()> {
         let _ = fs::rename(&aside, dir);
         return Err(e);
     }
-    fs::remove_dir_all(&aside)
+    let _ = fs::remove_dir_all(&aside);
+    Ok(())
+}
+
+/// An advisory lock (flock(2)) on a directory, held while the returned file is open.
+fn lock(dir: &Path, how: FlockOperation) -> io::Result<fs::File> {
+    let f = fs::File::open(dir)?;
+    rustix::fs::flock(&f, how)?;
+    Ok(f)
 }
 
 #[cfg(target_os = "linux")]
@@ -234,9 +249,13 @@ fn count_files(dir: &Path) -> Option<usize> {
     Some(n)
 }
 
-/// Removes temporaries left by killed runs for this report (their process is gone). Only
-/// directories are removed (tally makes its temporaries as directories): a regular file or
-/// a link that happens to bear such a name is the user's and stays.
+/// Removes temporaries left by killed runs for this report. A run holds a lock on its
+/// temporary directory from making it until its report is in place, so a temporary whose
+/// lock can be taken has no live writer: its run was killed (or it is a replaced report
+/// being tidied away). The lock, not the process id in the name, decides: a killed run's id
+/// can have been reused by another process since. Only directories are removed (tally
+/// makes its temporaries as directories): a regular file or a link that happens to bear
+/// such a name is the user's and stays.
 fn remove_stale_temporaries(parent: &Path, name: &str) {
     let prefix = format!(".{name}{TMP_MARK}");
     let Ok(entries) = fs::read_dir(parent) else {
@@ -249,8 +268,10 @@ fn remove_stale_temporaries(parent: &Path, name: &str) {
         };
         let pid = rest.trim_end_matches(".old");
         let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
-        if is_dir && pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
-            let _ = fs::remove_dir_all(e.path());
+        if is_dir && pid.parse::<u32>().is_ok() {
+            if let Ok(_unowned) = lock(&e.path(), FlockOperation::NonBlockingLockExclusive) {
+                let _ = fs::remove_dir_all(e.path());
+            }
         }
     }
 }
@@ -258,6 +279,22 @@ fn remove_stale_temporaries(parent: &Path, name: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_temporary_is_stale_when_no_run_holds_it_whatever_its_process_id() {
+        let root = tempfile::tempdir().unwrap();
+        // pid 1 is always running: a killed run's id reused by another process.
+        let killed = root.path().join(".r.tally-tmp-1");
+        let live = root.path().join(format!(".r.tally-tmp-{}", u32::MAX - 1));
+        for d in [&killed, &live] {
+            fs::create_dir(d).unwrap();
+            fs::write(d.join("estimates.csv"), "x").unwrap();
+        }
+        let _held = lock(&live, FlockOperation::LockExclusive).unwrap();
+        remove_stale_temporaries(root.path(), "r");
+        assert!(!killed.exists(), "an unheld temporary is removed");
+        assert!(live.join("estimates.csv").exists(), "a held one stays");
+    }
 
     fn art(path: &str, s: &str) -> Artifact {
         Artifact {

@@ -3,7 +3,7 @@
 //! parallel. The kinds themselves (what each draws, and how) are [`crate::plots::KINDS`].
 
 use super::prose::{ci_phrase, comparison_label, format_effect, short_label};
-use super::ReportInput;
+use super::{RenderError, ReportInput};
 use crate::disclosure::Suppression;
 use crate::estimate::AnalysisResult;
 use crate::plots::{self, Cell, Comparison, Comparisons, Effect, Group, Hidden, PlotKind};
@@ -20,7 +20,7 @@ pub struct PlotFile {
 /// Renders every plot, in parallel (rayon's pool; the order of the result is the order of
 /// the jobs, so the report is the same whatever the scheduling). For each analysis: the
 /// kinds the report chose, in its order, then every comparison kind that applies.
-pub fn render_plots(input: &ReportInput) -> Result<Vec<PlotFile>, String> {
+pub fn render_plots(input: &ReportInput) -> Result<Vec<PlotFile>, RenderError> {
     use rayon::prelude::*;
     let internal = !input.disclosure.protect;
     let views: Vec<plots::Analysis> = input.results.iter().map(analysis).collect();
@@ -35,11 +35,15 @@ pub fn render_plots(input: &ReportInput) -> Result<Vec<PlotFile>, String> {
     }
     jobs.into_par_iter()
         .map(|(r, a, kind)| {
-            Ok(PlotFile {
-                analysis: r.plan.name.clone(),
-                stem: format!("{}-{}", r.plan.name, kind.name),
-                rendered: (kind.draw)(a, internal)?,
-            })
+            let stem = format!("{}-{}", r.plan.name, kind.name);
+            match (kind.draw)(a, internal) {
+                Ok(rendered) => Ok(PlotFile {
+                    analysis: r.plan.name.clone(),
+                    stem,
+                    rendered,
+                }),
+                Err(message) => Err(RenderError::Plot { stem, message }),
+            }
         })
         .collect()
 }

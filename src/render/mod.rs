@@ -48,8 +48,20 @@ pub struct ReportInput<'a> {
     pub withheld: &'a [(String, String)],
 }
 
+/// Why an artifact could not be made. (None of these happen with valid results; each names
+/// the file, so that a bug report says where.)
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("plots/{stem}: {message}")]
+    Plot { stem: String, message: String },
+    #[error("estimates.json: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("writing tables.xlsx: {0}")]
+    Workbook(#[from] xlsx::XlsxError),
+}
+
 /// Renders every artifact except the manifest (which needs the run's timings).
-pub fn render(input: &ReportInput) -> Result<Vec<Artifact>, String> {
+pub fn render(input: &ReportInput) -> Result<Vec<Artifact>, RenderError> {
     let plots = figures::render_plots(input)?;
     let internal = !input.disclosure.protect;
     let mut out = vec![

@@ -220,7 +220,7 @@ struct JsonEstimate<'a> {
 }
 
 /// The same estimates as JSON, with each analysis's accounting.
-pub fn estimates_json(input: &ReportInput) -> Result<Vec<u8>, String> {
+pub fn estimates_json(input: &ReportInput) -> Result<Vec<u8>, serde_json::Error> {
     let analyses = input
         .results
         .iter()
@@ -291,8 +291,7 @@ pub fn estimates_json(input: &ReportInput) -> Result<Vec<u8>, String> {
         input_sha256: &input.table.source.sha256,
         analyses,
     };
-    let mut bytes =
-        serde_json::to_vec_pretty(&report).map_err(|e| format!("writing estimates.json: {e}"))?;
+    let mut bytes = serde_json::to_vec_pretty(&report)?;
     bytes.push(b'\n');
     Ok(bytes)
 }

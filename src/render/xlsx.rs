@@ -11,15 +11,16 @@
 //! - Reproducible: the document's creation date is fixed (the run date is in the manifest),
 //!   and the zip entries carry the constant 1980-01-01 time.
 
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+pub use rust_xlsxwriter::XlsxError;
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet};
 
 use super::tables::ALL;
 use super::ReportInput;
 use crate::estimate::AnalysisResult;
 
-/// Builds the workbook.
-pub fn workbook(input: &ReportInput) -> Result<Vec<u8>, String> {
-    build(input).map_err(|e| format!("writing tables.xlsx: {e}"))
+/// Builds the workbook (the only rust_xlsxwriter code).
+pub fn workbook(input: &ReportInput) -> Result<Vec<u8>, XlsxError> {
+    build(input)
 }
 
 struct Styles {
