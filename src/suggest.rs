@@ -34,28 +34,8 @@ pub fn unknown(what: &str, given: &str, known: &[&str]) -> String {
     m
 }
 
-/// Looks a value up by its exact name in a `(name, value)` table (never by prefix).
-pub fn lookup<T: Copy>(table: &[(&'static str, T)], what: &str, given: &str) -> Result<T, String> {
-    table
-        .iter()
-        .find(|(n, _)| *n == given)
-        .map(|(_, v)| *v)
-        .ok_or_else(|| {
-            let names: Vec<&str> = table.iter().map(|(n, _)| *n).collect();
-            unknown(what, given, &names)
-        })
-}
-
-/// The name of a value in a `(name, value)` table (every value has one).
-pub fn name_of<T: Copy + PartialEq>(table: &[(&'static str, T)], value: T) -> &'static str {
-    table
-        .iter()
-        .find(|(_, v)| *v == value)
-        .map_or("?", |(n, _)| n)
-}
-
-/// The message for a name not in one of the statistics' registries (which hold no text
-/// matching of their own).
+/// The message for a name not in a [`crate::registry`] (which holds no text matching of
+/// its own).
 impl std::fmt::Display for crate::registry::Unknown {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         use crate::registry::Listing;
@@ -76,19 +56,7 @@ impl std::error::Error for crate::registry::Unknown {}
 
 #[cfg(test)]
 mod tests {
-    use super::{did_you_mean, lookup, name_of};
-
-    #[test]
-    fn lookups_are_exact_and_reversible() {
-        const T: &[(&str, u8)] = &[("holm", 1), ("bonferroni", 2)];
-        assert_eq!(lookup(T, "adjustment", "holm"), Ok(1));
-        assert_eq!(name_of(T, 2), "bonferroni");
-        let e = lookup(T, "adjustment", "hol").unwrap_err();
-        assert_eq!(
-            e,
-            "unknown adjustment `hol`; known: holm, bonferroni (did you mean `holm`?)"
-        );
-    }
+    use super::did_you_mean;
 
     #[test]
     fn suggests_near_misses_only() {

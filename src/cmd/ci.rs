@@ -79,7 +79,7 @@ fn single(args: &CiArgs, methods: &[Method], side: ci::Side) -> Outcome {
                 "{:width$}  {x}/{n}  estimate {:.6}  {} {what} {:.6} to {:.6}",
                 m.name(),
                 i.estimate,
-                crate::render::level_pct(args.level),
+                crate::text::level_pct(args.level),
                 i.lower,
                 i.upper
             ),

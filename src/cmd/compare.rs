@@ -94,7 +94,7 @@ fn single(args: &CompareArgs, method: CompareMethod, test: Test) -> Outcome {
             pair.x2,
             pair.n2,
             c.estimate,
-            crate::render::level_pct(args.level),
+            crate::text::level_pct(args.level),
             c.lower,
             c.upper
         ),

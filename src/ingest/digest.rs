@@ -1,20 +1,10 @@
 //! The input's identity: its SHA-256 and size, computed from the bytes as the reader reads
-//! them (the file is read once), and the same digest for other files and byte buffers (the
-//! pipeline file, the cache's entries, a report's artifacts).
+//! them (the file is read once), and the same digest of byte buffers (the pipeline file as
+//! planned, the cache's keys, a report's artifacts).
 
 use std::io::{self, Read};
-use std::path::Path;
 
 use sha2::{Digest, Sha256};
-
-use crate::files::open_regular;
-
-/// SHA-256 of a file, streaming (for the pipeline file and other inputs).
-pub fn sha256_file(path: &Path) -> io::Result<String> {
-    let mut h = HashingReader::new(open_regular(path)?, &|_| {});
-    io::copy(&mut h, &mut io::sink())?;
-    Ok(h.finish().0)
-}
 
 /// Hex SHA-256 of bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {

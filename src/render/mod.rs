@@ -19,8 +19,6 @@ use crate::ingest::Table;
 use crate::plan::{DisclosurePlan, Plan};
 use crate::validate::Unmapped;
 
-/// The confidence level in words (the `ci` and `compare` commands print it too).
-pub use crate::text::level_pct;
 pub use figures::PlotFile;
 
 /// A file of the report directory: a relative path and its bytes.
