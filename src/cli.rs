@@ -36,6 +36,8 @@ pub enum Command {
     Methods,
 }
 
+// The doc comments are the `--help` text, where `<DIR>` is a placeholder, not HTML.
+#[allow(rustdoc::invalid_html_tags)]
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Pipeline files (TOML), or folders of them (every `*.toml` inside, in name order).

@@ -1,7 +1,7 @@
 //! The spine of one pipeline run, in the order it happens:
 //! ingest (I/O) -> validate/recode -> estimate -> disclosure control -> render (pure) ->
 //! write (I/O). Each stage is a call here; what the stage does lives in its module, the
-//! stage cache's keys in [`cache`], the manifest in [`manifest`], progress display in
+//! stage cache's keys in [`crate::cache`], the manifest in [`crate::manifest`], progress display in
 //! [`crate::cmd::run`].
 
 use std::path::PathBuf;

@@ -4,69 +4,90 @@
 //!
 //! ## The spine
 //!
-//! One job is five stages; only the two ends touch the file system:
+//! One job is six stages ([`job::run`], one call each); only the two ends touch the file
+//! system:
 //!
 //! ```text
-//! ingest   (I/O)  data file -> Table: distinct tuples of needed columns + counts, rejects
-//! validate (pure) Table + Plan -> per-analysis cells + exclusions by reason, unmapped values
-//! estimate (pure) cells -> grouped counts (polars) -> proportions + intervals
-//!          (pure) -> disclosure control: small cells and their complements hidden
-//! render   (pure) estimates -> artifacts (named byte buffers: CSV, JSON, HTML, MD, XLSX,
-//!                 SVG, PNG; PDF through Chromium on request)
-//! write    (I/O)  artifacts -> report directory, atomically
+//! ingest     (I/O)  data file -> Table: distinct tuples of needed columns + counts, rejects
+//! validate   (pure) Table + Plan -> per-analysis cells + exclusions by reason, unmapped
+//!                   values; identifying columns refused by content
+//! estimate   (pure) cells -> counts of every margin (a fold) -> proportions + intervals,
+//!                   comparisons, tests
+//! disclosure (pure) small cells and their complements hidden, audited as an attacker would
+//! render     (pure) results -> artifacts (named byte buffers: CSV, JSON, HTML, MD, XLSX,
+//!                   SVG, PNG; PDF through Chromium on request)
+//! write      (I/O)  artifacts + manifest.json -> report directory, atomically
 //! ```
 //!
 //! The ingest output is cached, and a report whose inputs have not changed is not rebuilt
 //! ([`cache`]); `tally run` runs many jobs at once on a thread pool ([`cmd::run`]).
 //!
-//! Before the spine runs, the pipeline file is read twice: as written ([`spec`], a serde
-//! mirror of the TOML with unknown keys reported by path) and as meant ([`plan`]: paths
-//! resolved, defaults filled, every problem collected at once).
+//! Before the spine runs, the pipeline file is read once and understood twice: as written
+//! ([`spec`], a serde mirror of the TOML with unknown keys reported by path) and as meant
+//! ([`plan`]: paths resolved, defaults filled, every problem collected at once). The plan
+//! keeps the bytes it was made from, and the manifest's SHA-256 is of those bytes.
 //!
 //! ## Codemap
 //!
-//! - [`cli`]: clap types only. [`cmd`]: one file per subcommand.
-//! - [`spec`], [`plan`]: the pipeline file. [`job`]: the spine in a few lines.
-//! - [`ingest`]: the only reader of data files: `decode` (encodings, the one home of
-//!   encoding_rs), `sniff` (delimiters), `csvread` (the record reader), `formats` and
-//!   `layout` (survey-tool exports, multi-select indicators, free text fenced off).
-//!   [`validate`]: recoding and row accounting.
-//! - [`estimate`]: the estimation stage: the plan and the cells in, results out; `grouping`
-//!   (the only polars code) and `derive` (every figure from the counts as they stand).
-//! - [`stats`]: the statistics, a leaf on plain numbers: `ci` (one file per interval method),
-//!   `compare` (one file per comparison method, plus the 2 x 2 tests), `tables` (r x c
-//!   tests), `simultaneous`, `multiplicity`, `reliability` (NCHS flags), `dist` (the one
-//!   home of statrs, and our incomplete beta, its inverse and the root finder) and
-//!   `registry` (every closed set of names as one slice of entries, each with its function).
-//! - [`disclosure`]: small-cell suppression, complementary suppression, rounding; `facts`
-//!   (every published number as a sum of respondent classes across analyses) and `audit`
-//!   (the attacker's integer programs; the one home of microlp).
-//!   [`identify`]: columns that look like direct identifiers refused as `by` or `outcome`
-//!   (by name when planned, by content right after ingest).
-//! - [`render`]: tables, HTML, Markdown, `xlsx` (the only rust_xlsxwriter code), `prose`
-//!   (the sentences the outputs share), `figures` (analyses as plain data for the plots).
-//!   [`plots`]: the only plotters code, one file per plot kind and one registry of kinds
-//!   ([`plots::KINDS`]), drawing plain data (no plan or estimate types). [`text`]: the text
-//!   helpers both use (HTML escaping, thousands, percentages, p-values); `render` uses
-//!   `plots` and `text`, `plots` uses `text`, `text` uses nothing.
-//! - [`output`]: the only writer of reports. [`cache`]: the stage cache. [`browser`]: the
-//!   only code that starts another program (headless Chromium, for `--pdf`).
+//! Layers, each using only those below it (no module cycles):
+//!
+//! 1. Leaves: [`registry`] (the one idiom for a closed set of names: a static slice of
+//!    entries, each carrying its name, its docs and its function or data), [`text`] (HTML
+//!    escaping, thousands, percentages, p-values), [`files`] (regular files only),
+//!    [`suppression`] (how a hidden number is shown), [`identify`] (the rules for direct
+//!    identifiers, by name and by content), [`browser`] (the only code that starts another
+//!    program: headless Chromium), [`cli`] (clap types only).
+//! 2. [`stats`]: the statistics on plain numbers: `ci` (one file per interval method),
+//!    `compare` (one file per comparison method, plus the 2 x 2 tests), `tables` (r x c
+//!    tests), `simultaneous`, `multiplicity`, `reliability` (NCHS flags), `dist` (the one
+//!    home of statrs, and our incomplete beta, its inverse and the root finder).
+//!    [`plots`]: the only plotters code, one file per plot kind and one registry of kinds
+//!    ([`plots::KINDS`]), drawing plain data. [`suggest`]: did-you-mean.
+//! 3. [`spec`], then [`plan`]: the pipeline file; one file per section (`input`,
+//!    `validate`, `analysis`, `compare`, `report`, `identifying`), and the input's
+//!    vocabulary (formats, encodings, kinds) as registries.
+//! 4. The stages: [`ingest`] (the only reader of data files: `open` (header rows), `reader`
+//!    (the reading thread), `csvread` (the record splitter), `builder` (record checks,
+//!    tuples, counts, rejections; `intern`, `ids`), `digest` (SHA-256), `decode` (the one
+//!    home of encoding_rs), `sniff` (delimiters), `formats` and `layout` (survey-tool
+//!    exports, multi-select indicators, free text fenced off)); [`validate`] (recoding and
+//!    row accounting; `rules`, the `[validate]` checks ingest applies; `identifying`, the
+//!    content check); [`estimate`] (`grouping`, `derive`: every figure from the counts as
+//!    they stand, `result`); [`disclosure`] (suppression and rounding; `facts`: every
+//!    published number as a sum of respondent classes across analyses; `audit`: the
+//!    attacker's integer programs, the one home of microlp); [`render`] (`tables`, `html`,
+//!    `markdown`, `xlsx` (the only rust_xlsxwriter code), `prose` (the sentences the
+//!    outputs share), `figures` (analyses as plain data for [`plots`])).
+//! 5. The edges: [`output`] (the only writer of reports), [`manifest`], [`cache`], then
+//!    [`job`] (the spine) and [`cmd`] (one file per subcommand; exit codes decided in one
+//!    place, [`cmd::Outcome`] and [`cmd::job_outcome`]).
+//!
+//! ## Dependencies
+//!
+//! Each has one home, named above. polars is not in the build: the one job it had, a
+//! group-by per margin over an analysis's cells, is a fold over at most a few thousand
+//! distinct tuples (ingest has already counted the rows), faster without a DataFrame and
+//! without twenty minutes of compiling. It earns its place again with columnar inputs
+//! (Parquet and Arrow IPC read through its lazy scan, projected to the needed columns),
+//! where it would be the only code that reads them.
 //!
 //! ## Invariants
 //!
 //! - Every data record is used or rejected with a counted reason; for every analysis,
 //!   respondents available = in the denominator + excluded by reason.
-//! - Only `estimate::grouping` imports polars; the statistics do no I/O and work on plain
-//!   numbers, so each is tested against reference values from R and scipy.
+//! - The statistics do no I/O and work on plain numbers, so each is tested against
+//!   reference values from R and scipy (`tests/it/references/`).
 //! - Same inputs, same bytes: artifacts hold no timestamps or absolute paths; the run date
 //!   and timings live only in `manifest.json`. The pipeline is shown by its file name, so
-//!   every spelling of its path gives the same bytes.
+//!   every spelling of its path gives the same bytes (`tests/it/snapshots/` pins them).
 //! - Never destroy what tally did not write: a run replaces only a whole tally report
 //!   ([`output::check_target`]), and never a report directory that is the reports root or
 //!   holds the pipeline or its input ([`plan::check_report_location`]).
-//! - No panic, abort or hang: a closed stdout ends quietly, a failed write is exit 1
-//!   ([`cmd::stdout_failed`]); inputs must be regular files ([`files::open_regular`]); the
-//!   exact conditional methods are bounded ([`stats::compare::EXACT_MAX_TABLES`]).
+//! - No panic, abort or hang: no `unwrap`, `expect` or print macro outside tests and no
+//!   `unsafe` (`[lints]` in `Cargo.toml`); a closed stdout ends quietly, a failed write is
+//!   exit 1 ([`cmd::stdout_failed`]); inputs must be regular files
+//!   ([`files::open_regular`]); the exact conditional methods are bounded
+//!   ([`stats::compare::EXACT_MAX_TABLES`]).
 
 pub mod browser;
 pub mod cache;

@@ -1,4 +1,4 @@
-//! One file per subcommand. Each returns an [`ExitCode`]-worthy [`Outcome`]; printing of
+//! One file per subcommand. Each returns an `ExitCode`-worthy [`Outcome`]; printing of
 //! results goes to stdout, messages to stderr.
 
 pub mod check;

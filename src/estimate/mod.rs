@@ -1,7 +1,7 @@
 //! The estimation stage of the spine: takes the [`Plan`] and each analysis's validated cells
 //! and gives an [`AnalysisResult`] per analysis: proportions with confidence intervals for
 //! every subgroup cell and margin, reliability flags, simultaneous intervals, comparisons
-//! with adjusted p-values and the test of independence. [`derive`] computes those figures
+//! with adjusted p-values and the test of independence. [`derive()`] computes those figures
 //! from the counts as they stand, so disclosure control (the next stage) calls it again
 //! after hiding cells.
 //!

@@ -1,7 +1,7 @@
 //! Delimiter sniffing: which of comma, semicolon and tab splits the first records of a file
 //! into the same number of fields, most of the time, and into the most fields.
 //!
-//! Each candidate parses up to [`RECORDS`] records of the sample with the real CSV reader
+//! Each candidate parses up to `RECORDS` records of the sample with the real CSV reader
 //! (so quoted delimiters and newlines count correctly). The score of a candidate is the share
 //! of records with as many fields as the first (header) record, then that field count; a
 //! candidate that gives the header a single field scores nothing. Ties go to the earlier
