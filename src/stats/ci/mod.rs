@@ -4,7 +4,7 @@
 //! citation, the line `tally methods` shows, its `interval`) and the function. `tally
 //! methods`, the pipeline's `ci.method` names and the docs all come from that registry.
 //!
-//! Invariants (tested for every method in `tests` below and in `tests/ci_reference.rs`):
+//! Invariants (tested for every method in `tests` below and in `tests/it/references/ci.rs`):
 //! `0 <= lower <= x/n <= upper <= 1`; at a higher level the interval is no narrower; the
 //! interval for `n - x` is the mirror image of the one for `x`. `n = 0` gives no interval
 //! (`None`), never a fake 0%.
