@@ -98,7 +98,7 @@ pub enum JobError {
     Identifying(String),
     /// An exact conditional method asked of counts too large to enumerate.
     #[error(transparent)]
-    ExactTooLarge(Box<ExactTooLarge>),
+    ExactTooLarge(Box<estimate::ExactTooLarge>),
     #[error("{}\nhint: coarsen the subgroups (fewer `by` columns or fewer levels through `[recode]`), or drop the analysis; nothing was written", .0.0)]
     Disclosure(Unprotectable),
     #[error("rendering the report: {0}")]
@@ -110,21 +110,6 @@ pub enum JobError {
         path: String,
         source: std::io::Error,
     },
-}
-
-/// A comparison whose exact conditional method would enumerate too many tables: the
-/// analysis, its key, the groups, and the alternative.
-#[derive(Debug, thiserror::Error)]
-#[error("analysis `{analysis}`, key `{key}` = \"{value}\": `{group1}` vs `{group2}` ({level}): {detail}\nhint: {hint}")]
-pub struct ExactTooLarge {
-    pub analysis: String,
-    pub key: String,
-    pub value: &'static str,
-    pub group1: String,
-    pub group2: String,
-    pub level: String,
-    pub detail: String,
-    pub hint: &'static str,
 }
 
 /// How the artifacts name the pipeline file: its file name (`ame-2019-get.toml`). The path as
@@ -367,7 +352,7 @@ fn estimate_stage(
     disclosure: &DisclosurePlan,
 ) -> Result<Published, JobError> {
     let mut results = estimate::estimate(plan, data);
-    check_exact_sizes(plan, &results)?;
+    estimate::check_exact_sizes(plan, &results).map_err(JobError::ExactTooLarge)?;
     let protection = crate::disclosure::protect(&mut results, plan, table, unmapped, disclosure)
         .map_err(JobError::Disclosure)?;
     let mut withheld = Vec::new();
@@ -403,49 +388,6 @@ fn pdf(chromium: &std::path::Path, artifacts: &[Artifact]) -> Result<Artifact, J
         path: "report.pdf".into(),
         bytes: crate::browser::print_pdf(chromium, &html)?,
     })
-}
-
-/// Refuses a comparison whose exact conditional method (`test = "fisher"`, or `method =
-/// "exact"` for the odds ratio) would enumerate more than
-/// [`EXACT_MAX_TABLES`](crate::stats::compare::EXACT_MAX_TABLES) tables: the
-/// job fails naming the analysis, its key, the groups, the limit and the alternative. (The
-/// methods themselves return nothing past the limit, so estimation stayed bounded.)
-fn check_exact_sizes(plan: &Plan, results: &[AnalysisResult]) -> Result<(), JobError> {
-    use crate::stats::compare::tests2x2::Test;
-    use crate::stats::compare::{check_exact_size, CompareMethod};
-    for (i, (a, r)) in plan.analyses.iter().zip(results).enumerate() {
-        let Some(cp) = &a.compare else { continue };
-        let (key, value, hint) = if cp.test == Test::Fisher {
-            (
-                "test",
-                "fisher",
-                "set `test = \"chisq\"` (the score test): at counts this large it agrees with Fisher's test",
-            )
-        } else if cp.method == CompareMethod::ExactOr {
-            (
-                "method",
-                cp.method.name(),
-                "set `method = \"woolf\"`: at counts this large it agrees with the exact interval",
-            )
-        } else {
-            continue;
-        };
-        for row in &r.comparisons {
-            if let Err(e) = check_exact_size(&row.pair) {
-                return Err(JobError::ExactTooLarge(Box::new(ExactTooLarge {
-                    analysis: a.name.clone(),
-                    key: format!("analysis[{i}].compare.{key}"),
-                    value,
-                    group1: row.group1.clone(),
-                    group2: row.group2.clone(),
-                    level: row.level.clone(),
-                    detail: e,
-                    hint,
-                })));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// What each stage of a job would do, for `tally run --explain`.

@@ -89,6 +89,67 @@ pub fn estimate_analysis(a: &AnalysisPlan, data: AnalysisData) -> AnalysisResult
     r
 }
 
+/// A comparison whose exact conditional method would enumerate too many tables: the
+/// analysis, its key, the groups, and the alternative.
+#[derive(Debug, thiserror::Error)]
+#[error("analysis `{analysis}`, key `{key}` = \"{value}\": `{group1}` vs `{group2}` ({level}): {detail}\nhint: {hint}")]
+pub struct ExactTooLarge {
+    pub analysis: String,
+    pub key: String,
+    pub value: &'static str,
+    pub group1: String,
+    pub group2: String,
+    pub level: String,
+    pub detail: String,
+    pub hint: &'static str,
+}
+
+/// Refuses a comparison whose exact conditional method (`test = "fisher"`, or `method =
+/// "exact"` for the odds ratio) would enumerate more than
+/// [`EXACT_MAX_TABLES`](crate::stats::compare::EXACT_MAX_TABLES) tables: the
+/// job fails naming the analysis, its key, the groups, the limit and the alternative. (The
+/// methods themselves return nothing past the limit, so estimation stayed bounded.)
+pub fn check_exact_sizes(
+    plan: &Plan,
+    results: &[AnalysisResult],
+) -> Result<(), Box<ExactTooLarge>> {
+    use crate::stats::compare::tests2x2::Test;
+    use crate::stats::compare::{check_exact_size, CompareMethod};
+    for (i, (a, r)) in plan.analyses.iter().zip(results).enumerate() {
+        let Some(cp) = &a.compare else { continue };
+        let (key, value, hint) = if cp.test == Test::Fisher {
+            (
+                "test",
+                "fisher",
+                "set `test = \"chisq\"` (the score test): at counts this large it agrees with Fisher's test",
+            )
+        } else if cp.method == CompareMethod::ExactOr {
+            (
+                "method",
+                cp.method.name(),
+                "set `method = \"woolf\"`: at counts this large it agrees with the exact interval",
+            )
+        } else {
+            continue;
+        };
+        for row in &r.comparisons {
+            if let Err(e) = check_exact_size(&row.pair) {
+                return Err(Box::new(ExactTooLarge {
+                    analysis: a.name.clone(),
+                    key: format!("analysis[{i}].compare.{key}"),
+                    value,
+                    group1: row.group1.clone(),
+                    group2: row.group2.clone(),
+                    level: row.level.clone(),
+                    detail: e,
+                    hint,
+                }));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// "provider = specialist, severity = severe", or "all respondents".
 pub fn group_label(by: &[String], key: &[Option<String>]) -> String {
     let parts: Vec<String> = by
