@@ -15,6 +15,19 @@
 //! An unknown name is returned as data ([`Unknown`]), and [`crate::suggest`] words it with
 //! its did-you-mean.
 
+/// Declares the files of a set and its registry from one list of file names: each file
+/// defines `ENTRY`, its registry entry, so that a new member is its file plus its name in
+/// the list (used for interval methods, `stats::ci`, and plot kinds, `plots`).
+macro_rules! files {
+    ($(#[$doc:meta])* $vis:vis static $name:ident: [$ty:ty] = { $($file:ident,)* }) => {
+        $(pub mod $file;)*
+
+        $(#[$doc])*
+        $vis static $name: &[$ty] = &[$($file::ENTRY),*];
+    };
+}
+pub(crate) use files;
+
 /// One entry of a closed set of names.
 pub trait Entry: Sync + 'static {
     /// What a chosen value is kept as.

@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{font, px, Analysis, Hidden, Plot, Rendered, Side};
+use super::{font, px, Analysis, AppliesTo, Hidden, KindInfo, Plot, Rendered, Side};
 use crate::text::{pct, pct_whole, thousands};
 
 /// One subgroup's bars.
@@ -37,6 +37,15 @@ const RIGHT: f64 = 770.0;
 const TOP: f64 = 96.0;
 const BAR: f64 = 15.0;
 const GAP: f64 = 16.0;
+
+
+/// The registry entry (see [`super::KINDS`]).
+pub(super) const ENTRY: KindInfo = KindInfo {
+    name: "bars",
+    about: "bars of proportions with confidence-interval whiskers, one block per subgroup",
+    applies_to: AppliesTo::Analysis,
+    draw,
+};
 
 /// Makes an analysis's bar chart and renders it: the registry's entry point.
 pub fn draw(a: &Analysis, internal: bool) -> Result<Rendered, String> {

@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{font, px, Analysis, Plot, Rendered, Side};
+use super::{font, px, Analysis, AppliesTo, KindInfo, Plot, Rendered, Side};
 use crate::text::{pct, pct_whole, thousands};
 
 /// One segment kind, in left-to-right order.
@@ -33,6 +33,15 @@ const LEFT: f64 = 230.0;
 const RIGHT: f64 = 790.0;
 const TOP: f64 = 96.0;
 const ROW: f64 = 30.0;
+
+
+/// The registry entry (see [`super::KINDS`]).
+pub(super) const ENTRY: KindInfo = KindInfo {
+    name: "diverging",
+    about: "diverging stacked bars of ordered levels, worse left and better right of zero",
+    applies_to: AppliesTo::Analysis,
+    draw,
+};
 
 /// Makes an analysis's diverging chart and renders it: the registry's entry point.
 pub fn draw(a: &Analysis, internal: bool) -> Result<Rendered, String> {

@@ -6,7 +6,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{font, px, Analysis, Comparison, Effect, Plot, Rendered, OKABE_ITO};
+use super::{
+    font, px, Analysis, AppliesTo, Comparison, Effect, KindInfo, Plot, Rendered, OKABE_ITO,
+};
 
 /// A forest plot, ready to draw.
 #[derive(Debug, Clone)]
@@ -29,6 +31,15 @@ const LEFT: f64 = 300.0;
 const RIGHT: f64 = 620.0;
 const TOP: f64 = 70.0;
 const ROW: f64 = 26.0;
+
+
+/// The registry entry (see [`super::KINDS`]).
+pub(super) const ENTRY: KindInfo = KindInfo {
+    name: "forest",
+    about: "forest plot of subgroup comparisons with their confidence intervals",
+    applies_to: AppliesTo::Comparisons,
+    draw,
+};
 
 /// Makes an analysis's forest plot and renders it: the registry's entry point (for an
 /// analysis with comparisons; see [`super::PlotKind::applies`]).

@@ -5,15 +5,13 @@
 //! only [`crate::text`], and [`crate::render`] uses it.
 //!
 //! Plot kinds form one registry, [`KINDS`]: a kind is one file here (its chart, how it is
-//! made from an [`Analysis`], how it is drawn, and a `draw` function) and one entry below.
+//! made from an [`Analysis`], how it is drawn, a `draw` function and its registry entry
+//! `ENTRY`) and its name in the list below.
 //! The pipeline's `report.plots` chooses among the kinds that apply to every analysis; the
 //! kinds that draw comparisons are drawn for every analysis that has some.
 
-pub mod bars;
 pub mod data;
-pub mod diverging;
 pub mod encode;
-pub mod forest;
 pub mod style;
 
 use plotters::coord::Shift;
@@ -56,27 +54,14 @@ pub struct KindInfo {
     pub draw: fn(&Analysis, internal: bool) -> Result<Rendered, String>,
 }
 
-/// The registry, in the order a report lists its plots by default.
-pub static KINDS: &[KindInfo] = &[
-    KindInfo {
-        name: "bars",
-        about: "bars of proportions with confidence-interval whiskers, one block per subgroup",
-        applies_to: AppliesTo::Analysis,
-        draw: bars::draw,
-    },
-    KindInfo {
-        name: "diverging",
-        about: "diverging stacked bars of ordered levels, worse left and better right of zero",
-        applies_to: AppliesTo::Analysis,
-        draw: diverging::draw,
-    },
-    KindInfo {
-        name: "forest",
-        about: "forest plot of subgroup comparisons with their confidence intervals",
-        applies_to: AppliesTo::Comparisons,
-        draw: forest::draw,
-    },
-];
+crate::registry::files! {
+    /// The registry, in the order a report lists its plots by default.
+    pub static KINDS: [KindInfo] = {
+        bars,
+        diverging,
+        forest,
+    }
+}
 
 /// A plot kind: an entry of [`KINDS`], compared by name.
 #[derive(Clone, Copy)]

@@ -21,7 +21,7 @@ use crate::stats::dist::z_two_sided;
 use std::f64::consts::FRAC_PI_2;
 
 /// The registry entry (see [`super::METHODS`]).
-pub(super) const METHOD: MethodInfo = MethodInfo {
+pub(super) const ENTRY: MethodInfo = MethodInfo {
     name: "arcsine",
     title: "arcsine",
     citation: "Brown, Cai and DasGupta 2001",

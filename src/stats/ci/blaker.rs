@@ -63,7 +63,7 @@ fn root_or_end(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
 }
 
 /// The registry entry (see [`super::METHODS`]).
-pub(super) const METHOD: MethodInfo = MethodInfo {
+pub(super) const ENTRY: MethodInfo = MethodInfo {
     name: "blaker",
     title: "Blaker exact",
     citation: "Blaker 2000",

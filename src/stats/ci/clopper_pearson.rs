@@ -26,7 +26,7 @@ use super::MethodInfo;
 use crate::stats::dist::beta_quantile;
 
 /// The registry entry (see [`super::METHODS`]).
-pub(super) const METHOD: MethodInfo = MethodInfo {
+pub(super) const ENTRY: MethodInfo = MethodInfo {
     name: "clopper-pearson",
     title: "Clopper-Pearson exact",
     citation: "Clopper and Pearson 1934",

@@ -24,7 +24,7 @@ use super::MethodInfo;
 use crate::stats::dist::beta_quantile;
 
 /// The registry entry (see [`super::METHODS`]).
-pub(super) const METHOD: MethodInfo = MethodInfo {
+pub(super) const ENTRY: MethodInfo = MethodInfo {
     name: "jeffreys",
     title: "Jeffreys",
     citation: "Brown, Cai and DasGupta 2001",

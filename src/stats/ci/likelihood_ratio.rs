@@ -21,7 +21,7 @@ use super::MethodInfo;
 use crate::stats::dist::{bd0, find_root, z_two_sided};
 
 /// The registry entry (see [`super::METHODS`]).
-pub(super) const METHOD: MethodInfo = MethodInfo {
+pub(super) const ENTRY: MethodInfo = MethodInfo {
     name: "likelihood-ratio",
     title: "likelihood-ratio",
     citation: "Brown, Cai and DasGupta 2001",

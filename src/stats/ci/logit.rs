@@ -21,7 +21,7 @@ use super::MethodInfo;
 use crate::stats::dist::z_two_sided;
 
 /// The registry entry (see [`super::METHODS`]).
-pub(super) const METHOD: MethodInfo = MethodInfo {
+pub(super) const ENTRY: MethodInfo = MethodInfo {
     name: "logit",
     title: "logit",
     citation: "Brown, Cai and DasGupta 2001",

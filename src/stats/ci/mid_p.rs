@@ -30,7 +30,7 @@ use crate::stats::dist::{
 };
 
 /// The registry entry (see [`super::METHODS`]).
-pub(super) const METHOD: MethodInfo = MethodInfo {
+pub(super) const ENTRY: MethodInfo = MethodInfo {
     name: "mid-p",
     title: "mid-p exact",
     citation: "Lancaster 1961; Agresti and Gottard 2007",

@@ -1,6 +1,6 @@
 //! Confidence intervals for a single binomial proportion: one file per method, one line per
 //! method in [`METHODS`]. Each file holds the method's documentation (formula, coverage,
-//! behaviour at 0 and n, clipping, references), its registry entry `METHOD` (name, title,
+//! behaviour at 0 and n, clipping, references), its registry entry `ENTRY` (name, title,
 //! citation, the line `tally methods` shows, its `interval`) and the function. `tally
 //! methods`, the pipeline's `ci.method` names and the docs all come from that registry.
 //!
@@ -9,36 +9,28 @@
 //! interval for `n - x` is the mirror image of the one for `x`. `n = 0` gives no interval
 //! (`None`), never a fake 0%.
 //!
-//! This module does no I/O and knows nothing of polars: it works on plain numbers.
+//! This module does no I/O: it works on plain numbers.
 
 use std::fmt;
 
 use crate::registry::{self, Entry, Listing, Unknown};
 
-/// Declares the method files and the registry from one list of file names, so that a new
-/// method is its file (which defines `METHOD`) plus its name in the list.
-macro_rules! registry {
-    ($($file:ident,)*) => {
-        $(mod $file;)*
-
-        /// The registry, in the order `tally methods` lists it (default first).
-        pub static METHODS: &[MethodInfo] = &[$($file::METHOD),*];
-    };
-}
-
-registry! {
-    wilson,
-    clopper_pearson,
-    agresti_coull,
-    jeffreys,
-    mid_p,
-    blaker,
-    likelihood_ratio,
-    wilson_cc,
-    logit,
-    arcsine,
-    wald,
-    wald_cc,
+registry::files! {
+    /// The registry, in the order `tally methods` lists it (default first).
+    pub static METHODS: [MethodInfo] = {
+        wilson,
+        clopper_pearson,
+        agresti_coull,
+        jeffreys,
+        mid_p,
+        blaker,
+        likelihood_ratio,
+        wilson_cc,
+        logit,
+        arcsine,
+        wald,
+        wald_cc,
+    }
 }
 
 /// A point estimate with a two-sided interval, all on the proportion scale.
@@ -82,13 +74,13 @@ impl Entry for MethodInfo {
 pub struct Method(&'static MethodInfo);
 
 /// The default method for new pipelines and `tally ci`.
-pub const DEFAULT_METHOD: Method = Method(&wilson::METHOD);
+pub const DEFAULT_METHOD: Method = Method(&wilson::ENTRY);
 
 /// The Wilson score interval (Newcombe's difference interval is built from two of them).
-pub const WILSON: Method = Method(&wilson::METHOD);
+pub const WILSON: Method = Method(&wilson::ENTRY);
 
 /// The Clopper-Pearson interval (the NCHS reliability rule uses it whatever the report shows).
-pub const CLOPPER_PEARSON: Method = Method(&clopper_pearson::METHOD);
+pub const CLOPPER_PEARSON: Method = Method(&clopper_pearson::ENTRY);
 
 impl PartialEq for Method {
     fn eq(&self, other: &Method) -> bool {

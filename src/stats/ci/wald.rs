@@ -23,7 +23,7 @@ use super::clip;
 use crate::stats::dist::z_two_sided;
 
 /// The registry entry (see [`super::METHODS`]).
-pub(super) const METHOD: MethodInfo = MethodInfo {
+pub(super) const ENTRY: MethodInfo = MethodInfo {
     name: "wald",
     title: "Wald (normal approximation)",
     citation: "Brown, Cai and DasGupta 2001",

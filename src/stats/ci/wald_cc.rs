@@ -22,7 +22,7 @@ use super::clip;
 use crate::stats::dist::z_two_sided;
 
 /// The registry entry (see [`super::METHODS`]).
-pub(super) const METHOD: MethodInfo = MethodInfo {
+pub(super) const ENTRY: MethodInfo = MethodInfo {
     name: "wald-cc",
     title: "Wald with continuity correction",
     citation: "Fleiss, Levin and Paik 2003",

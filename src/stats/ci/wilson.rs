@@ -24,7 +24,7 @@ use super::MethodInfo;
 use crate::stats::dist::z_two_sided;
 
 /// The registry entry (see [`super::METHODS`]).
-pub(super) const METHOD: MethodInfo = MethodInfo {
+pub(super) const ENTRY: MethodInfo = MethodInfo {
     name: "wilson",
     title: "Wilson score",
     citation: "Wilson 1927; Brown, Cai and DasGupta 2001",

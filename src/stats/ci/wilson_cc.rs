@@ -26,7 +26,7 @@ use super::clip;
 use crate::stats::dist::z_two_sided;
 
 /// The registry entry (see [`super::METHODS`]).
-pub(super) const METHOD: MethodInfo = MethodInfo {
+pub(super) const ENTRY: MethodInfo = MethodInfo {
     name: "wilson-cc",
     title: "Wilson score with continuity correction",
     citation: "Newcombe 1998",
