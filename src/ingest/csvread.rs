@@ -135,6 +135,8 @@ impl<R: BufRead> CsvReader<R> {
             return Ok(true);
         }
         let mut state = State::FieldStart;
+        // The last byte of quoted text read so far was a CR (its LF may come in the next read).
+        let mut quoted_cr = false;
         loop {
             let buf = self.inner.fill_buf()?;
             if buf.is_empty() {
@@ -177,11 +179,24 @@ impl<R: BufRead> CsvReader<R> {
                     State::Quoted => {
                         let run = memchr::memchr(b'"', &buf[i..]).unwrap_or(buf.len() - i);
                         let chunk = &buf[i..i + run];
-                        self.line += memchr::memchr_iter(b'\n', chunk).count() as u64;
+                        // Line ends inside the field: LF, CRLF or a lone CR, each one line
+                        // (a CRLF split across two reads counted once).
+                        for at in memchr::memchr2_iter(b'\n', b'\r', chunk) {
+                            let after_cr = if at == 0 {
+                                quoted_cr
+                            } else {
+                                chunk[at - 1] == b'\r'
+                            };
+                            if !(chunk[at] == b'\n' && after_cr) {
+                                self.line += 1;
+                            }
+                        }
+                        quoted_cr = chunk.last() == Some(&b'\r');
                         rec.buf.extend_from_slice(chunk);
                         i += run;
                         if i < buf.len() {
                             state = State::QuoteInQuoted;
+                            quoted_cr = false;
                             i += 1;
                         }
                     }
@@ -283,6 +298,18 @@ mod tests {
             ));
         }
         (out, r.blank_lines)
+    }
+
+    #[test]
+    fn a_lone_cr_inside_quotes_is_a_line_end_too() {
+        // Excel's "CSV (Macintosh)" ends lines with CR, inside multi-line answers too.
+        let data = b"a,b\r1,\"x\ry\rz\"\r2,\"p\r\nq\"\r3,4";
+        for cap in [1, 2, 3, 7, 64] {
+            let (recs, _) = records(data, cap);
+            let lines: Vec<u64> = recs.iter().map(|r| r.0).collect();
+            assert_eq!(lines, [1, 2, 5, 7], "buffer {cap}");
+            assert_eq!(recs[1].1[1], "x\ry\rz");
+        }
     }
 
     #[test]

@@ -55,14 +55,18 @@ fn csv_reads(data: &[u8], delimiter: u8) -> Vec<(u64, Vec<Vec<u8>>)> {
 
 /// The line a record starts on, from the offset where the csv crate began reading it
 /// (which is before the line ends it skipped: the LF of a CRLF, blank lines), counting LFs
-/// (for input whose every CR is in a CRLF).
+/// and lone CRs (for input whose record ends all have an LF).
 fn line_at(data: &[u8], byte: u64) -> u64 {
     let skipped = data[byte as usize..]
         .iter()
         .take_while(|&&b| b == b'\r' || b == b'\n')
         .count();
     let first = byte as usize + skipped;
-    1 + data[..first].iter().filter(|&&b| b == b'\n').count() as u64
+    let before = &data[..first];
+    let lone_cr = |i: usize| before[i] == b'\r' && data.get(i + 1) != Some(&b'\n');
+    1 + (0..before.len())
+        .filter(|&i| before[i] == b'\n' || lone_cr(i))
+        .count() as u64
 }
 
 /// Pieces fields are made of: the delimiters, quotes and line ends that need quoting, and
@@ -98,10 +102,10 @@ fn records(rng: &mut SplitMix) -> Vec<Vec<String>> {
 }
 
 /// The start line of each record of `data` as written: 1 plus the line ends before it.
-/// Every LF is a line end, quoted or not (a CRLF is one line end); a lone CR is one only
-/// outside quotes. (A lone CR inside quotes is field text to tally and starts no line;
-/// `tests/it/splitter.rs` pins that as it is.) Records end at a line end outside quotes;
-/// the writer quotes whole fields, so a quote toggles being inside.
+/// Every LF, CRLF and lone CR is one line end, quoted or not (a file saved with CR line
+/// ends, as Excel's "CSV (Macintosh)" is, has its multi-line answers on lines of their own
+/// too). Records end at a line end outside quotes; the writer quotes whole fields, so a
+/// quote toggles being inside.
 fn start_lines(data: &[u8]) -> Vec<u64> {
     let (mut line, mut quoted, mut starts) = (1u64, false, vec![1u64]);
     for (i, &b) in data.iter().enumerate() {
@@ -109,7 +113,7 @@ fn start_lines(data: &[u8]) -> Vec<u64> {
         match b {
             b'"' => quoted = !quoted,
             b'\n' => line += 1,
-            b'\r' if lone_cr && !quoted => line += 1,
+            b'\r' if lone_cr => line += 1,
             _ => {}
         }
         let ends_record = !quoted && (b == b'\n' || lone_cr);
