@@ -156,7 +156,8 @@ pub fn run(
     laps.lap("validate");
 
     let disclosure = opts.disclosure(plan);
-    let published = estimate_stage(plan, &table, &unmapped, data, &disclosure)?;
+    let listed = crate::disclosure::published_unmapped(&unmapped, &disclosure);
+    let published = estimate_stage(plan, &table, &listed, data, &disclosure)?;
     notes.warnings.extend(published.warnings.iter().cloned());
     laps.lap("estimate");
 
@@ -165,7 +166,7 @@ pub fn run(
         pipeline_written: pipeline_shown(plan),
         pipeline_sha256,
         table: &table,
-        unmapped: &unmapped,
+        unmapped: &listed,
         results: &published.results,
         disclosure,
         suppression: &published.suppression,

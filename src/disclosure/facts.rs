@@ -77,15 +77,19 @@ impl Fact {
         self.places.iter().all(|p| p.hideable())
     }
 
-    /// Whether it counts respondents by their answers (a table cell, a group's n, a
-    /// denominator), and so is protected when small. Exclusion counts alone count answers
-    /// that could not be used (missing, unmapped, outside the denominator): they are
-    /// published as they are, and enter the audit as published numbers.
+    /// Whether it counts respondents by their answers, and so is protected when small:
+    /// a table cell, a group's n, a denominator, and an exclusion count too ("outside the
+    /// denominator: `severity` not in {Mild}" counts the respondents with another severity;
+    /// "missing" and "unmapped" count those who gave no usable answer). Only the survey's
+    /// size is published as it is.
     pub fn describes_answers(&self) -> bool {
         self.places.iter().any(|p| {
             matches!(
                 p,
-                Place::Count { .. } | Place::Size { .. } | Place::Included { .. }
+                Place::Count { .. }
+                    | Place::Size { .. }
+                    | Place::Included { .. }
+                    | Place::Excluded { .. }
             )
         })
     }

@@ -124,6 +124,16 @@ impl State<'_> {
             .any(|p| p.analysis().is_some_and(|a| self.withheld[a].is_none()))
     }
 
+    /// Whether a number is published and so audited when small: in an analysis that is
+    /// not withheld, or in `unmapped.csv` (which lists every unmapped value).
+    fn audited(&self, f: usize) -> bool {
+        self.in_analysis(f)
+            || self.facts.facts[f]
+                .places
+                .iter()
+                .any(|p| matches!(p, Place::Unmapped(_)))
+    }
+
     fn hide(&mut self, f: usize) {
         if self.hidden[f].is_some() || !self.facts.facts[f].hideable() {
             return;
@@ -260,10 +270,10 @@ enum Target {
 
 fn targets(facts: &Facts, state: &State) -> Vec<Target> {
     let mut out: Vec<Target> = (0..facts.facts.len())
-        // Every `<5` of an analysis, exclusion counts included: the report promises the same
-        // of each. (A `<5` of `unmapped.csv` alone is not an analysis's number and is not
-        // audited; see the module doc.)
-        .filter(|&f| state.is_small(f) && state.in_analysis(f))
+        // Every `<5` the report publishes, exclusion counts and `unmapped.csv` included: the
+        // report promises the same of each. (Two unmapped values shown as `<5` beside their
+        // column's exclusion count of 2 would each be exactly 1.)
+        .filter(|&f| state.is_small(f) && state.audited(f))
         .map(Target::Small)
         .collect();
     for (a, af) in facts.of_analysis.iter().enumerate() {
@@ -476,12 +486,8 @@ pub fn protect(
         if v > 0 && v < d.min_cell && fact.describes_answers() {
             state.hide(f);
         }
-        // `unmapped.csv` shows a small unmapped value's count as `<5`: wherever else the
-        // report publishes the same number (an analysis's "unmapped value in" exclusion),
-        // it is shown as `<5` too.
-        if v > 0 && v < d.min_cell && fact.places.iter().any(|p| matches!(p, Place::Unmapped(_))) {
-            state.hidden[f] = Some(Suppression::Small(d.min_cell));
-        }
+        // (A published report lists only unmapped values of at least `min_cell`
+        // respondents: see `published_unmapped`.)
     }
     // Hiding more only widens the attacker's intervals, so a target that passed stays passed.
     let mut passed: std::collections::HashSet<Target> = std::collections::HashSet::new();
@@ -505,7 +511,7 @@ pub fn protect(
         }
         for t in failing {
             let still = match t {
-                Target::Small(f) => state.in_analysis(f),
+                Target::Small(f) => state.audited(f),
                 Target::Group { size, count } => state.published(size) && state.published(count),
             };
             if !still {
@@ -554,6 +560,19 @@ pub fn protect(
         log,
         withheld: state.withheld,
     })
+}
+
+/// The unmapped values a report lists: with disclosure control on, only those given by at
+/// least `min_cell` respondents. A value listed is known to have been given at least once,
+/// so listing rare ones would pin their column's small exclusion count from below (two
+/// listed values make it at least 2), and would publish answers of one to four people.
+/// Internal runs list every value, for cleaning the data.
+pub fn published_unmapped(unmapped: &[Unmapped], d: &DisclosurePlan) -> Vec<Unmapped> {
+    unmapped
+        .iter()
+        .filter(|u| !d.protect || u.respondents >= d.min_cell)
+        .cloned()
+        .collect()
 }
 
 /// What disclosure control did.

@@ -116,17 +116,24 @@ fn compare_groups(
             let (x1, n1, h1) = cell(g1, level);
             let (x2, n2, h2) = cell(g2, level);
             let pair = compare::Pair { x1, n1, x2, n2 };
+            // Nothing is computed from a hidden number (its count or n stands at 0).
+            let shown = !(h1 || h2);
             let mut row = ComparisonRow {
                 level: level.clone(),
                 group1: g1.clone(),
                 group2: g2.clone(),
                 pair,
-                result: compare::compare(cp.method, pair, a.level),
-                p_value: cp.test.run(pair).map(|t| t.p_value),
+                result: shown
+                    .then(|| compare::compare(cp.method, pair, a.level))
+                    .flatten(),
+                p_value: shown
+                    .then(|| cp.test.run(pair))
+                    .flatten()
+                    .map(|t| t.p_value),
                 p_adjusted: None,
                 withheld: false,
             };
-            if h1 || h2 {
+            if !shown {
                 row.withhold();
             }
             out.push(row);

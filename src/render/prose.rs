@@ -19,7 +19,7 @@ pub fn disclosure_statement(input: &ReportInput) -> String {
         .count();
     let complementary = input.suppression.len() - small;
     let mut s = format!(
-        "So that no respondent can be identified, small counts (below {t}) are shown as <{t} with no percentage, and so are zeros beside them; {complementary} further number(s) are marked \"suppressed\" so that the hidden ones cannot be worked out from totals, from other tables of this report or from test statistics. Every hidden number was audited: no combination of the published figures narrows a <{t} to fewer than {m} possible values, and no group of fewer than {g} respondents is shown to have answered all, or all but a few, alike. {} number(s) are hidden in all ({small} shown as <{t}, {complementary} complementary), each listed with its rule in suppression.csv; statistics that would be computed from a hidden number (intervals, simultaneous intervals, comparisons, tests of independence) are withheld.",
+        "So that no respondent can be identified, small counts (below {t}) are shown as <{t} with no percentage, and so are zeros beside them; {complementary} further number(s) are marked \"suppressed\" so that the hidden ones cannot be worked out from totals, from other tables of this report or from test statistics. Every hidden number was audited: no combination of the published figures narrows a <{t} to fewer than {m} possible values, and no group of fewer than {g} respondents is shown to have answered all, or all but a few, alike. {} number(s) are hidden in all ({small} shown as <{t}, {complementary} complementary), each listed with its rule in suppression.csv; statistics that would be computed from a hidden number (intervals, simultaneous intervals, comparisons, tests of independence) are withheld. Answers that match no recode are listed by value only when at least {t} respondents gave them.",
         input.suppression.len(),
         t = d.min_cell,
         m = d.min_cell - 1,
@@ -179,7 +179,7 @@ pub fn included_text(r: &AnalysisResult) -> String {
 pub fn excluded_total_text(r: &AnalysisResult) -> String {
     match r.data.hidden_included {
         None => thousands(r.data.available.saturating_sub(r.data.included)),
-        Some(_) => "a suppressed number of".into(),
+        Some(_) => "a suppressed number".into(),
     }
 }
 

@@ -7,13 +7,17 @@
 //! - here: recoding and row accounting (pure: a [`Table`] and a [`Plan`] in, values out).
 //!
 //! For every analysis each respondent is either in the denominator or excluded for exactly
-//! one reason, the first that applies when checked in this order:
+//! one reason, the first that applies when the columns are checked in this order:
 //!
-//! 1. an unmapped value in a filter column;
-//! 2. the denominator filter;
-//! 3. an unmapped value in the outcome or a subgroup column;
-//! 4. a missing outcome or subgroup answer (under `missing = "exclude"`);
-//! 5. an outcome value that is not one of the analysis's levels.
+//! 1. each filter column in turn, as written: an unmapped value, else a value (or a missing
+//!    answer) the filter does not keep ("outside the denominator");
+//! 2. the outcome, then each subgroup column in turn: an unmapped value, else a missing
+//!    answer (under `missing = "exclude"`);
+//! 3. an outcome value that is not one of the analysis's levels.
+//!
+//! So the first column with a problem decides the reason: a respondent outside the first
+//! filter column's kept values and unmapped in the second is counted as outside the
+//! denominator (`pipelines/README.md`, "Who is in the denominator", has examples).
 //!
 //! Reasons are an [`Exclusion`], listed in the order of its variants (outside the
 //! denominator, unmapped, missing, not a level), then by column.
@@ -237,7 +241,7 @@ pub fn classify<'a>(
     at: &Indices,
     values: &'a [RawValue],
 ) -> Result<(Vec<&'a str>, &'a str), Exclusion> {
-    // 1-2: the denominator filter.
+    // 1: the denominator filter, column by column.
     for (&i, (c, keep)) in at.filter.iter().zip(&a.filter) {
         match recode(plan, c, &values[i]) {
             Value::Unmapped => return Err(Exclusion::Unmapped { column: c.clone() }),
@@ -250,7 +254,7 @@ pub fn classify<'a>(
             }
         }
     }
-    // 3-4: outcome and subgroups.
+    // 2: outcome and subgroups, column by column.
     let mut group = Vec::with_capacity(at.by.len());
     let mut outcome = "";
     let columns = std::iter::once((at.outcome, &a.outcome)).chain(at.by.iter().copied().zip(&a.by));
@@ -269,7 +273,7 @@ pub fn classify<'a>(
             group.push(v);
         }
     }
-    // 5: outcome levels.
+    // 3: outcome levels.
     if !a.levels.iter().any(|l| l == outcome) {
         return Err(Exclusion::NotALevel {
             column: a.outcome.clone(),

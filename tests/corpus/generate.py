@@ -257,6 +257,13 @@ stderr = ["data.csv", "line 4", "unterminated"]
     "5,Beta,improved,ok\n"
     "6,Alpha,worsened,ok\n")}, pipeline=BASE_PIPELINE)
 
+# A published report lists only unmapped values given by at least `min_cell` respondents
+# (a listed value is known to occur); the cases about the listing itself are internal runs.
+LIST_ALL_UNMAPPED = """
+[disclosure]
+protect = false
+"""
+
 case("12-stray-quote-unquoted-field", """
 # A quote inside an unquoted field (wor"sened, line 4) is kept as a literal character, as
 # most CSV readers do; the value is then not a known label: listed in unmapped.csv with
@@ -269,7 +276,7 @@ stderr = []
 """, files={"data.csv": (
     HEADER + "\n1,Alpha,worsened\n2,Alpha,improved\n3,Beta,wor\"sened\n"
     "4,Beta,no_change\n5,Beta,worsened\n")},
-    pipeline=BASE_PIPELINE + IDENTITY_RECODE)
+    pipeline=BASE_PIPELINE + IDENTITY_RECODE + LIST_ALL_UNMAPPED)
 
 # --- line ends, byte-order marks, encodings ------------------------------------------
 
@@ -453,7 +460,7 @@ stderr = []
 """, files={"data.csv": (
     HEADER + "\n1,Alpha,worsened\n2,Alpha,worsened \n3,Alpha, improved\n"
     "4,Beta,Worsened\n5,Beta,no_change\n6,Beta,worsened \n7,Beta,improved\n")},
-    pipeline=BASE_PIPELINE + IDENTITY_RECODE)
+    pipeline=BASE_PIPELINE + IDENTITY_RECODE + LIST_ALL_UNMAPPED)
 
 # --- counts tables -------------------------------------------------------------------
 

@@ -252,9 +252,9 @@ fn check_report(expect: &Expect, report: &Path, errs: &mut Vec<String>) {
         }
     }
     if let Some(want) = &expect.unmapped {
-        let got: BTreeMap<String, String> = csv_records(&report.join("unmapped.csv"))
-            .iter()
-            .map(|r| (r[1].to_string(), r[3].to_string()))
+        let got: BTreeMap<String, String> = support::csv_file_rows(&report.join("unmapped.csv"))
+            .into_iter()
+            .map(|r| (r["value"].clone(), r["did_you_mean"].clone()))
             .collect();
         if &got != want {
             errs.push(format!("unmapped {got:?}, expected {want:?}"));

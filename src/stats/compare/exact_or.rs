@@ -32,6 +32,9 @@ pub(super) struct Conditional {
 impl Conditional {
     /// `None` past [`super::EXACT_MAX_TABLES`]: the support is never allocated unbounded.
     pub fn new(p: &Pair) -> Option<Conditional> {
+        if p.x1 > p.n1 || p.x2 > p.n2 {
+            return None;
+        }
         super::check_exact_size(p).ok()?;
         let m = p.x1 + p.x2;
         let lo = m.saturating_sub(p.n2);

@@ -243,6 +243,12 @@ pub struct Pair {
 }
 
 impl Pair {
+    /// Both groups non-empty, and no count above its group's size: the only pairs any
+    /// method here is defined for.
+    pub fn is_valid(&self) -> bool {
+        self.n1 > 0 && self.n2 > 0 && self.x1 <= self.n1 && self.x2 <= self.n2
+    }
+
     pub fn p1(&self) -> f64 {
         self.x1 as f64 / self.n1 as f64
     }
@@ -309,7 +315,7 @@ pub fn check_pair(p: &Pair) -> Result<(), String> {
 /// undefined for these counts (e.g. a ratio of 0 to 0), and for the exact conditional odds
 /// ratio also past [`EXACT_MAX_TABLES`] (callers check [`check_exact_size`] first to say so).
 pub fn compare(method: CompareMethod, pair: Pair, level: f64) -> Option<Comparison> {
-    if pair.n1 == 0 || pair.n2 == 0 {
+    if !pair.is_valid() {
         return None;
     }
     (method.info().interval)(pair, level)

@@ -78,7 +78,12 @@ impl Test {
     pub fn from_name(s: &str) -> Result<Test, Unknown> {
         registry::lookup(TESTS, "test", s)
     }
+    /// The test of a 2 x 2 table; `None` for a pair no test is defined for (an empty group,
+    /// or a count above its group's size).
     pub fn run(self, p: Pair) -> Option<TestResult> {
+        if !p.is_valid() {
+            return None;
+        }
         (self.info().run)(p)
     }
 }
