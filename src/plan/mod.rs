@@ -30,8 +30,8 @@ pub use input::{
     EncodingChoice, EncodingInfo, Format, FormatInfo, InputKind, InputKindInfo, InputPlan,
     MultiSelect, ENCODINGS, FORMATS, INPUT_KINDS,
 };
-pub use problems::Problem;
-use problems::{is_machine_name, list_some, AnalysisKey, Problems};
+pub use problems::{list_some, Problem};
+use problems::{is_machine_name, AnalysisKey, Problems};
 pub use report::{is_safe_relative, DisclosurePlan, PlotKind, ReportPlan};
 pub use validate::Rule;
 
@@ -199,6 +199,7 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
             let by = &a.by[cp.by];
             compare::check_groups(cp, by, AnalysisKey(i), &spec.recode, &mut problems);
         }
+        analysis::check_expect_empty(a, AnalysisKey(i), &spec.recode, &mut problems);
     }
     let report = report::plan_report(spec.report, &name, &mut problems);
 
