@@ -188,6 +188,14 @@ fn listing(plan: &Plan, column: &str, s: &Seen) -> String {
     format!("{what}: {}", list_some(&order, LISTED))
 }
 
+/// `no row of <input>`, saying that only the kept rows count when some were rejected.
+fn rows_of(table: &Table) -> String {
+    match table.rejected.len() {
+        0 => format!("no row of {}", table.source.written),
+        n => format!("no kept row of {} ({n} rejected)", table.source.written),
+    }
+}
+
 /// The hint that declares a value empty on purpose.
 fn declare_hint(value: &str, analyses: &str) -> String {
     format!(
@@ -215,12 +223,12 @@ fn toml_string(value: &str) -> String {
 fn named_message(plan: &Plan, table: &Table, i: usize, n: &Named, s: &Seen) -> String {
     let a = &plan.analyses[i];
     let mut m = format!(
-        "key `analysis[{i}].{}`: {} `{}` of analysis `{}` occurs in no row of {} (column `{}` {})",
+        "key `analysis[{i}].{}`: {} `{}` of analysis `{}` occurs in {} (column `{}` {})",
         n.field,
         n.what,
         n.value,
         a.name,
-        table.source.written,
+        rows_of(table),
         n.column,
         listing(plan, n.column, s)
     );
@@ -251,8 +259,8 @@ fn target_message(plan: &Plan, table: &Table, column: &str, target: &str, s: &Se
         .collect();
     let quoted: Vec<String> = labels.iter().map(|l| format!("`{l}`")).collect();
     let mut m = format!(
-        "key `recode.{column}`: target `{target}` occurs in no row of {}: no value of column `{column}` is {} (the column {})",
-        table.source.written,
+        "key `recode.{column}`: target `{target}` occurs in {}: no value of column `{column}` is {} (the column {})",
+        rows_of(table),
         quoted.join(" or "),
         listing(plan, column, s)
     );
