@@ -385,12 +385,21 @@ pub(super) fn check_expect_empty(
     problems: &mut Problems,
 ) {
     let mut known: Vec<&str> = a.levels.iter().map(String::as_str).collect();
-    known.extend(a.filter.iter().flat_map(|(_, v)| v.iter().map(String::as_str)));
+    known.extend(
+        a.filter
+            .iter()
+            .flat_map(|(_, v)| v.iter().map(String::as_str)),
+    );
     if let Some(cp) = &a.compare {
         known.extend(cp.groups.named().1);
     }
     for c in a.columns() {
-        known.extend(recode.get(c).into_iter().flat_map(|m| m.values().map(String::as_str)));
+        known.extend(
+            recode
+                .get(c)
+                .into_iter()
+                .flat_map(|m| m.values().map(String::as_str)),
+        );
     }
     let mut unique: Vec<&str> = Vec::new();
     for v in known {

@@ -40,7 +40,9 @@ impl CompareGroups {
             CompareGroups::Reference(r) => ("compare.reference", vec![r.as_str()]),
             CompareGroups::Pairs(ps) => (
                 "compare.pairs",
-                ps.iter().flat_map(|(x, y)| [x.as_str(), y.as_str()]).collect(),
+                ps.iter()
+                    .flat_map(|(x, y)| [x.as_str(), y.as_str()])
+                    .collect(),
             ),
         }
     }

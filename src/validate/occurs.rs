@@ -254,7 +254,9 @@ fn target_message(plan: &Plan, table: &Table, column: &str, target: &str, s: &Se
         .analyses
         .iter()
         .enumerate()
-        .filter(|(_, a)| a.columns().contains(&column) && !a.expect_empty.iter().any(|e| e == target))
+        .filter(|(_, a)| {
+            a.columns().contains(&column) && !a.expect_empty.iter().any(|e| e == target)
+        })
         .map(|(i, a)| format!("analysis[{i}] (`{}`)", a.name))
         .collect();
     let quoted: Vec<String> = labels.iter().map(|l| format!("`{l}`")).collect();
@@ -274,4 +276,191 @@ fn target_message(plan: &Plan, table: &Table, column: &str, target: &str, s: &Se
     m.push('\n');
     m.push_str(&declare_hint(target, &users.join(" and ")));
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::{check, NeverOccurs};
+    use crate::ingest::read_from;
+    use crate::plan::{from_spec, Plan};
+
+    fn plan_of(text: &str) -> Plan {
+        from_spec(crate::spec::parse(text).unwrap(), Path::new("p.toml")).unwrap()
+    }
+
+    /// The problems of `pipeline` (its input is `data.csv`) on `csv`.
+    fn problems(pipeline: &str, csv: &str) -> Vec<String> {
+        let plan = plan_of(pipeline);
+        let table = read_from(
+            csv.as_bytes(),
+            &plan.input,
+            &plan.columns_needed(),
+            &[],
+            &|_| Ok(()),
+        )
+        .unwrap();
+        match check(&plan, &table) {
+            Ok(()) => Vec::new(),
+            Err(NeverOccurs(ps)) => ps,
+        }
+    }
+
+    const INPUT: &str = "[input]\npath = \"data.csv\"\n";
+    const DATA: &str = "tried,group,outcome\nYes,Alpha,worsened\nYes,Beta,improved\nNo,Alpha,\n";
+
+    fn analysis(extra: &str) -> String {
+        format!("{INPUT}[[analysis]]\nname = \"a\"\noutcome = \"outcome\"\nlevels = [\"improved\", \"worsened\"]\nby = [\"group\"]\n{extra}")
+    }
+
+    #[test]
+    fn a_level_no_row_has_is_named_with_the_key_the_file_and_a_near_miss() {
+        let text = analysis("").replace("\"worsened\"]", "\"worsend\"]");
+        let ps = problems(&text, DATA);
+        assert_eq!(ps.len(), 1, "{ps:?}");
+        for part in [
+            "key `analysis[0].levels`: level `worsend` of analysis `a` occurs in no row of data.csv",
+            "(column `outcome` has: improved, worsened)",
+            "hint: did you mean `worsened`?",
+            "expect_empty = [\"worsend\"]",
+        ] {
+            assert!(ps[0].contains(part), "{part}: {}", ps[0]);
+        }
+        let declared = text.replace("by = [", "expect_empty = [\"worsend\"]\nby = [");
+        assert!(problems(&declared, DATA).is_empty());
+    }
+
+    #[test]
+    fn filter_values_are_compared_as_the_analysis_sees_them() {
+        // No recode table: the raw `Yes` is the value, and `yes` a case near miss.
+        let ps = problems(&analysis("filter = { tried = [\"yes\"] }\n"), DATA);
+        assert_eq!(ps.len(), 1, "{ps:?}");
+        assert!(ps[0].starts_with("key `analysis[0].filter.tried`: filter value `yes`"));
+        assert!(ps[0].contains("hint: did you mean `Yes`?"), "{}", ps[0]);
+        assert!(problems(&analysis("filter = { tried = [\"Yes\"] }\n"), DATA).is_empty());
+
+        // Recoded: the filter keeps recoded values, so the raw label never matches.
+        let recoded = analysis("filter = { tried = [\"Yes\"] }\n")
+            + "[recode.tried]\nYes = \"yes\"\nNo = \"no\"\n";
+        let ps = problems(&recoded, DATA);
+        assert_eq!(ps.len(), 1, "{ps:?}");
+        assert!(
+            ps[0].contains("(column `tried` after recoding, has: yes, no)"),
+            "{}",
+            ps[0]
+        );
+        assert!(ps[0].contains("did you mean `yes`?"), "{}", ps[0]);
+    }
+
+    #[test]
+    fn compared_groups_of_a_column_without_recoding_are_checked_against_the_data() {
+        let ps = problems(&analysis("compare = { reference = \"alpha \" }\n"), DATA);
+        assert_eq!(ps.len(), 1, "{ps:?}");
+        assert!(ps[0].starts_with("key `analysis[0].compare.reference`: group `alpha `"));
+        assert!(ps[0].contains("did you mean `Alpha`?"), "{}", ps[0]);
+        // A group named in two pairs is one problem.
+        let pairs = "compare = { pairs = [[\"Gamma\", \"Alpha\"], [\"Gamma\", \"Beta\"]] }\n";
+        let ps = problems(&analysis(pairs), DATA);
+        assert_eq!(ps.len(), 1, "{ps:?}");
+        assert!(ps[0].starts_with("key `analysis[0].compare.pairs`: group `Gamma`"));
+    }
+
+    #[test]
+    fn a_recode_target_no_row_maps_to_is_reported_once_naming_who_must_declare_it() {
+        let recode =
+            "[recode.group]\nAlpha = \"Alpha\"\nBeta = \"Beta\"\n\"Not sure\" = \"Not stated\"\n";
+        let second = "[[analysis]]\nname = \"b\"\noutcome = \"outcome\"\nlevels = [\"improved\"]\nby = [\"group\"]\n";
+        let text = format!("{}{second}{recode}", analysis(""));
+        let ps = problems(&text, DATA);
+        assert_eq!(ps.len(), 1, "{ps:?}");
+        for part in [
+            "key `recode.group`: target `Not stated` occurs in no row of data.csv",
+            "no value of column `group` is `Not sure`",
+            "declare it in analysis[0] (`a`) and analysis[1] (`b`): expect_empty = [\"Not stated\"]",
+        ] {
+            assert!(ps[0].contains(part), "{part}: {}", ps[0]);
+        }
+        // Declared by the first analysis only: the second is still told.
+        let one = text.replacen(
+            "by = [\"group\"]\n",
+            "by = [\"group\"]\nexpect_empty = [\"Not stated\"]\n",
+            1,
+        );
+        let ps = problems(&one, DATA);
+        assert_eq!(ps.len(), 1, "{ps:?}");
+        assert!(
+            ps[0].contains("declare it in analysis[1] (`b`):"),
+            "{}",
+            ps[0]
+        );
+        let both = text.replace(
+            "by = [\"group\"]\n",
+            "by = [\"group\"]\nexpect_empty = [\"Not stated\"]\n",
+        );
+        assert!(problems(&both, DATA).is_empty());
+    }
+
+    #[test]
+    fn an_unmapped_near_miss_of_a_recode_label_is_suggested() {
+        let text = analysis("") + "[recode.group]\nAlpha = \"Alpha\"\n\"Beta \" = \"Beta\"\n";
+        let ps = problems(&text, DATA);
+        assert_eq!(ps.len(), 1, "{ps:?}");
+        assert!(
+            ps[0]
+                .contains("hint: `Beta` occurs with no recode entry: did you mean it for `Beta `?"),
+            "{}",
+            ps[0]
+        );
+    }
+
+    #[test]
+    fn the_missing_level_may_be_empty_and_a_missing_group_occurs_when_answers_are_missing() {
+        let complete = "tried,group,outcome\nYes,Alpha,worsened\nYes,Beta,improved\n";
+        let level = analysis("missing = \"level\"\n");
+        assert!(problems(&level, complete).is_empty());
+        let compare = analysis("missing = \"level\"\ncompare = { reference = \"missing\" }\n");
+        assert_eq!(problems(&compare, complete).len(), 1);
+        let some_missing = "tried,group,outcome\nYes,,worsened\nYes,Beta,improved\n";
+        assert!(problems(&compare, some_missing).is_empty());
+    }
+
+    #[test]
+    fn a_counts_row_of_zero_names_its_values() {
+        let counts = analysis("").replace(
+            "path = \"data.csv\"\n",
+            "path = \"data.csv\"\nkind = \"counts\"\n",
+        );
+        let data = "group,outcome,count\nAlpha,improved,3\nAlpha,worsened,0\n";
+        assert!(problems(&counts, data).is_empty());
+    }
+
+    #[test]
+    fn every_problem_comes_in_plan_order_and_rejected_rows_are_mentioned() {
+        let text = analysis("filter = { tried = [\"yes\"] }\ncompare = { reference = \"Gama\" }\n")
+            .replace("\"worsened\"]", "\"worsend\"]")
+            .replace(
+                "path = \"data.csv\"\n",
+                "path = \"data.csv\"\nid_column = \"id\"\n",
+            );
+        let data = "id,tried,group,outcome\n1,Yes,Alpha,improved\n1,Yes,Beta,improved\n";
+        let ps = problems(&text, data);
+        let keys: Vec<&str> = ps.iter().map(|p| p.split(':').next().unwrap()).collect();
+        assert_eq!(
+            keys,
+            [
+                "key `analysis[0].levels`",
+                "key `analysis[0].filter.tried`",
+                "key `analysis[0].compare.reference`"
+            ]
+        );
+        // `Beta` is only on the rejected line (a repeated id): the groups kept are `Alpha`.
+        assert!(
+            ps[2].contains(
+                "occurs in no kept row of data.csv (1 rejected) (column `group` has: Alpha)"
+            ),
+            "{}",
+            ps[2]
+        );
+    }
 }
