@@ -167,7 +167,7 @@ fn compare_groups(
 
 /// The groups a comparison names must be values the recode of its column (`by_column`) can
 /// produce (a column without a recode table keeps the data's own values, known only after
-/// ingest).
+/// ingest, and checked then: `validate::occurs`).
 pub(super) fn check_groups(
     cp: &ComparePlan,
     by_column: &str,
