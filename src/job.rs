@@ -96,6 +96,10 @@ pub enum JobError {
     /// A `by` or outcome column whose values look like direct identifiers.
     #[error("{0}")]
     Identifying(String),
+    /// Values the pipeline names (levels, filter values, groups, recode targets) that occur
+    /// in no row of the input.
+    #[error(transparent)]
+    NeverOccurs(validate::occurs::NeverOccurs),
     /// An exact conditional method asked of counts too large to enumerate.
     #[error(transparent)]
     ExactTooLarge(Box<estimate::ExactTooLarge>),
@@ -140,6 +144,7 @@ pub fn run(
     notes
         .warnings
         .extend(crate::validate::identifying::check(plan, &table).map_err(JobError::Identifying)?);
+    validate::occurs::check(plan, &table).map_err(JobError::NeverOccurs)?;
 
     // The report is up to date if its manifest carries this run's key and is whole.
     let report_key = keys.report(&table.source.sha256);

@@ -10,7 +10,8 @@
 //! ```text
 //! ingest     (I/O)  data file -> Table: distinct tuples of needed columns + counts, rejects
 //! validate   (pure) Table + Plan -> per-analysis cells + exclusions by reason, unmapped
-//!                   values; identifying columns refused by content
+//!                   values; identifying columns refused by content; named values that
+//!                   occur in no row refused
 //! estimate   (pure) cells -> counts of every margin (a fold) -> proportions + intervals,
 //!                   comparisons, tests
 //! disclosure (pure) small cells and their complements hidden, audited as an attacker would
@@ -52,7 +53,8 @@
 //!    home of encoding_rs), `sniff` (delimiters), `formats` and `layout` (survey-tool
 //!    exports, multi-select indicators, free text fenced off)); [`validate`] (recoding and
 //!    row accounting; `rules`, the `[validate]` checks ingest applies; `identifying`, the
-//!    content check); [`estimate`] (`grouping`, `derive`: every figure from the counts as
+//!    content check; `occurs`, levels, filter values, groups and recode targets that occur
+//!    in no row); [`estimate`] (`grouping`, `derive`: every figure from the counts as
 //!    they stand, `result`); [`disclosure`] (suppression and rounding; `facts`: every
 //!    published number as a sum of respondent classes across analyses; `audit`: the
 //!    attacker's integer programs, the one home of microlp); [`render`] (`tables`, `html`,

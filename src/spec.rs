@@ -163,6 +163,10 @@ pub struct AnalysisSpec {
     pub compare: Option<CompareSpec>,
     /// Simultaneous intervals over the levels of each group: `goodman` or `sison-glaz`.
     pub simultaneous: Option<String>,
+    /// Levels, filter values, compared groups and recode targets of this analysis that are
+    /// meant to occur in no row of the data; any other such value is an error after ingest.
+    #[serde(default)]
+    pub expect_empty: Vec<String>,
 }
 
 /// `[analysis.compare]`: compare subgroups of one `by` column.

@@ -1,7 +1,8 @@
 //! `tally check`: validates pipeline files, where their reports would go (see
 //! [`plan::check_report_location`]) and their inputs' headers, reporting every problem at
 //! once; then reads the data (as `run` does: streaming, distinct tuples only) to check the
-//! analysed columns' content for direct identifiers ([`crate::identify`]). Writes nothing.
+//! analysed columns' content for direct identifiers ([`crate::identify`]) and the values
+//! the pipeline names that occur in no row ([`crate::validate::occurs`]). Writes nothing.
 
 use super::{print_error, Outcome};
 use crate::ingest;
@@ -83,8 +84,9 @@ fn read_header(plan: &plan::Plan) -> Result<Vec<String>, String> {
     ingest::read_header(&plan.input, &plan.columns_needed()).map_err(|e| e.to_string())
 }
 
-/// Reads the data and checks the analysed columns' content (see [`crate::identify`]): the
-/// warnings, or what is refused. The header was checked before.
+/// Reads the data and checks the analysed columns' content (see [`crate::identify`]) and
+/// the values the pipeline names (see [`crate::validate::occurs`]), in the order `run`
+/// does: the warnings, or what is refused. The header was checked before.
 fn check_content(plan: &plan::Plan) -> Result<Vec<String>, String> {
     let checks = crate::validate::rules::checks(&plan.input.rules);
     let table = ingest::read(
@@ -95,5 +97,7 @@ fn check_content(plan: &plan::Plan) -> Result<Vec<String>, String> {
         &|_| {},
     )
     .map_err(|e| e.to_string())?;
-    crate::validate::identifying::check(plan, &table)
+    let warnings = crate::validate::identifying::check(plan, &table)?;
+    crate::validate::occurs::check(plan, &table).map_err(|e| e.to_string())?;
+    Ok(warnings)
 }

@@ -4,6 +4,8 @@
 //! sides of its diverging chart, its denominator in words and its comparison (see
 //! `plan::compare`). `validate` and `estimate` work from these plans.
 
+use indexmap::IndexMap;
+
 use super::compare::{plan_compare, ComparePlan};
 use super::problems::{hint_for, is_machine_name, AnalysisKey, Problems};
 use crate::spec::{AnalysisSpec, PipelineSpec, ReliabilitySpec};
@@ -72,6 +74,10 @@ pub struct AnalysisPlan {
     pub compare: Option<ComparePlan>,
     pub reliability: Thresholds,
     pub simultaneous: Option<Simultaneous>,
+    /// Values of this analysis declared to occur in no row (`expect_empty`): a level, a
+    /// filter value, a compared group or a recode target of one of its columns. Any other
+    /// such value that occurs in no row fails the job (`validate::occurs`).
+    pub expect_empty: Vec<String>,
 }
 
 /// What every analysis starts from: `[ci]` and `[reliability]`.
@@ -205,6 +211,7 @@ fn plan_analysis(
         compare,
         reliability: defaults.reliability,
         simultaneous,
+        expect_empty: a.expect_empty.clone(),
     }
 }
 
@@ -349,6 +356,72 @@ fn denominator_of(a: &AnalysisSpec, filter: &[(String, Vec<String>)]) -> String 
             format!("respondents with {}", parts.join(" and "))
         }
     })
+}
+
+impl AnalysisPlan {
+    /// The columns the analysis reads: its outcome, its `by` columns, its filter columns;
+    /// each once, in that order.
+    pub fn columns(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        let all = std::iter::once(&self.outcome)
+            .chain(&self.by)
+            .chain(self.filter.iter().map(|(c, _)| c));
+        for c in all {
+            if !out.contains(&c.as_str()) {
+                out.push(c);
+            }
+        }
+        out
+    }
+}
+
+/// `expect_empty`: each value is one the analysis names (a level, a filter value, a
+/// compared group) or a target of the recode table of one of its columns, and is listed
+/// once. Checked once every analysis is planned, with the recode tables at hand.
+pub(super) fn check_expect_empty(
+    a: &AnalysisPlan,
+    key: AnalysisKey,
+    recode: &IndexMap<String, IndexMap<String, String>>,
+    problems: &mut Problems,
+) {
+    let mut known: Vec<&str> = a.levels.iter().map(String::as_str).collect();
+    known.extend(
+        a.filter
+            .iter()
+            .flat_map(|(_, v)| v.iter().map(String::as_str)),
+    );
+    if let Some(cp) = &a.compare {
+        known.extend(cp.groups.named().1);
+    }
+    for c in a.columns() {
+        known.extend(
+            recode
+                .get(c)
+                .into_iter()
+                .flat_map(|m| m.values().map(String::as_str)),
+        );
+    }
+    let mut unique: Vec<&str> = Vec::new();
+    for v in known {
+        if !unique.contains(&v) {
+            unique.push(v);
+        }
+    }
+    for (j, v) in a.expect_empty.iter().enumerate() {
+        if a.expect_empty[..j].contains(v) {
+            problems.add(&key.of("expect_empty"), format!("`{v}` is listed twice"));
+        } else if !unique.contains(&v.as_str()) {
+            problems.add(
+                &key.of("expect_empty"),
+                format!(
+                    "`{v}` is none of the values analysis `{}` names (its levels, filter values and compared groups, and the recode targets of its columns: {}){}",
+                    a.name,
+                    unique.join(", "),
+                    hint_for(v, &unique)
+                ),
+            );
+        }
+    }
 }
 
 /// An interval method by name (absent: `None`, the caller's default).

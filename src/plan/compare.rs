@@ -32,6 +32,22 @@ pub enum CompareGroups {
     Pairs(Vec<(String, String)>),
 }
 
+impl CompareGroups {
+    /// The TOML key field these groups were given at (`compare.reference` or
+    /// `compare.pairs`) and every group named, in the order written.
+    pub fn named(&self) -> (&'static str, Vec<&str>) {
+        match self {
+            CompareGroups::Reference(r) => ("compare.reference", vec![r.as_str()]),
+            CompareGroups::Pairs(ps) => (
+                "compare.pairs",
+                ps.iter()
+                    .flat_map(|(x, y)| [x.as_str(), y.as_str()])
+                    .collect(),
+            ),
+        }
+    }
+}
+
 /// Plans one analysis's comparison; `None` (with a problem) when the `by` column, the
 /// groups or a name cannot be resolved. `levels` are the analysis's planned levels.
 pub(super) fn plan_compare(
@@ -151,7 +167,7 @@ fn compare_groups(
 
 /// The groups a comparison names must be values the recode of its column (`by_column`) can
 /// produce (a column without a recode table keeps the data's own values, known only after
-/// ingest).
+/// ingest, and checked then: `validate::occurs`).
 pub(super) fn check_groups(
     cp: &ComparePlan,
     by_column: &str,
@@ -168,15 +184,10 @@ pub(super) fn check_groups(
             values.push(v);
         }
     }
-    let (key, named): (String, Vec<&String>) = match &cp.groups {
-        CompareGroups::Reference(r) => (key.of("compare.reference"), vec![r]),
-        CompareGroups::Pairs(ps) => (
-            key.of("compare.pairs"),
-            ps.iter().flat_map(|(x, y)| [x, y]).collect(),
-        ),
-    };
+    let (field, named) = cp.groups.named();
+    let key = key.of(field);
     for g in named {
-        if !values.contains(&g.as_str()) {
+        if !values.contains(&g) {
             problems.add(
                 &key,
                 format!(

@@ -30,8 +30,8 @@ pub use input::{
     EncodingChoice, EncodingInfo, Format, FormatInfo, InputKind, InputKindInfo, InputPlan,
     MultiSelect, ENCODINGS, FORMATS, INPUT_KINDS,
 };
-pub use problems::Problem;
-use problems::{is_machine_name, list_some, AnalysisKey, Problems};
+use problems::{is_machine_name, AnalysisKey, Problems};
+pub use problems::{list_some, Problem};
 pub use report::{is_safe_relative, DisclosurePlan, PlotKind, ReportPlan};
 pub use validate::Rule;
 
@@ -199,6 +199,7 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
             let by = &a.by[cp.by];
             compare::check_groups(cp, by, AnalysisKey(i), &spec.recode, &mut problems);
         }
+        analysis::check_expect_empty(a, AnalysisKey(i), &spec.recode, &mut problems);
     }
     let report = report::plan_report(spec.report, &name, &mut problems);
 
@@ -310,6 +311,34 @@ mod tests {
 
         let outcome = BASE.replace("outcome = \"o\"", "outcome = \"respondent_id\"");
         assert_eq!(plan_of(&outcome).unwrap_err()[0].key, "analysis[0].outcome");
+    }
+
+    #[test]
+    fn expect_empty_names_values_the_analysis_names() {
+        let with = |list: &str, extra: &str| {
+            BASE.replace(
+                "levels = [",
+                &format!("filter = {{ tried = [\"yes\"] }}\nexpect_empty = [{list}]\nlevels = ["),
+            ) + extra
+        };
+        let recode = "[recode.o]\nBad = \"bad\"\n\"Don't know\" = \"unsure\"\n";
+        let plan = plan_of(&with("\"same\", \"yes\", \"unsure\"", recode)).unwrap();
+        assert_eq!(plan.analyses[0].expect_empty, ["same", "yes", "unsure"]);
+
+        let problems = plan_of(&with("\"sme\", \"same\", \"same\"", recode)).unwrap_err();
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["analysis[0].expect_empty", "analysis[0].expect_empty"]
+        );
+        let m = &problems[0].message;
+        assert!(
+            m.contains("`sme` is none of the values analysis `a` names"),
+            "{m}"
+        );
+        assert!(m.contains("bad, same, good, yes, unsure"), "{m}");
+        assert!(m.contains("did you mean `same`?"), "{m}");
+        assert!(problems[1].message.contains("`same` is listed twice"));
     }
 
     #[test]

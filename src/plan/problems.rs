@@ -103,7 +103,7 @@ pub(super) fn choose<T>(
 }
 
 /// The first `max` names joined, and how many more there are.
-pub(super) fn list_some(names: &[String], max: usize) -> String {
+pub fn list_some(names: &[String], max: usize) -> String {
     let mut s = names
         .iter()
         .take(max)

@@ -1,9 +1,12 @@
 //! The second stage of the spine: what the values of the ingested [`Table`] mean for the
-//! pipeline ([`Plan`]). Two jobs, one file each:
+//! pipeline ([`Plan`]). One job per file:
 //!
 //! - [`rules`]: the `[validate]` rules, checked on each record as it is read (they are
 //!   handed to [`crate::ingest::read`] as value checks, so that a record that breaks one is
 //!   rejected with its line, like a malformed one);
+//! - [`identifying`]: analysed columns whose values look like direct identifiers;
+//! - [`occurs`]: levels, filter values, compared groups and recode targets that occur in no
+//!   row (unless declared in `expect_empty`);
 //! - here: recoding and row accounting (pure: a [`Table`] and a [`Plan`] in, values out).
 //!
 //! For every analysis each respondent is either in the denominator or excluded for exactly
@@ -25,6 +28,7 @@
 //! Invariant, checked here and in the tests: `available = included + sum(exclusions)`.
 
 pub mod identifying;
+pub mod occurs;
 pub mod rules;
 
 use std::collections::BTreeMap;

@@ -86,6 +86,15 @@ COUNTS_ROWS = [
 CASES = []
 
 
+def declare_empty(pipeline, values):
+    """`pipeline` with `expect_empty = [values]` in its first analysis (after `levels`): for
+    cases whose rows, once some are rejected, leave a level or recode target unused."""
+    head, sep, rest = pipeline.partition("\nlevels = ")
+    line, nl, tail = rest.partition("\n")
+    listed = ", ".join(f'"{v}"' for v in values)
+    return f"{head}{sep}{line}{nl}expect_empty = [{listed}]\n{tail}"
+
+
 def case(slug, expect, files=None, pipeline=None, args=None):
     """Registers a case. `files` maps a file name to str (written as UTF-8) or bytes."""
     CASES.append((slug, expect, files or {}, pipeline, args))
@@ -243,7 +252,8 @@ rejected_lines = [3, 5]
 case("11-unterminated-quote-midfile", """
 # A quote opens on line 4 and is never closed: the rest of the file (lines 4 to 7) is one
 # record, rejected as "unterminated quote". Because that silently swallows 3 more rows, a
-# good tool also says so on stderr, naming line 4.
+# good tool also says so on stderr, naming line 4. (`no_change` is only on a swallowed
+# line, so the pipeline declares it empty.)
 exit = 0
 stderr = ["data.csv", "line 4", "unterminated"]
 [rejected]
@@ -255,7 +265,7 @@ stderr = ["data.csv", "line 4", "unterminated"]
     "3,Beta,worsened,\"it was bad\n"
     "4,Beta,no_change,ok\n"
     "5,Beta,improved,ok\n"
-    "6,Alpha,worsened,ok\n")}, pipeline=BASE_PIPELINE)
+    "6,Alpha,worsened,ok\n")}, pipeline=declare_empty(BASE_PIPELINE, ["no_change"]))
 
 # A published report lists only unmapped values given by at least `min_cell` respondents
 # (a listed value is known to occur); the cases about the listing itself are internal runs.
@@ -479,7 +489,8 @@ rejected_lines = [3]
     pipeline=COUNTS_PIPELINE)
 
 case("25-non-integer-count", """
-# Counts that are not whole numbers: 2.5 (line 3) and 0.1 (line 5).
+# Counts that are not whole numbers: 2.5 (line 3) and 0.1 (line 5). (They are the only
+# `worsened` rows, so the pipeline declares it empty.)
 exit = 0
 stderr = []
 rejected_lines = [3, 5]
@@ -487,7 +498,7 @@ rejected_lines = [3, 5]
 "invalid count" = 2
 """, files={"data.csv": counts_csv([
     COUNTS_ROWS[0], "specialist,worsened,2.5", COUNTS_ROWS[2], "non_specialist,worsened,0.1"])},
-    pipeline=COUNTS_PIPELINE)
+    pipeline=declare_empty(COUNTS_PIPELINE, ["worsened"]))
 
 case("26-non-numeric-count", """
 # Counts that are not numbers: "twelve" (line 3), "N/A" (line 4), a thousands separator
@@ -858,7 +869,8 @@ case("59-encoding-utf8-forced-on-windows-1252", """
 # encoding = "utf-8" on the Windows-1252 file of case 17: no detection, so the records
 # whose needed columns hold 0x92 or 0xE9 are rejected as invalid UTF-8 (lines 2, 4, 5
 # and 6; lines 3 and 7, "home,Better" and "home,Worse", are pure ASCII and kept). No
-# Windows-1252 guess.
+# Windows-1252 guess. (`dont_know` and `cafe` are only on rejected lines, so the pipeline
+# declares them empty.)
 exit = 0
 stderr = []
 rejected_lines = [2, 4, 5, 6]
@@ -866,7 +878,8 @@ rejected_lines = [2, 4, 5, 6]
 "invalid UTF-8" = 4
 """, files={"data.csv": csv_text(CP1252_ROWS, header="id,place,outcome",
                                  eol="\r\n").encode("cp1252")},
-    pipeline=CP1252_PIPELINE.replace('id_column = "id"\n', 'id_column = "id"\nencoding = "utf-8"\n'))
+    pipeline=declare_empty(CP1252_PIPELINE.replace('id_column = "id"\n', 'id_column = "id"\nencoding = "utf-8"\n'),
+                           ["dont_know", "cafe"]))
 
 case("60-encoding-unknown", """
 # encoding = "utf-9".
@@ -1132,11 +1145,61 @@ stderr = []
     pipeline=BASE_PIPELINE.replace('by = ["group"]', 'by = ["clinic_id"]')
     + '\n[disclosure]\nallow_identifying = ["clinic_id"]\n')
 
+
+# --- values that occur in no row ---------------------------------------------------
+
+case("97-level-typo-occurs-nowhere", """
+# `levels = ["improved", "no_change", "worsend"]`: the typo occurs in no row, so the report
+# would say 0% answered it. A data problem found after reading: exit 1, naming the key, the
+# value, the file and the level that does occur.
+exit = 1
+stderr = ["analysis[0].levels", "`worsend`", "occurs in no row of data.csv", "did you mean `worsened`", "expect_empty"]
+""", files={"data.csv": BASE_CSV},
+    pipeline=BASE_PIPELINE.replace('"worsened"]', '"worsend"]'))
+
+YES_NO_ROWS = [(r[0], "Yes" if int(r[0]) % 3 else "No", r[2]) for r in BASE_ROWS]
+
+case("98-filter-value-case-near-miss", """
+# `filter = { tried = ["yes"] }` on a column (no recode table) holding `Yes` and `No`: the
+# filter keeps nobody, n = 0. Refused: exit 1, with the did-you-mean `Yes`.
+exit = 1
+stderr = ["analysis[0].filter.tried", "`yes`", "occurs in no row of data.csv", "did you mean `Yes`", "expect_empty"]
+""", files={"data.csv": csv_text(YES_NO_ROWS, header="id,tried,outcome")},
+    pipeline=BASE_PIPELINE.replace('by = ["group"]', 'filter = { tried = ["yes"] }'))
+
+case("99-compare-group-occurs-nowhere", """
+# `compare.reference = "Alfa"` on a `by` column without a recode table (values Alpha,
+# Beta): the plan cannot know the groups, the data can. Refused after reading: exit 1.
+exit = 1
+stderr = ["analysis[0].compare.reference", "`Alfa`", "occurs in no row of data.csv", "did you mean `Alpha`"]
+""", files={"data.csv": BASE_CSV},
+    pipeline=BASE_PIPELINE + 'compare = { reference = "Alfa" }\n')
+
+case("100-recode-target-never-produced", """
+# `[recode.group]` maps "Gamma " (a trailing space) to `Gamma`, but the file says "Gamma":
+# no row maps to the target, which would silently drop the group (and list "Gamma" as
+# unmapped). Refused: exit 1, naming the recode table, the target and the near miss.
+exit = 1
+stderr = ["recode.group", "target `Gamma`", "occurs in no row of data.csv", "`Gamma` occurs with no recode entry", "declare it in analysis[0]", 'expect_empty = ["Gamma"]']
+""", files={"data.csv": csv_text(BASE_ROWS + [("11", "Gamma", "improved")])},
+    pipeline=BASE_PIPELINE + '\n[recode.group]\nAlpha = "Alpha"\nBeta = "Beta"\n"Gamma " = "Gamma"\n')
+
+case("101-expect-empty-declared", """
+# A level nobody gave (`much_worse`) and a recode target no row maps to (`Not stated`),
+# both declared in `expect_empty`: the run goes ahead, exit 0, the level reported as 0.
+exit = 0
+stderr = []
+[rejected]
+""", files={"data.csv": BASE_CSV},
+    pipeline=BASE_PIPELINE.replace('"worsened"]', '"worsened", "much_worse"]\nexpect_empty = ["much_worse", "Not stated"]')
+    + '\n[recode.group]\nAlpha = "Alpha"\nBeta = "Beta"\n"I don\'t know" = "Not stated"\n')
+
+
 def main():
     for c in CASES:
         write_case(*c)
     slugs = [c[0] for c in CASES]
-    assert len(set(s[:2] for s in slugs)) == len(slugs), "numbers must be unique"
+    assert len(set(s.split("-")[0] for s in slugs)) == len(slugs), "numbers must be unique"
     print(f"wrote {len(CASES)} cases under {HERE}")
 
 

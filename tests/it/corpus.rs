@@ -341,7 +341,8 @@ fn every_corpus_case_gives_its_expected_outcome() {
     );
 }
 
-const PIPELINE: &str = "[input]\npath = \"data.csv\"\n\n[[analysis]]\nname = \"a\"\noutcome = \"o\"\nlevels = [\"x\", \"y\"]\n";
+/// (The generated inputs hold only `x`, so `y` is declared empty.)
+const PIPELINE: &str = "[input]\npath = \"data.csv\"\n\n[[analysis]]\nname = \"a\"\noutcome = \"o\"\nlevels = [\"x\", \"y\"]\nexpect_empty = [\"y\"]\n";
 
 /// Runs the one-analysis pipeline above on `data`; returns exit code and stderr.
 fn run_generated(data: &[u8]) -> (i32, String, Option<PathBuf>, tempfile::TempDir) {

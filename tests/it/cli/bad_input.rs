@@ -2,7 +2,7 @@
 //! verbatim (internal runs only), hostile labels neutralised, empty cells without fake
 //! percentages, an early error in a big file that ends the run.
 
-use super::{simple_internal, SIMPLE_PIPELINE};
+use super::{expecting_empty, simple_internal, SIMPLE_PIPELINE};
 use crate::support::{self, code, stderr, Scratch};
 
 #[test]
@@ -54,7 +54,11 @@ fn malformed_rows_are_counted_and_kept_verbatim() {
     let s = Scratch::new();
     let data = "\u{feff}id,outcome,group\r\n1,Worse,a\r\n2,Same\r\n3,\"Better\",\"b\nc\"\r\n1,Worse,a\r\n4,Worse,a,extra\r\n5,W\u{0}rse,a\r\n6,Bettr,a\r\n7,,a\r\n\r\n";
     s.write("data/s.csv", data);
-    s.write("pipelines/p.toml", SIMPLE_PIPELINE);
+    // `Same` is only on a rejected line.
+    s.write(
+        "pipelines/p.toml",
+        expecting_empty(SIMPLE_PIPELINE, &["no_change"]),
+    );
     // A published report lists line, reason and detail; no respondent's record.
     let o = s.run(&["run", "pipelines/p.toml"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
@@ -140,7 +144,10 @@ fn labels_are_escaped_in_html_and_neutralised_in_csv() {
         "data/s.csv",
         "id,outcome,group\n1,Worse,<script>alert(1)</script>\n2,Better,=HYPERLINK(\"x\")\n",
     );
-    s.write("pipelines/p.toml", simple_internal());
+    s.write(
+        "pipelines/p.toml",
+        expecting_empty(&simple_internal(), &["no_change"]),
+    );
     let o = s.run(&["run", "pipelines/p.toml"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let html = s.read("reports/p/index.html");

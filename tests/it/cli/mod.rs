@@ -16,6 +16,17 @@ fn simple_internal() -> String {
     format!("{SIMPLE_PIPELINE}\n[disclosure]\nprotect = false\n")
 }
 
+/// `pipeline` (one of the above) with `values` declared empty in its analysis: for tests
+/// whose few rows leave some levels out.
+fn expecting_empty(pipeline: &str, values: &[&str]) -> String {
+    let list: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
+    pipeline.replacen(
+        "by = [\"group\"]\n",
+        &format!("by = [\"group\"]\nexpect_empty = [{}]\n", list.join(", ")),
+        1,
+    )
+}
+
 const SIMPLE_PIPELINE: &str = r#"
 [input]
 path = "../data/s.csv"

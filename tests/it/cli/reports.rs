@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::Path;
 
-use super::simple_internal;
+use super::{expecting_empty, simple_internal};
 use crate::support::{self, code, stderr, tree, Scratch};
 
 /// Whether a report directory is whole: every artifact its manifest lists is there with the
@@ -44,7 +44,10 @@ fn a_run_killed_at_any_moment_leaves_the_previous_report_whole() {
     let s = Scratch::new();
     // A first report from a small file.
     s.write("data/s.csv", "id,outcome,group\n1,Worse,a\n2,Same,b\n");
-    s.write("pipelines/p.toml", simple_internal());
+    s.write(
+        "pipelines/p.toml",
+        expecting_empty(&simple_internal(), &["improved"]),
+    );
     let o = s.run(&["run", "pipelines/p.toml"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let report = s.path().join("reports/p");
