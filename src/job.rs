@@ -154,6 +154,8 @@ pub fn run(
         && output::current_key(&report_dir).as_deref() == Some(&report_key)
     {
         notes.cached.push("report");
+        // Nothing is written, but what killed runs left beside the report goes.
+        output::tidy(&report_dir);
         return Ok(summary(plan, report_dir, &table, laps, notes, None));
     }
 

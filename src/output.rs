@@ -249,6 +249,19 @@ fn count_files(dir: &Path) -> Option<usize> {
     Some(n)
 }
 
+/// Removes what killed runs left beside the report directory `dir` (see
+/// [`remove_stale_temporaries`]); for a run that finds its report up to date and writes
+/// nothing.
+pub fn tidy(dir: &Path) {
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if let Some(name) = dir.file_name() {
+        remove_stale_temporaries(parent, &name.to_string_lossy());
+    }
+}
+
 /// Removes temporaries left by killed runs for this report. A run holds a lock on its
 /// temporary directory from making it until its report is in place, so a temporary whose
 /// lock can be taken has no live writer: its run was killed (or it is a replaced report
