@@ -1,7 +1,8 @@
 //! `tally check`: validates pipeline files, where their reports would go (see
 //! [`plan::check_report_location`]) and their inputs' headers, reporting every problem at
 //! once; then reads the data (as `run` does: streaming, distinct tuples only) to check the
-//! analysed columns' content for direct identifiers ([`crate::identify`]). Writes nothing.
+//! analysed columns' content for direct identifiers ([`crate::identify`]) and the labels
+//! only the data can check ([`crate::job::check_labels`]). Writes nothing.
 
 use super::{print_error, Outcome};
 use crate::ingest;
@@ -95,5 +96,8 @@ fn check_content(plan: &plan::Plan) -> Result<Vec<String>, String> {
         &|_| {},
     )
     .map_err(|e| e.to_string())?;
-    crate::validate::identifying::check(plan, &table)
+    let warnings = crate::validate::identifying::check(plan, &table)?;
+    let (data, _) = crate::validate::prepare(plan, &table);
+    crate::job::check_labels(plan, &data)?;
+    Ok(warnings)
 }

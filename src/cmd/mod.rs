@@ -47,6 +47,7 @@ pub fn job_outcome(e: &crate::job::JobError) -> Outcome {
         JobError::Ingest(_)
         | JobError::Strict { .. }
         | JobError::Identifying(_)
+        | JobError::Labels(_)
         | JobError::ExactTooLarge(_)
         | JobError::Disclosure(_)
         | JobError::Render(_)

@@ -72,6 +72,8 @@ pub struct AnalysisPlan {
     pub compare: Option<ComparePlan>,
     pub reliability: Thresholds,
     pub simultaneous: Option<Simultaneous>,
+    /// Display labels of the levels and groups (filled by `plan::labels`).
+    pub labels: super::labels::Labels,
 }
 
 /// What every analysis starts from: `[ci]` and `[reliability]`.
@@ -205,6 +207,7 @@ fn plan_analysis(
         compare,
         reliability: defaults.reliability,
         simultaneous,
+        labels: Default::default(),
     }
 }
 
