@@ -305,3 +305,60 @@ pub fn unknown_in_data(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::plan::{from_spec, Plan, Problem};
+    use crate::spec;
+
+    fn plan_of(text: &str) -> Result<Plan, Vec<Problem>> {
+        from_spec(spec::parse(text).unwrap(), Path::new("pipelines/t.toml"))
+    }
+
+    const BASE: &str = "[input]\npath = \"x.csv\"\n[recode.g]\nA = \"a\"\nB = \"b\"\n[[analysis]]\nname = \"one\"\noutcome = \"o\"\nlevels = [\"bad\", \"good\"]\nby = [\"g\"]\n";
+
+    #[test]
+    fn an_analysis_label_wins_over_the_pipeline_one_and_codes_without_show_as_they_are() {
+        let text = BASE.replace(
+            "[[analysis]]",
+            "[labels]\nbad = \"Worse\"\na = \"Group A\"\n[[analysis]]",
+        ) + "labels = { bad = \"Much worse\" }\n";
+        let plan = plan_of(&text).unwrap();
+        let l = &plan.analyses[0].labels;
+        assert_eq!(l.show("bad"), "Much worse");
+        assert_eq!(l.show("a"), "Group A");
+        assert_eq!(l.show("good"), "good");
+        assert!(plan.unchecked_labels.is_empty());
+        assert!(plan_of(BASE).unwrap().analyses[0].labels.is_empty());
+    }
+
+    #[test]
+    fn codes_of_a_column_without_a_recode_table_are_left_to_the_data() {
+        let text = BASE.replace(
+            "[recode.g]\nA = \"a\"\nB = \"b\"\n",
+            "[labels]\nzed = \"Z\"\n",
+        ) + "labels = { why = \"Y\" }\n";
+        let plan = plan_of(&text).unwrap();
+        assert_eq!(plan.unchecked_labels, ["zed"]);
+        let groups = vec![vec!["why".to_string()]];
+        let unknown = super::unknown_in_data(&plan.analyses, &[&groups], &plan.unchecked_labels);
+        assert_eq!(unknown.len(), 1, "{unknown:?}");
+        assert!(unknown[0].starts_with("key `labels.zed`"), "{unknown:?}");
+        let unknown = super::unknown_in_data(&plan.analyses, &[&[]], &[]);
+        assert!(
+            unknown[0].starts_with("key `analysis[0].labels.why`"),
+            "{unknown:?}"
+        );
+    }
+
+    #[test]
+    fn a_code_that_needs_quotes_is_named_quoted() {
+        assert_eq!(super::toml_key("no_change"), "no_change");
+        assert_eq!(super::toml_key("M.E. \"x\""), "\"M.E. \\\"x\\\"\"");
+        let problems =
+            plan_of(&(BASE.to_string() + "labels = { \"M.E. x\" = \"y\" }\n")).unwrap_err();
+        assert_eq!(problems[0].key, "analysis[0].labels.\"M.E. x\"");
+    }
+}

@@ -131,7 +131,7 @@ fn labels_are_what_people_read_and_codes_what_machines_read() {
 #[test]
 fn without_labels_the_codes_are_shown() {
     let plain = "[input]\npath = \"../data/c.csv\"\nkind = \"counts\"\n[[analysis]]\nname = \"x\"\noutcome = \"outcome\"\nlevels = [\"improved\", \"no_change\", \"worsened\"]\nby = [\"provider\"]\n";
-    let (s, o) = run_labelled(&plain);
+    let (s, o) = run_labelled(plain);
     assert_eq!(code(&o), 0, "{}\n{plain}", stderr(&o));
     let html = s.read("reports/c/index.html");
     assert!(html.contains(">no_change<") && html.contains("non_specialist"));
