@@ -100,6 +100,9 @@ pub enum JobError {
     /// in no row of the input.
     #[error(transparent)]
     NeverOccurs(validate::occurs::NeverOccurs),
+    /// A label for a code that is no level or group of the analyses in the data.
+    #[error("{0}")]
+    Labels(String),
     /// An exact conditional method asked of counts too large to enumerate.
     #[error(transparent)]
     ExactTooLarge(Box<estimate::ExactTooLarge>),
@@ -160,6 +163,7 @@ pub fn run(
     }
 
     let (data, unmapped) = validate::prepare(plan, &table);
+    check_labels(plan, &data).map_err(JobError::Labels)?;
     laps.lap("validate");
 
     let disclosure = opts.disclosure(plan);
@@ -210,6 +214,20 @@ pub fn run(
         notes,
         Some(written),
     ))
+}
+
+/// The labels planning could not check, against the groups in the data (see
+/// [`crate::plan::unknown_in_data`]): every unknown code with its key, each message
+/// after the first on a line of its own that starts with the pipeline file (the first
+/// line is prefixed by whoever prints it).
+pub fn check_labels(plan: &Plan, data: &[validate::AnalysisData]) -> Result<(), String> {
+    let groups: Vec<&[Vec<String>]> = data.iter().map(|d| d.group_orders.as_slice()).collect();
+    let unknown = crate::plan::unknown_in_data(&plan.analyses, &groups, &plan.unchecked_labels);
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(unknown.join(&format!("\n{}: ", plan.pipeline_path.display())))
+    }
 }
 
 /// Stage timings: when the run started, and each stage's duration in order.

@@ -45,8 +45,9 @@
 //!    [`plots`]: the only plotters code, one file per plot kind and one registry of kinds
 //!    ([`plots::KINDS`]), drawing plain data. [`suggest`]: did-you-mean.
 //! 3. [`spec`], then [`plan`]: the pipeline file; one file per section (`input`,
-//!    `validate`, `analysis`, `compare`, `report`, `identifying`), and the input's
-//!    vocabulary (formats, encodings, kinds) as registries.
+//!    `validate`, `analysis`, `compare`, `report`, `identifying`, `labels` (the one home
+//!    of display labels)), and the input's vocabulary (formats, encodings, kinds) as
+//!    registries.
 //! 4. The stages: [`ingest`] (the only reader of data files: `open` (header rows), `reader`
 //!    (the reading thread), `csvread` (the record splitter), `builder` (record checks,
 //!    tuples, counts, rejections; `intern`, `ids`), `digest` (SHA-256), `decode` (the one

@@ -250,7 +250,7 @@ fn count_files(dir: &Path) -> Option<usize> {
 }
 
 /// Removes what killed runs left beside the report directory `dir` (see
-/// [`remove_stale_temporaries`]); for a run that finds its report up to date and writes
+/// `remove_stale_temporaries`); for a run that finds its report up to date and writes
 /// nothing.
 pub fn tidy(dir: &Path) {
     let parent = dir

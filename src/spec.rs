@@ -34,6 +34,10 @@ pub struct PipelineSpec {
     pub validate: IndexMap<String, RuleSpec>,
     /// Disclosure control of published tables (`[disclosure]`).
     pub disclosure: Option<DisclosureSpec>,
+    /// Display labels (`[labels]`): code -> the words shown for it, wherever it is an
+    /// outcome level or a subgroup of an analysis, in every human-facing output.
+    #[serde(default)]
+    pub labels: IndexMap<String, String>,
 }
 
 /// `[validate.<column>]`: a row whose value breaks a rule is rejected, with its line.
@@ -167,6 +171,9 @@ pub struct AnalysisSpec {
     /// meant to occur in no row of the data; any other such value is an error after ingest.
     #[serde(default)]
     pub expect_empty: Vec<String>,
+    /// Display labels of this analysis's levels and groups: code -> words, over `[labels]`.
+    #[serde(default)]
+    pub labels: IndexMap<String, String>,
 }
 
 /// `[analysis.compare]`: compare subgroups of one `by` column.

@@ -1,8 +1,9 @@
 //! `tally check`: validates pipeline files, where their reports would go (see
 //! [`plan::check_report_location`]) and their inputs' headers, reporting every problem at
 //! once; then reads the data (as `run` does: streaming, distinct tuples only) to check the
-//! analysed columns' content for direct identifiers ([`crate::identify`]) and the values
-//! the pipeline names that occur in no row ([`crate::validate::occurs`]). Writes nothing.
+//! analysed columns' content for direct identifiers ([`crate::identify`]), the values
+//! the pipeline names that occur in no row ([`crate::validate::occurs`]) and the labels
+//! only the data can check ([`crate::job::check_labels`]). Writes nothing.
 
 use super::{print_error, Outcome};
 use crate::ingest;
@@ -99,5 +100,7 @@ fn check_content(plan: &plan::Plan) -> Result<Vec<String>, String> {
     .map_err(|e| e.to_string())?;
     let warnings = crate::validate::identifying::check(plan, &table)?;
     crate::validate::occurs::check(plan, &table).map_err(|e| e.to_string())?;
+    let (data, _) = crate::validate::prepare(plan, &table);
+    crate::job::check_labels(plan, &data)?;
     Ok(warnings)
 }

@@ -48,6 +48,7 @@ pub fn job_outcome(e: &crate::job::JobError) -> Outcome {
         | JobError::Strict { .. }
         | JobError::Identifying(_)
         | JobError::NeverOccurs(_)
+        | JobError::Labels(_)
         | JobError::ExactTooLarge(_)
         | JobError::Disclosure(_)
         | JobError::Render(_)

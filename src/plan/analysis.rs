@@ -78,6 +78,8 @@ pub struct AnalysisPlan {
     /// filter value, a compared group or a recode target of one of its columns. Any other
     /// such value that occurs in no row fails the job (`validate::occurs`).
     pub expect_empty: Vec<String>,
+    /// Display labels of the levels and groups (filled by `plan::labels`).
+    pub labels: super::labels::Labels,
 }
 
 /// What every analysis starts from: `[ci]` and `[reliability]`.
@@ -212,6 +214,7 @@ fn plan_analysis(
         reliability: defaults.reliability,
         simultaneous,
         expect_empty: a.expect_empty.clone(),
+        labels: Default::default(),
     }
 }
 

@@ -9,7 +9,8 @@
 //! - `input`: `[input]`; `validate`: `[validate.<column>]` into [`Rule`]s;
 //! - `analysis`: `[ci]`, `[reliability]` and `[[analysis]]`; `compare`: each
 //!   `[analysis.compare]`;
-//! - `report`: `[report]` and `[disclosure]`, and where a report may be written.
+//! - `report`: `[report]` and `[disclosure]`, and where a report may be written;
+//! - `labels`: `[labels]` and each analysis's `labels`, resolved into every analysis.
 //!
 //! The section files use `problems` and each other, never this file, so the plan has no
 //! module cycles.
@@ -18,6 +19,7 @@ mod analysis;
 mod compare;
 mod identifying;
 mod input;
+mod labels;
 mod problems;
 mod report;
 mod validate;
@@ -30,6 +32,7 @@ pub use input::{
     EncodingChoice, EncodingInfo, Format, FormatInfo, InputKind, InputKindInfo, InputPlan,
     MultiSelect, ENCODINGS, FORMATS, INPUT_KINDS,
 };
+pub use labels::{unknown_in_data, Labels};
 use problems::{is_machine_name, AnalysisKey, Problems};
 pub use problems::{list_some, Problem};
 pub use report::{is_safe_relative, DisclosurePlan, PlotKind, ReportPlan};
@@ -53,6 +56,8 @@ pub struct Plan {
     /// The pipeline file's bytes as [`load`] read and planned them (empty from
     /// [`from_spec`]), so that they can be hashed without reading the file again.
     pub source: Vec<u8>,
+    /// Codes of `[labels]` that only the data can check (see [`unknown_in_data`]).
+    pub unchecked_labels: Vec<String>,
 }
 
 impl Plan {
@@ -182,7 +187,8 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
     let disclosure = report::plan_disclosure(spec.disclosure.as_ref(), &mut problems);
     let input = input::plan_input(&spec.input, path, reading, rules, &mut problems);
     let defaults = analysis::plan_defaults(&spec, &mut problems);
-    let analyses = analysis::plan_analyses(&spec.analyses, &defaults, &mut problems);
+    let mut analyses = analysis::plan_analyses(&spec.analyses, &defaults, &mut problems);
+    let unchecked_labels = labels::plan_labels(&spec, &mut analyses, &mut problems);
 
     // Columns that look like direct identifiers, by name (their values are checked after
     // ingest).
@@ -213,6 +219,7 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
         disclosure,
         allow_identifying,
         source: Vec::new(),
+        unchecked_labels,
     })
 }
 

@@ -48,9 +48,11 @@ pub fn render_plots(input: &ReportInput) -> Result<Vec<PlotFile>, RenderError> {
         .collect()
 }
 
-/// An analysis as the plots see it.
+/// An analysis as the plots see it: levels and groups by their labels (planning made sure
+/// that no two levels share one, so the plots can match cells to levels by it).
 pub fn analysis(r: &AnalysisResult) -> plots::Analysis {
     let p = &r.plan;
+    let shown = |code: &str| p.labels.show(code).to_string();
     let hidden = |s: Suppression| match s {
         Suppression::Complementary => Hidden::Complementary,
         small => Hidden::Small(small.shown()),
@@ -59,11 +61,11 @@ pub fn analysis(r: &AnalysisResult) -> plots::Analysis {
         .groups()
         .into_iter()
         .map(|key| Group {
-            label: short_label(&key),
+            label: short_label(&p.labels, &key),
             cells: r
                 .rows_of(&key)
                 .map(|x| Cell {
-                    level: x.outcome.clone(),
+                    level: shown(&x.outcome),
                     count: x.count,
                     n: x.n,
                     interval: x.interval.map(|i| (i.estimate, i.lower, i.upper)),
@@ -77,10 +79,10 @@ pub fn analysis(r: &AnalysisResult) -> plots::Analysis {
         title: p.title.clone(),
         denominator: p.denominator.clone(),
         ci: ci_phrase(r),
-        levels: p.levels.clone(),
-        negative: p.negative.clone(),
-        neutral: p.neutral.clone(),
-        positive: p.positive.clone(),
+        levels: p.levels.iter().map(|l| shown(l)).collect(),
+        negative: p.negative.iter().map(|l| shown(l)).collect(),
+        neutral: p.neutral.iter().map(|l| shown(l)).collect(),
+        positive: p.positive.iter().map(|l| shown(l)).collect(),
         groups,
         comparisons: comparisons(r),
     }
@@ -98,7 +100,11 @@ fn comparisons(r: &AnalysisResult) -> Option<Comparisons> {
         .comparisons
         .iter()
         .map(|c| Comparison {
-            label: format!("{}: {}", c.level, comparison_label(c)),
+            label: format!(
+                "{}: {}",
+                r.plan.labels.show(&c.level),
+                comparison_label(&r.plan.labels, c)
+            ),
             value: c.result.map(|x| (x.estimate, x.lower, x.upper)),
             text: match c.result {
                 Some(x) => format!(

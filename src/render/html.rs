@@ -362,7 +362,11 @@ fn estimates_table(h: &mut String, r: &AnalysisResult) {
     }
     h.push_str("<th scope=\"col\">n</th>");
     for l in &p.levels {
-        let _ = write!(h, "<th scope=\"col\">{}</th>", escape_html(l));
+        let _ = write!(
+            h,
+            "<th scope=\"col\">{}</th>",
+            escape_html(p.labels.show(l))
+        );
     }
     h.push_str("</tr></thead>\n<tbody>\n");
     for key in r.groups() {
@@ -375,7 +379,9 @@ fn estimates_table(h: &mut String, r: &AnalysisResult) {
             h.push_str("<th scope=\"row\">All</th>");
         }
         for (i, v) in key.iter().enumerate() {
-            let label = v.as_deref().map_or("All".to_string(), escape_html);
+            let label = v
+                .as_deref()
+                .map_or("All".to_string(), |v| escape_html(p.labels.show(v)));
             if i == 0 {
                 let _ = write!(h, "<th scope=\"row\">{label}</th>");
             } else {
@@ -436,14 +442,18 @@ fn simultaneous_table(h: &mut String, r: &AnalysisResult) {
     if let Some(m) = p.simultaneous {
         let _ = writeln!(h, "<table>\n<caption>Simultaneous {} intervals ({}): all levels of a group covered together</caption>\n<thead><tr><th scope=\"col\">Group</th>", level_pct(p.level), m.title());
         for l in &p.levels {
-            let _ = write!(h, "<th scope=\"col\">{}</th>", escape_html(l));
+            let _ = write!(
+                h,
+                "<th scope=\"col\">{}</th>",
+                escape_html(p.labels.show(l))
+            );
         }
         h.push_str("</tr></thead><tbody>\n");
         for key in r.groups() {
             let _ = write!(
                 h,
                 "<tr><th scope=\"row\">{}</th>",
-                escape_html(&short_label(&key))
+                escape_html(&short_label(&p.labels, &key))
             );
             for e in r.rows_of(&key) {
                 match e.simultaneous {
@@ -512,8 +522,8 @@ fn comparisons_section(h: &mut String, r: &AnalysisResult) {
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                escape_html(&c.level),
-                escape_html(&comparison_label(c)),
+                escape_html(r.plan.labels.show(&c.level)),
+                escape_html(&comparison_label(&r.plan.labels, c)),
                 share(c.pair.x1, c.pair.n1),
                 share(c.pair.x2, c.pair.n2),
                 effect,
@@ -529,7 +539,13 @@ fn comparisons_section(h: &mut String, r: &AnalysisResult) {
             "<p>Test of independence of {} and {} (groups: {}): Pearson chi-square = {:.2} on {} df, p = {}; likelihood-ratio G = {:.2}, p = {}; Cramer's V = {:.3}.</p>",
             escape_html(&r.plan.outcome),
             escape_html(&t.by),
-            escape_html(&t.groups.join(", ")),
+            escape_html(
+                &t.groups
+                    .iter()
+                    .map(|g| r.plan.labels.show(g))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             t.tests.pearson,
             t.tests.df,
             format_p(t.tests.pearson_p),

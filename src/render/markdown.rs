@@ -156,7 +156,7 @@ fn estimates_table(m: &mut String, r: &AnalysisResult) {
     head.extend(
         p.levels
             .iter()
-            .map(|l| format!("{} ({})", escape_md(l), ci_phrase(r))),
+            .map(|l| format!("{} ({})", escape_md(p.labels.show(l)), ci_phrase(r))),
     );
     let _ = writeln!(
         m,
@@ -170,7 +170,10 @@ fn estimates_table(m: &mut String, r: &AnalysisResult) {
             vec!["All".into()]
         } else {
             key.iter()
-                .map(|v| v.as_deref().map_or("All".into(), escape_md))
+                .map(|v| {
+                    v.as_deref()
+                        .map_or("All".into(), |v| escape_md(p.labels.show(v)))
+                })
                 .collect()
         };
         cells.push(
@@ -227,8 +230,8 @@ fn comparisons(m: &mut String, r: &AnalysisResult) {
                 let _ = writeln!(
                     m,
                     "| {} | {} | {}/{} | {}/{} | {} | {} | {} |",
-                    escape_md(&c.level),
-                    escape_md(&comparison_label(c)),
+                    escape_md(p.labels.show(&c.level)),
+                    escape_md(&comparison_label(&p.labels, c)),
                     c.pair.x1,
                     c.pair.n1,
                     c.pair.x2,

@@ -5,7 +5,7 @@
 use super::ReportInput;
 use crate::disclosure::Suppression;
 use crate::estimate::AnalysisResult;
-use crate::plan::DisclosurePlan;
+use crate::plan::{DisclosurePlan, Labels};
 use crate::text::{format_p, level_pct, pct, thousands};
 
 /// What disclosure control did, in words, for every output that says so (HTML, Markdown,
@@ -65,14 +65,14 @@ pub fn format_effect(measure: crate::stats::compare::Measure, v: f64) -> String 
     }
 }
 
-/// "Non-specialist vs M.E. specialist".
-pub fn comparison_label(c: &crate::estimate::ComparisonRow) -> String {
-    format!("{} vs {}", c.group1, c.group2)
+/// "Non-specialist vs M.E. specialist", the groups by their labels.
+pub fn comparison_label(labels: &Labels, c: &crate::estimate::ComparisonRow) -> String {
+    format!("{} vs {}", labels.show(&c.group1), labels.show(&c.group2))
 }
 
-/// A subgroup's short label for plots: its values joined, or "All".
-pub fn short_label(key: &[Option<String>]) -> String {
-    let parts: Vec<&str> = key.iter().flatten().map(String::as_str).collect();
+/// A subgroup's short label for plots: its values' labels joined, or "All".
+pub fn short_label(labels: &Labels, key: &[Option<String>]) -> String {
+    let parts: Vec<&str> = key.iter().flatten().map(|v| labels.show(v)).collect();
     if parts.is_empty() {
         "All".into()
     } else {
@@ -125,7 +125,7 @@ pub fn key_findings(results: &[AnalysisResult]) -> Vec<(String, String)> {
                 pct(i.upper),
                 thousands(e.n),
                 p.denominator,
-                e.outcome
+                p.labels.show(&e.outcome)
             );
             if let Some(crate::stats::reliability::Flag::Unreliable(why)) = &e.flag {
                 s.push_str(&format!(" (unreliable: {why})"));
@@ -152,9 +152,9 @@ pub fn key_findings(results: &[AnalysisResult]) -> Vec<(String, String)> {
                     format!(
                         "{}: {}, {} vs {}: {}{unit} ({} CI {} to {}), {}-adjusted p = {}.",
                         p.title,
-                        c.level,
-                        c.group1,
-                        c.group2,
+                        p.labels.show(&c.level),
+                        p.labels.show(&c.group1),
+                        p.labels.show(&c.group2),
                         format_effect(measure, x.estimate),
                         level_pct(p.level),
                         format_effect(measure, x.lower),

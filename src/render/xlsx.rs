@@ -148,10 +148,10 @@ fn analysis_sheet(ws: &mut Worksheet, r: &AnalysisResult, st: &Styles) -> Result
         let row = top + 1 + i as u32;
         let mut c = 0u16;
         for g in &e.group {
-            ws.write_string(row, c, g.as_deref().unwrap_or(ALL))?;
+            ws.write_string(row, c, g.as_deref().map_or(ALL, |g| p.labels.show(g)))?;
             c += 1;
         }
-        ws.write_string(row, c, &e.outcome)?;
+        ws.write_string(row, c, p.labels.show(&e.outcome))?;
         for (k, (v, hidden)) in [(e.count, e.hidden_count), (e.n, e.hidden_n)]
             .iter()
             .enumerate()
@@ -221,9 +221,10 @@ fn comparisons_sheet(
         for c in &r.comparisons {
             ws.write_string(row, 0, &r.plan.name)?;
             ws.write_string(row, 1, &r.plan.by[cp.by])?;
-            ws.write_string(row, 2, &c.level)?;
-            ws.write_string(row, 3, &c.group1)?;
-            ws.write_string(row, 6, &c.group2)?;
+            let shown = |code: &str| r.plan.labels.show(code).to_string();
+            ws.write_string(row, 2, shown(&c.level))?;
+            ws.write_string(row, 3, shown(&c.group1))?;
+            ws.write_string(row, 6, shown(&c.group2))?;
             if !c.withheld {
                 for (col, v) in [
                     (4, c.pair.x1),

@@ -1194,6 +1194,40 @@ stderr = []
     pipeline=BASE_PIPELINE.replace('"worsened"]', '"worsened", "much_worse"]\nexpect_empty = ["much_worse", "Not stated"]')
     + '\n[recode.group]\nAlpha = "Alpha"\nBeta = "Beta"\n"I don\'t know" = "Not stated"\n')
 
+# --- display labels ------------------------------------------------------------------
+
+case("102-label-for-no-level", """
+# `[labels]` names `worsend`, which is no level of any analysis (the levels are improved
+# and worsened; the groups, from the recode table, M.E. specialist and Non-specialist):
+# the label could never be shown, which the pipeline alone shows, so it is a pipeline
+# error with a did-you-mean (a silent typo would leave the code in the report).
+exit = 2
+stderr = ["pipeline.toml", "labels.worsend", "not an outcome level or a subgroup of any analysis", "did you mean `worsened`"]
+""", files={"data.csv": counts_csv(COUNTS_ROWS)}, pipeline=COUNTS_PIPELINE + """
+[recode.provider]
+specialist = "M.E. specialist"
+non_specialist = "Non-specialist"
+
+[labels]
+improved = "Improved"
+worsend = "Worsened"
+""")
+
+case("103-hostile-display-labels", """
+# Display labels a page would run as markup (<script>alert(1)</script>) or a spreadsheet
+# as a formula (=HYPERLINK(...)): the run succeeds, the HTML shows them escaped, and the
+# CSV files keep the codes (no cell starts with =).
+exit = 0
+stderr = []
+html_must_not_contain = ["<script>alert(1)</script>"]
+html_must_contain = ["&lt;script&gt;alert(1)&lt;/script&gt;", "=HYPERLINK(&quot;http://x&quot;)"]
+csv_must_not_start_with = "="
+[rejected]
+""", files={"data.csv": counts_csv(COUNTS_ROWS)}, pipeline=COUNTS_PIPELINE + """
+[labels]
+improved = "<script>alert(1)</script>"
+worsened = '=HYPERLINK("http://x")'
+""")
 
 def main():
     for c in CASES:
