@@ -34,6 +34,9 @@ pub enum Command {
     Test(TestArgs),
     /// List the confidence-interval methods.
     Methods,
+    /// Re-derive a report from its recorded pipeline and input and compare every file; exit
+    /// 0 when verified, 1 on any difference or changed input.
+    Verify(VerifyArgs),
 }
 
 // The doc comments are the `--help` text, where `<DIR>` is a placeholder, not HTML.
@@ -149,4 +152,21 @@ pub struct TestArgs {
     /// row per group: its label and its counts.
     #[arg(long, value_name = "FILE")]
     pub input: PathBuf,
+}
+
+// The doc comments are the `--help` text, where `<name>` is a placeholder, not HTML.
+#[allow(rustdoc::invalid_html_tags)]
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A report directory written by `tally run` (it holds manifest.json).
+    #[arg(value_name = "REPORT_DIR")]
+    pub report_dir: PathBuf,
+    /// The pipeline file the report was made from. Default: the file name manifest.json
+    /// records, looked for in pipelines/ of the current directory, then in pipelines/ beside
+    /// the reports root (REPORT_DIR/../../pipelines/<name>).
+    #[arg(long, value_name = "PIPELINE")]
+    pub pipeline: Option<PathBuf>,
+    /// `text` (default) or `json`: one JSON object on stdout, for machines.
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub format: LogFormat,
 }

@@ -144,10 +144,7 @@ pub fn run(
     let keys = Keys::new(plan, &pipeline_sha256, &opts.flags());
     let (table, mut notes) = ingest_stage(plan, opts, &keys, on_bytes)?;
     laps.lap("ingest");
-    notes
-        .warnings
-        .extend(crate::validate::identifying::check(plan, &table).map_err(JobError::Identifying)?);
-    validate::occurs::check(plan, &table).map_err(JobError::NeverOccurs)?;
+    check_table(plan, &table, &mut notes)?;
 
     // The report is up to date if its manifest carries this run's key and is whole.
     let report_key = keys.report(&table.source.sha256);
@@ -162,35 +159,16 @@ pub fn run(
         return Ok(summary(plan, report_dir, &table, laps, notes, None));
     }
 
-    let (data, unmapped) = validate::prepare(plan, &table);
-    check_labels(plan, &data).map_err(JobError::Labels)?;
-    laps.lap("validate");
-
-    let disclosure = opts.disclosure(plan);
-    let listed = crate::disclosure::published_unmapped(&unmapped, &disclosure);
-    let published = estimate_stage(plan, &table, &listed, data, &disclosure)?;
-    notes.warnings.extend(published.warnings.iter().cloned());
-    laps.lap("estimate");
-
-    let input = ReportInput {
-        plan,
-        pipeline_written: pipeline_shown(plan),
-        pipeline_sha256,
-        table: &table,
-        unmapped: &listed,
-        results: &published.results,
-        disclosure,
-        suppression: &published.suppression,
-        withheld: &published.withheld,
-    };
-    let mut artifacts = render::render(&input)?;
-    if let Some(chromium) = &opts.pdf {
-        artifacts.push(pdf(chromium, &artifacts)?);
-    }
-    laps.lap("render");
+    // validate -> estimate -> disclosure -> render, in memory.
+    let Built {
+        mut artifacts,
+        warnings,
+        contents,
+    } = build_stages(plan, opts, &table, &mut laps)?;
+    notes.warnings.extend(warnings);
 
     artifacts.push(manifest::build(
-        &input,
+        &contents.input(plan, &table),
         &artifacts,
         &laps.laps,
         laps.started,
@@ -203,8 +181,8 @@ pub fn run(
     laps.lap("write");
 
     let written = Written {
-        unmapped_values: unmapped.len(),
-        suppressed: published.suppression.len(),
+        unmapped_values: contents.unmapped_values,
+        suppressed: contents.published.suppression.len(),
     };
     Ok(summary(
         plan,
@@ -214,6 +192,105 @@ pub fn run(
         notes,
         Some(written),
     ))
+}
+
+/// A report built in memory, before anything is written: what [`run`] writes (with its
+/// manifest) and what `tally verify` compares with a published report.
+pub struct Built {
+    /// Every artifact but `manifest.json`, in the order they are written.
+    pub artifacts: Vec<Artifact>,
+    /// Things the user should hear about (a withheld analysis, an encoding guess).
+    pub warnings: Vec<String>,
+    contents: Contents,
+}
+
+/// What the artifacts were rendered from (kept for the manifest and the job's summary).
+struct Contents {
+    /// The disclosure settings in force.
+    disclosure: DisclosurePlan,
+    /// The unmapped values the report lists, and how many there were in all.
+    listed: Vec<Unmapped>,
+    unmapped_values: usize,
+    published: Published,
+}
+
+impl Contents {
+    fn input<'a>(&'a self, plan: &'a Plan, table: &'a Table) -> ReportInput<'a> {
+        ReportInput {
+            plan,
+            pipeline_written: pipeline_shown(plan),
+            pipeline_sha256: ingest::sha256_hex(&plan.source),
+            table,
+            unmapped: &self.listed,
+            results: &self.published.results,
+            disclosure: self.disclosure,
+            suppression: &self.published.suppression,
+            withheld: &self.published.withheld,
+        }
+    }
+}
+
+/// Builds a planned pipeline's report in memory, every stage run (the stage cache's
+/// report check skipped) and nothing written: the ingest stage, then what [`run`] does
+/// after it. Returns the table read and the report.
+pub fn build(
+    plan: &Plan,
+    opts: &JobOptions,
+    on_bytes: &(dyn Fn(u64) + Sync),
+) -> Result<(Table, Built), JobError> {
+    let mut laps = Laps::start();
+    let keys = Keys::new(plan, &ingest::sha256_hex(&plan.source), &opts.flags());
+    let (table, mut notes) = ingest_stage(plan, opts, &keys, on_bytes)?;
+    laps.lap("ingest");
+    check_table(plan, &table, &mut notes)?;
+    let mut built = build_stages(plan, opts, &table, &mut laps)?;
+    notes.warnings.append(&mut built.warnings);
+    built.warnings = notes.warnings;
+    Ok((table, built))
+}
+
+/// What the ingested table is refused for before anything is derived from it: analysed
+/// columns that look like direct identifiers, values the pipeline names that occur in no
+/// row.
+fn check_table(plan: &Plan, table: &Table, notes: &mut Notes) -> Result<(), JobError> {
+    notes
+        .warnings
+        .extend(crate::validate::identifying::check(plan, table).map_err(JobError::Identifying)?);
+    validate::occurs::check(plan, table).map_err(JobError::NeverOccurs)
+}
+
+/// The validate, estimate (with disclosure control) and render stages, each a lap.
+fn build_stages(
+    plan: &Plan,
+    opts: &JobOptions,
+    table: &Table,
+    laps: &mut Laps,
+) -> Result<Built, JobError> {
+    let (data, unmapped) = validate::prepare(plan, table);
+    check_labels(plan, &data).map_err(JobError::Labels)?;
+    laps.lap("validate");
+
+    let disclosure = opts.disclosure(plan);
+    let listed = crate::disclosure::published_unmapped(&unmapped, &disclosure);
+    let published = estimate_stage(plan, table, &listed, data, &disclosure)?;
+    laps.lap("estimate");
+
+    let contents = Contents {
+        disclosure,
+        listed,
+        unmapped_values: unmapped.len(),
+        published,
+    };
+    let mut artifacts = render::render(&contents.input(plan, table))?;
+    if let Some(chromium) = &opts.pdf {
+        artifacts.push(pdf(chromium, &artifacts)?);
+    }
+    laps.lap("render");
+    Ok(Built {
+        artifacts,
+        warnings: contents.published.warnings.clone(),
+        contents,
+    })
 }
 
 /// The labels planning could not check, against the groups in the data (see

@@ -2,11 +2,12 @@
 //! cache. The tool and version, the pipeline file and the input with their SHA-256, the
 //! row accounting, the disclosure settings, the cache key, and the SHA-256 of every other
 //! artifact. The only artifact with time in it: when the run started and how long each
-//! stage took (every other file is the same bytes for the same inputs).
+//! stage took (every other file is the same bytes for the same inputs). [`read`] reads a
+//! report's manifest back, for `tally verify`.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ingest;
 use crate::render::{Artifact, ReportInput};
@@ -130,6 +131,84 @@ pub fn build<'a>(
         path: "manifest.json".into(),
         bytes,
     }
+}
+
+/// A report's manifest as read back: what the report says it was made from (the fields
+/// `tally verify` checks; the others are ignored).
+#[derive(Debug, Deserialize)]
+pub struct Recorded {
+    pub tool: String,
+    pub version: String,
+    pub pipeline: RecordedFile,
+    pub inputs: Vec<RecordedFile>,
+    pub disclosure: RecordedDisclosure,
+    pub cache_key: String,
+    pub artifacts: Vec<RecordedArtifact>,
+}
+
+/// A file a report was made from: its path as the report shows it, SHA-256 and size.
+#[derive(Debug, Deserialize)]
+pub struct RecordedFile {
+    pub path: String,
+    pub sha256: String,
+    pub bytes: Option<u64>,
+}
+
+/// The disclosure settings in force when the report was written.
+#[derive(Debug, Deserialize)]
+pub struct RecordedDisclosure {
+    /// `false` for an internal run (`--internal` or `disclosure.protect = false`).
+    pub protect: bool,
+}
+
+/// An artifact of the report and its SHA-256.
+#[derive(Debug, Deserialize)]
+pub struct RecordedArtifact {
+    pub path: String,
+    pub sha256: String,
+}
+
+/// Why a directory's manifest could not be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("{dir} is not a tally report: no manifest.json\nhint: give the directory `tally run` wrote (reports/<name> by default)")]
+    Missing { dir: String },
+    #[error("{dir} is not a tally report: {what}\nhint: give the directory `tally run` wrote (reports/<name> by default)")]
+    NotTally { dir: String, what: String },
+}
+
+/// Reads `dir/manifest.json` back.
+pub fn read(dir: &std::path::Path) -> Result<Recorded, ReadError> {
+    let shown = dir.display().to_string();
+    let not_tally = |what: String| ReadError::NotTally {
+        dir: shown.clone(),
+        what,
+    };
+    let path = dir.join("manifest.json");
+    let bytes = match crate::files::open_regular(&path) {
+        Ok(mut f) => {
+            let mut b = Vec::new();
+            std::io::Read::read_to_end(&mut f, &mut b)
+                .map_err(|e| not_tally(format!("cannot read manifest.json: {e}")))?;
+            b
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ReadError::Missing { dir: shown })
+        }
+        Err(e) => return Err(not_tally(format!("cannot read manifest.json: {e}"))),
+    };
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| not_tally(format!("manifest.json is not JSON ({e})")))?;
+    if value["tool"] != "tally" {
+        return Err(not_tally(
+            "its manifest.json does not say \"tool\": \"tally\"".into(),
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| {
+        not_tally(format!(
+            "its manifest.json lacks what tally writes ({e}); was it edited by hand?"
+        ))
+    })
 }
 
 /// UTC time as RFC 3339; honours `SOURCE_DATE_EPOCH` for reproducible builds of reports.

@@ -7,6 +7,7 @@ pub mod compare;
 pub mod methods;
 pub mod run;
 pub mod test;
+pub mod verify;
 
 /// How a command ended, mapped to the process exit code in one place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

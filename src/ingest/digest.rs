@@ -11,6 +11,15 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
+/// Hex SHA-256 and size of a file, read through (for `tally verify`: has the input
+/// changed since a report was written?).
+pub fn sha256_file(path: &std::path::Path) -> io::Result<(String, u64)> {
+    let file = crate::files::open_regular(path)?;
+    let mut reader = HashingReader::new(io::BufReader::with_capacity(1 << 18, file), &|_| {});
+    io::copy(&mut reader, &mut io::sink())?;
+    Ok(reader.finish())
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -45,7 +45,7 @@ pub mod sniff;
 mod tests;
 
 pub use csvread::{without_bom, CsvReader, RawRecord};
-pub use digest::sha256_hex;
+pub use digest::{sha256_file, sha256_hex};
 pub use open::parse_header;
 
 use crate::plan::InputPlan;
