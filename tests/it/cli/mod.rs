@@ -9,6 +9,7 @@ mod identifying;
 mod labels;
 mod pipeline_problems;
 mod reports;
+mod verify;
 
 /// [`SIMPLE_PIPELINE`] as an internal run: for tests of other things than disclosure on
 /// a handful of respondents, whom no protected report could show (the survey's size alone
