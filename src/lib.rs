@@ -22,6 +22,8 @@
 //!
 //! The ingest output is cached, and a report whose inputs have not changed is not rebuilt
 //! ([`cache`]); `tally run` runs many jobs at once on a thread pool ([`cmd::run`]).
+//! `tally verify` runs every stage but the write ([`job::build`]) and compares what it
+//! re-derives with a published report ([`cmd::verify`]).
 //!
 //! Before the spine runs, the pipeline file is read once and understood twice: as written
 //! ([`spec`], a serde mirror of the TOML with unknown keys reported by path) and as meant

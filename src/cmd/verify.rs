@@ -253,7 +253,10 @@ fn check_pipeline(pipeline: &Path, recorded: &Recorded, findings: &mut Findings)
     let sha = match crate::ingest::sha256_file(pipeline) {
         Ok((sha, _)) => sha,
         Err(e) => {
-            findings.push(Kind::Changed, format!("cannot read the pipeline {shown}: {e}"));
+            findings.push(
+                Kind::Changed,
+                format!("cannot read the pipeline {shown}: {e}"),
+            );
             return;
         }
     };
@@ -275,7 +278,9 @@ fn check_pipeline(pipeline: &Path, recorded: &Recorded, findings: &mut Findings)
             ),
         );
     }
-    let name = pipeline.file_name().map(|n| n.to_string_lossy().into_owned());
+    let name = pipeline
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
     if name.as_deref() != Some(recorded.pipeline.path.as_str()) {
         findings.push(
             Kind::Note,
@@ -334,7 +339,10 @@ fn check_files(dir: &Path, recorded: &Recorded, findings: &mut Findings) {
         if !plan::is_safe_relative(&a.path) {
             findings.push(
                 Kind::Edited,
-                format!("manifest.json lists `{}`, outside the report directory", a.path),
+                format!(
+                    "manifest.json lists `{}`, outside the report directory",
+                    a.path
+                ),
             );
             continue;
         }
@@ -431,7 +439,10 @@ fn rederive(dir: &Path, plan: &Plan, recorded: &Recorded, findings: &mut Finding
         } else {
             findings.push(
                 Kind::Differs,
-                format!("{}: in the report, but not re-derived (the pipeline does not make it now)", a.path),
+                format!(
+                    "{}: in the report, but not re-derived (the pipeline does not make it now)",
+                    a.path
+                ),
             );
         }
     }
@@ -599,7 +610,10 @@ fn row_differences(
     let pub_set: BTreeSet<&(Vec<String>, usize)> = pub_keys.iter().collect();
     for (row, k) in derived.iter().zip(&der_keys) {
         if !pub_set.contains(k) {
-            out.push(format!("row {}: re-derived, not in the published file", label(row)));
+            out.push(format!(
+                "row {}: re-derived, not in the published file",
+                label(row)
+            ));
         }
     }
     out

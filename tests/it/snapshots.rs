@@ -213,6 +213,7 @@ fn the_commands_say_what_they_said() {
         ("help-compare", &["compare", "--help"]),
         ("help-test", &["test", "--help"]),
         ("help-methods", &["methods", "--help"]),
+        ("help-verify", &["verify", "--help"]),
     ];
     for (name, args) in cases {
         insta::assert_snapshot!(format!("command-{name}"), messages(&in_repo(args), &[]));

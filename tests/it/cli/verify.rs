@@ -54,7 +54,10 @@ fn both_examples_verify() {
                 && last.contains(&format!("from pipelines/{name}.toml and ../data/")),
             "{text}"
         );
-        assert!(!text.contains("differs") && !text.contains("changed"), "{text}");
+        assert!(
+            !text.contains("differs") && !text.contains("changed"),
+            "{text}"
+        );
     }
 }
 
@@ -122,7 +125,10 @@ fn a_changed_input_and_pipeline_are_said_to_have_changed() {
     // Back to the recorded input, with the pipeline edited: said, and the current one used.
     s.write("data/ame_2019_get.csv", &data);
     let pipeline = s.read("pipelines/ame-2019-get.toml");
-    s.write("pipelines/ame-2019-get.toml", format!("{pipeline}\n# edited\n"));
+    s.write(
+        "pipelines/ame-2019-get.toml",
+        format!("{pipeline}\n# edited\n"),
+    );
     let o = s.run(&["verify", "reports/ame-2019-get"]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let text = stdout(&o);
@@ -154,7 +160,12 @@ fn the_pipeline_is_found_beside_the_reports_root_or_given() {
         stderr(&o)
     );
     // A renamed pipeline: same SHA-256, but the reports show its name, so they differ.
-    let o = s.run(&["verify", "reports/ame-2019-get", "--pipeline", "elsewhere.toml"]);
+    let o = s.run(&[
+        "verify",
+        "reports/ame-2019-get",
+        "--pipeline",
+        "elsewhere.toml",
+    ]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(stdout(&o).contains("note: the report names its pipeline `ame-2019-get.toml`"));
 }
