@@ -34,6 +34,8 @@ pub enum Command {
     Test(TestArgs),
     /// List the confidence-interval methods.
     Methods,
+    /// Write a starter pipeline for a new survey from its data file (every line commented).
+    Init(InitArgs),
 }
 
 // The doc comments are the `--help` text, where `<DIR>` is a placeholder, not HTML.
@@ -149,4 +151,19 @@ pub struct TestArgs {
     /// row per group: its label and its counts.
     #[arg(long, value_name = "FILE")]
     pub input: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The survey's data file (CSV, or a survey tool's CSV export).
+    #[arg(value_name = "DATA")]
+    pub data: PathBuf,
+    /// Write the pipeline to this new file (never replacing one) instead of standard output;
+    /// the data path in it is then relative to this file's folder.
+    #[arg(long, short, value_name = "PIPELINE")]
+    pub output: Option<PathBuf>,
+    /// The survey tool that exported the file: csv (default), qualtrics, surveymonkey,
+    /// google-forms or limesurvey.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
 }

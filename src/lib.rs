@@ -124,5 +124,6 @@ pub fn dispatch(command: &cli::Command) -> cmd::Outcome {
         cli::Command::Compare(a) => cmd::compare::run(a),
         cli::Command::Test(a) => cmd::test::run(a),
         cli::Command::Methods => cmd::methods::run(),
+        cli::Command::Init(a) => cmd::init::run(a),
     }
 }
