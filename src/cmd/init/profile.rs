@@ -236,6 +236,10 @@ pub fn classify(name: &str, values: &[(String, u64)]) -> Class {
     if let Some((what, words)) = identify::name_finding(name) {
         return Class::Identifier(format!("its name has the {words}: {what}"));
     }
+    let words = identify::words(name);
+    if let Some(w) = words.iter().find(|w| FREE_TEXT_WORDS.contains(&w.as_str())) {
+        return Class::FreeText(format!("its name has the word `{w}`: free text"));
+    }
     let stats = identify::Stats::of(values.iter().map(|(v, n)| (v.as_str(), *n)));
     if let Some((rule, evidence)) = stats.finding() {
         return if rule == "free text" {
@@ -243,10 +247,6 @@ pub fn classify(name: &str, values: &[(String, u64)]) -> Class {
         } else {
             Class::Identifier(format!("{rule}: {evidence}"))
         };
-    }
-    let words = identify::words(name);
-    if let Some(w) = words.iter().find(|w| FREE_TEXT_WORDS.contains(&w.as_str())) {
-        return Class::FreeText(format!("its name has the word `{w}`: free text"));
     }
     let long = stats.median_chars > identify::FREE_TEXT_MEDIAN_CHARS
         || stats.median_words > identify::FREE_TEXT_MEDIAN_WORDS;
