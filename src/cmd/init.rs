@@ -1,6 +1,6 @@
 //! `tally init DATA.csv`: writes a starter pipeline for a new survey, for people who have
 //! never written TOML. The data is read with tally's own reader and each column judged
-//! ([`profile`]); the pipeline is written from what was found ([`pipeline`]): the input,
+//! (`profile`); the pipeline is written from what was found (`pipeline`): the input,
 //! the columns left out and why, a recode table per category column and an analysis per
 //! likely outcome, every line commented. It passes `tally check` as written.
 //!

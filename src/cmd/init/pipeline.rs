@@ -329,10 +329,11 @@ fn recode(out: &mut String, c: &Column, first: bool) {
     line(
         out,
         &format!(
-            "# Column {}: {} respondents, {} different answers:",
+            "# Column {}: {} respondents, {} different answer{}:",
             shown(&c.name),
             thousands(n),
-            c.values.len()
+            c.values.len(),
+            if c.values.len() == 1 { "" } else { "s" }
         ),
     );
     values(out, c, false);
