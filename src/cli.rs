@@ -37,6 +37,8 @@ pub enum Command {
     /// Re-derive a report from its recorded pipeline and input and compare every file; exit
     /// 0 when verified, 1 on any difference or changed input.
     Verify(VerifyArgs),
+    /// Write a starter pipeline for a new survey from its data file (every line commented).
+    Init(InitArgs),
 }
 
 // The doc comments are the `--help` text, where `<DIR>` is a placeholder, not HTML.
@@ -169,4 +171,19 @@ pub struct VerifyArgs {
     /// `text` (default) or `json`: one JSON object on stdout, for machines.
     #[arg(long, value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub format: LogFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The survey's data file (CSV, or a survey tool's CSV export).
+    #[arg(value_name = "DATA")]
+    pub data: PathBuf,
+    /// Write the pipeline to this new file (never replacing one) instead of standard output;
+    /// the data path in it is then relative to this file's folder.
+    #[arg(long, short, value_name = "PIPELINE")]
+    pub output: Option<PathBuf>,
+    /// The survey tool that exported the file: csv (default), qualtrics, surveymonkey,
+    /// google-forms or limesurvey.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
 }

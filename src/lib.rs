@@ -127,5 +127,6 @@ pub fn dispatch(command: &cli::Command) -> cmd::Outcome {
         cli::Command::Test(a) => cmd::test::run(a),
         cli::Command::Methods => cmd::methods::run(),
         cli::Command::Verify(a) => cmd::verify::run(a),
+        cli::Command::Init(a) => cmd::init::run(a),
     }
 }

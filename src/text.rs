@@ -1,5 +1,6 @@
 //! Text helpers shared by the renderers and the plots: HTML escaping and the ways a number
-//! is written for people (thousands separators, percentages, confidence levels, p-values).
+//! is written for people (thousands separators, percentages, confidence levels, p-values),
+//! and TOML strings and keys as tally writes them into pipelines (`tally init`).
 //!
 //! A leaf of the spine: it imports nothing from the crate, so that [`crate::render`] and
 //! [`crate::plots`] can both use it without using each other. Markdown's escaping is
@@ -64,9 +65,60 @@ pub fn format_p(p: f64) -> String {
     }
 }
 
+/// A value as a TOML basic string: quotes and backslashes escaped, every control character
+/// (a newline included) as a `\u` escape, so that the result is one line and reads back as the
+/// value.
+pub fn toml_string(value: &str) -> String {
+    let mut s = String::from("\"");
+    for c in value.chars() {
+        match c {
+            '"' => s.push_str("\\\""),
+            '\\' => s.push_str("\\\\"),
+            c if c.is_control() => s.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => s.push(c),
+        }
+    }
+    s.push('"');
+    s
+}
+
+/// A name as a TOML key: bare when it can be (ASCII letters, digits, `-`, `_`), else a
+/// [`toml_string`].
+pub fn toml_key(name: &str) -> String {
+    if !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        name.to_string()
+    } else {
+        toml_string(name)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn toml_strings_and_keys_read_back_as_written() {
+        for v in [
+            "plain",
+            "say \"yes\" = no",
+            "back\\slash",
+            "two\nlines\ttab",
+            "Ünïcødé ✓",
+            "",
+            "del\u{7f}",
+        ] {
+            let text = format!("{} = {}\n", toml_key(v), toml_string(v));
+            assert_eq!(text.lines().count(), 1, "{text}");
+            let t: toml::Table = toml::from_str(&text).unwrap();
+            assert_eq!(t.get(v).and_then(|x| x.as_str()), Some(v), "{text}");
+        }
+        assert_eq!(toml_key("get_outcome"), "get_outcome");
+        assert_eq!(toml_key("a.b"), "\"a.b\"");
+    }
 
     #[test]
     fn escapes_markup() {

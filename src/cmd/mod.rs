@@ -4,6 +4,7 @@
 pub mod check;
 pub mod ci;
 pub mod compare;
+pub mod init;
 pub mod methods;
 pub mod run;
 pub mod test;

@@ -227,6 +227,28 @@ pub fn read_header(input: &InputPlan, columns: &[String]) -> Result<Vec<String>,
     Ok(opened.layout.available())
 }
 
+/// A column a format fences off: its name and what it is ("free text", "a direct
+/// identifier").
+pub type Fenced = (String, &'static str);
+
+/// The columns of an input as [`read_header`] offers them, and those its format fences off
+/// (free text and direct identifiers of a survey-tool export, never read), each with what
+/// it is (for `tally init`, which names them without reading them).
+pub fn read_columns(input: &InputPlan) -> Result<(Vec<String>, Vec<Fenced>), IngestError> {
+    let file = open_regular(&input.path).map_err(|e| IngestError::Open {
+        path: display(&input.path, &input.written),
+        source: e,
+    })?;
+    let opened = open::open(file, input)?;
+    let fenced = opened
+        .layout
+        .columns
+        .iter()
+        .filter_map(|c| c.protected.map(|p| (c.name.clone(), p.describe())))
+        .collect();
+    Ok((opened.layout.available(), fenced))
+}
+
 /// Reads CSV bytes from any reader (the testable core of [`read`]; the table's `source` is
 /// left for the caller to fill in).
 pub fn read_from<'r, R: Read + Send + 'r>(

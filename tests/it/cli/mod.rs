@@ -6,6 +6,7 @@ mod batch;
 mod calculators;
 mod examples;
 mod identifying;
+mod init;
 mod labels;
 mod pipeline_problems;
 mod reports;
