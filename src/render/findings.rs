@@ -14,7 +14,7 @@
 //! ```
 
 use super::prose::{count_text, format_effect};
-use crate::estimate::{AnalysisResult, ComparisonRow, EstimateRow};
+use crate::estimate::{AnalysisResult, ComparisonRow, EstimateRow, Suppression};
 use crate::plan::AnalysisPlan;
 use crate::stats::compare::Measure;
 use crate::stats::multiplicity::Adjust;
@@ -143,10 +143,12 @@ fn overall_sentence(p: &AnalysisPlan, e: &EstimateRow, label: &str) -> String {
     let of = denominator_phrase(&p.denominator, &n);
     let answered = format!("answered \u{201c}{label}\u{201d}");
     if e.is_hidden() {
-        let x = count_text(e.count, e.hidden_count, thousands);
-        return match e.hidden_n {
-            Some(_) => format!("of {of}, the number who {answered} is suppressed."),
-            None => format!("of {of}, {x} {answered} (suppressed: no percentage is shown)."),
+        return match (e.hidden_n, e.hidden_count) {
+            (None, Some(small @ Suppression::Small(_))) => format!(
+                "of {of}, {} {answered} (suppressed: no percentage is shown).",
+                small.shown()
+            ),
+            _ => format!("of {of}, the number who {answered} is suppressed."),
         };
     }
     format!("of {of}, {} {answered}.", figure(p, e))
@@ -188,16 +190,21 @@ fn lowercase_first(s: &str) -> String {
 }
 
 /// A figure as published: "61.0% (95% CI 58.9% to 63.0%; 1,387 of 2,274)", with its
-/// reliability flag; a hidden one as "<5 of 37 (suppressed)" or "suppressed"; one with no
+/// reliability flag; a hidden one as "<5 of 37 (suppressed)", "suppressed (n = 37)" or
+/// "suppressed"; one with no
 /// estimate (n = 0) as such.
 fn figure(p: &AnalysisPlan, e: &EstimateRow) -> String {
     if e.hidden_n.is_some() {
         return "suppressed".into();
     }
-    let x = count_text(e.count, e.hidden_count, thousands);
+    let x = thousands(e.count);
     let n = thousands(e.n);
-    if e.hidden_count.is_some() {
-        return format!("{x} of {n} (suppressed)");
+    match e.hidden_count {
+        Some(small @ Suppression::Small(_)) => {
+            return format!("{} of {n} (suppressed)", small.shown())
+        }
+        Some(Suppression::Complementary) => return format!("suppressed (n = {n})"),
+        None => {}
     }
     let Some(i) = e.interval else {
         return format!("no estimate ({x} of {n})");
@@ -266,7 +273,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::estimate::{derive, estimate_analysis, Suppression};
+    use crate::estimate::{derive, estimate_analysis};
     use crate::plan::{from_spec, Plan, Problem};
     use crate::spec;
     use crate::validate::{AnalysisData, Cell};

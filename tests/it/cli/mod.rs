@@ -5,6 +5,7 @@ mod bad_input;
 mod batch;
 mod calculators;
 mod examples;
+mod findings;
 mod identifying;
 mod labels;
 mod pipeline_problems;
