@@ -62,7 +62,8 @@
 //!    published number as a sum of respondent classes across analyses; `audit`: the
 //!    attacker's integer programs, the one home of microlp); [`render`] (`tables`, `html`,
 //!    `markdown`, `xlsx` (the only rust_xlsxwriter code), `prose` (the sentences the
-//!    outputs share), `figures` (analyses as plain data for [`plots`])).
+//!    outputs share), `findings` (the key findings, built from structured parts), `figures`
+//!    (analyses as plain data for [`plots`])).
 //! 5. The edges: [`output`] (the only writer of reports), [`manifest`], [`cache`], then
 //!    [`job`] (the spine) and [`cmd`] (one file per subcommand; exit codes decided in one
 //!    place, [`cmd::Outcome`] and [`cmd::job_outcome`]).

@@ -174,6 +174,9 @@ pub struct AnalysisSpec {
     /// Display labels of this analysis's levels and groups: code -> words, over `[labels]`.
     #[serde(default)]
     pub labels: IndexMap<String, String>,
+    /// The levels stated in the key findings, each one of `levels`; default: every level
+    /// (`[]`: the analysis is left out of the key findings).
+    pub headline: Option<Vec<String>>,
 }
 
 /// `[analysis.compare]`: compare subgroups of one `by` column.

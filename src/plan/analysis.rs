@@ -80,6 +80,9 @@ pub struct AnalysisPlan {
     pub expect_empty: Vec<String>,
     /// Display labels of the levels and groups (filled by `plan::labels`).
     pub labels: super::labels::Labels,
+    /// The levels the key findings state, in display order (`headline`; default: every
+    /// level).
+    pub headline: Vec<String>,
 }
 
 /// What every analysis starts from: `[ci]` and `[reliability]`.
@@ -187,6 +190,7 @@ fn plan_analysis(
     let level = resolve_level(ci.level, &key.of("ci.level"), problems).unwrap_or(defaults.level);
     let (negative, neutral, positive) = plan_diverging(a, &levels, key, problems);
     let filter = plan_filter(a, key, problems);
+    let headline = plan_headline(a.headline.as_deref(), &levels, key, problems);
     let compare = a
         .compare
         .as_ref()
@@ -215,7 +219,41 @@ fn plan_analysis(
         simultaneous,
         expect_empty: a.expect_empty.clone(),
         labels: Default::default(),
+        headline,
     }
+}
+
+/// `headline`: the levels the key findings state, each one of the levels and listed once;
+/// kept in the levels' display order. Absent: every level.
+fn plan_headline(
+    headline: Option<&[String]>,
+    levels: &[String],
+    key: AnalysisKey,
+    problems: &mut Problems,
+) -> Vec<String> {
+    let Some(given) = headline else {
+        return levels.to_vec();
+    };
+    let known: Vec<&str> = levels.iter().map(String::as_str).collect();
+    for (j, l) in given.iter().enumerate() {
+        if given[..j].contains(l) {
+            problems.add(&key.of("headline"), format!("level `{l}` is listed twice"));
+        } else if !levels.contains(l) {
+            problems.add(
+                &key.of("headline"),
+                format!(
+                    "`{l}` is not one of the levels ({}){}",
+                    levels.join(", "),
+                    hint_for(l, &known)
+                ),
+            );
+        }
+    }
+    levels
+        .iter()
+        .filter(|l| given.contains(l))
+        .cloned()
+        .collect()
 }
 
 /// `missing`: `exclude` (default) or `level`.

@@ -3,11 +3,13 @@
 //!
 //! In the spine, after disclosure control and before the write. This module lists the
 //! artifacts; one file makes each kind (`tables`: CSV and JSON, `html`, `markdown`, `xlsx`),
-//! `prose` holds the sentences and labels the pages and the spreadsheet share, and `figures`
+//! `prose` holds the sentences and labels the pages and the spreadsheet share (`findings`,
+//! the key findings, built from structured parts), and `figures`
 //! puts every analysis into the plain data of [`crate::plots`], which draws it. Text helpers
 //! (escaping, numbers for people) come from [`crate::text`].
 
 pub mod figures;
+pub mod findings;
 pub mod html;
 pub mod markdown;
 pub mod prose;

@@ -6,7 +6,7 @@ use super::ReportInput;
 use crate::disclosure::Suppression;
 use crate::estimate::AnalysisResult;
 use crate::plan::{DisclosurePlan, Labels};
-use crate::text::{format_p, level_pct, pct, thousands};
+use crate::text::{level_pct, thousands};
 
 /// What disclosure control did, in words, for every output that says so (HTML, Markdown,
 /// the spreadsheet's "Read me").
@@ -85,89 +85,7 @@ pub fn ci_phrase(r: &AnalysisResult) -> String {
     format!("{} {} CI", r.plan.method.title(), level_pct(r.plan.level))
 }
 
-/// The report's key findings, one sentence each, generated from the estimates, with the
-/// analysis each comes from (so that the page can link it to its table): for every analysis
-/// the overall share of each negative and positive level, then every subgroup comparison
-/// whose adjusted p-value is below 0.05. Unreliable estimates say so; suppressed ones are left
-/// out.
-pub fn key_findings(results: &[AnalysisResult]) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    // Two analyses of one question (by different subgroups) share their overall figures:
-    // state each once.
-    let mut stated: Vec<(&str, &str, &str, u64, u64)> = Vec::new();
-    for r in results {
-        let p = &r.plan;
-        let Some(overall) = r.groups().into_iter().next() else {
-            continue;
-        };
-        for e in r.rows.iter().filter(|x| x.group == overall) {
-            if !(p.negative.contains(&e.outcome) || p.positive.contains(&e.outcome)) {
-                continue;
-            }
-            let key = (
-                p.outcome.as_str(),
-                p.denominator.as_str(),
-                e.outcome.as_str(),
-                e.count,
-                e.n,
-            );
-            if stated.contains(&key) {
-                continue;
-            }
-            stated.push(key);
-            let Some(i) = e.interval else { continue };
-            let mut s = format!(
-                "{}: {} ({} CI {} to {}) of the {} {} answered \u{201c}{}\u{201d}",
-                p.title,
-                pct(i.estimate),
-                level_pct(p.level),
-                pct(i.lower),
-                pct(i.upper),
-                thousands(e.n),
-                p.denominator,
-                p.labels.show(&e.outcome)
-            );
-            if let Some(crate::stats::reliability::Flag::Unreliable(why)) = &e.flag {
-                s.push_str(&format!(" (unreliable: {why})"));
-            }
-            s.push('.');
-            out.push((p.name.clone(), s));
-        }
-        if let Some(cp) = &p.compare {
-            let measure = cp.method.measure();
-            for c in &r.comparisons {
-                let (Some(x), Some(adj)) = (c.result, c.p_adjusted) else {
-                    continue;
-                };
-                if adj >= 0.05 {
-                    continue;
-                }
-                let unit = if measure == crate::stats::compare::Measure::Diff {
-                    " percentage points"
-                } else {
-                    ""
-                };
-                out.push((
-                    p.name.clone(),
-                    format!(
-                        "{}: {}, {} vs {}: {}{unit} ({} CI {} to {}), {}-adjusted p = {}.",
-                        p.title,
-                        p.labels.show(&c.level),
-                        p.labels.show(&c.group1),
-                        p.labels.show(&c.group2),
-                        format_effect(measure, x.estimate),
-                        level_pct(p.level),
-                        format_effect(measure, x.lower),
-                        format_effect(measure, x.upper),
-                        cp.adjust.name(),
-                        format_p(adj)
-                    ),
-                ));
-            }
-        }
-    }
-    out
-}
+pub use super::findings::key_findings;
 
 /// An analysis's denominator as published.
 pub fn included_text(r: &AnalysisResult) -> String {

@@ -1229,6 +1229,28 @@ improved = "<script>alert(1)</script>"
 worsened = '=HYPERLINK("http://x")'
 """)
 
+# --- key findings ------------------------------------------------------------------
+
+case("120-headline-level-typo", """
+# `headline` names `worsend`, which is no level of the analysis (improved, worsened): the
+# key findings would leave the level out without a word, so it is a pipeline error naming
+# the key, with a did-you-mean.
+exit = 2
+stderr = ["pipeline.toml", "headline", "`worsend` is not one of the levels (improved, worsened)", "did you mean `worsened`"]
+""", files={"data.csv": counts_csv(COUNTS_ROWS)}, pipeline=COUNTS_PIPELINE.replace('by = ["provider"]', 'by = ["provider"]\nheadline = ["worsend"]'))
+
+case("121-findings-denominator-with-all", """
+# A denominator written with "all" and a number ("all 309 respondents") is not spliced
+# after "of the 309" ("of the 309 all 309 respondents"): the finding reads "of all 309
+# respondents (n = 309)", states the declared headline level only, and gives every
+# provider's figure for it.
+exit = 0
+stderr = []
+html_must_contain = ["of all 309 respondents (n = 309), 68.3% (95% CI 62.9% to 73.2%; 211 of 309) answered \u201cworsened\u201d. By provider: non_specialist 58.1% (95% CI 47.6% to 68.0%; 50 of 86), specialist 72.2% (95% CI"]
+html_must_not_contain = ["the 309 all", "answered \u201cimproved\u201d"]
+[rejected]
+""", files={"data.csv": counts_csv(COUNTS_ROWS)}, pipeline=COUNTS_PIPELINE.replace('by = ["provider"]', 'by = ["provider"]\ndenominator = "all 309 respondents"\nheadline = ["worsened"]'))
+
 def main():
     for c in CASES:
         write_case(*c)

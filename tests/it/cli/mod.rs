@@ -5,6 +5,7 @@ mod bad_input;
 mod batch;
 mod calculators;
 mod examples;
+mod findings;
 mod identifying;
 mod init;
 mod labels;
