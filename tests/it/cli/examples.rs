@@ -371,7 +371,7 @@ fn the_ame_report_compares_providers_against_the_reference_values() {
     // The key findings state the published headline with its interval and denominator.
     assert!(html.contains("Key findings"), "no findings box");
     assert!(
-        html.contains("Effect of GET, all respondents: of the 4,001 respondents (including those who had not tried GET), 38.0% (95% CI 36.5% to 39.5%; 1,520 of 4,001) answered \u{201c}worsened\u{201d}."),
+        html.contains("Effect of GET, all respondents: of the 4,001 respondents (including those who had not tried GET), 38.0% (95% CI 36.5% to 39.5%; 1,520 of 4,001) answered \u{201c}Worse\u{201d}."),
         "headline missing"
     );
     assert!(html.contains("Significant contrasts: Non-specialist vs M.E. specialist +13.9 percentage points (95% CI +7.7 to +20.0; holm-adjusted p = 1.9e-5)"));

@@ -84,7 +84,7 @@ fn every_level_subgroups_and_contrasts_are_in_the_findings_and_hidden_figures_ar
     assert_eq!(f.len(), 7, "{f:#?}");
     assert!(
         f[1].contains(
-            "13.0% (95% CI 12.0% to 14.1%; 521 of 4,001) answered \u{201c}no_change\u{201d}"
+            "13.0% (95% CI 12.0% to 14.1%; 521 of 4,001) answered \u{201c}No change\u{201d}"
         ),
         "{}",
         f[1]
