@@ -267,7 +267,7 @@ fn build_stages(
     laps: &mut Laps,
 ) -> Result<Built, JobError> {
     let (data, unmapped) = validate::prepare(plan, table);
-    check_labels(plan, &data).map_err(JobError::Labels)?;
+    validate::occurs::check_labels(plan, &data).map_err(JobError::Labels)?;
     laps.lap("validate");
 
     let disclosure = opts.disclosure(plan);
@@ -291,20 +291,6 @@ fn build_stages(
         warnings: contents.published.warnings.clone(),
         contents,
     })
-}
-
-/// The labels planning could not check, against the groups in the data (see
-/// [`crate::plan::unknown_in_data`]): every unknown code with its key, each message
-/// after the first on a line of its own that starts with the pipeline file (the first
-/// line is prefixed by whoever prints it).
-pub fn check_labels(plan: &Plan, data: &[validate::AnalysisData]) -> Result<(), String> {
-    let groups: Vec<&[Vec<String>]> = data.iter().map(|d| d.group_orders.as_slice()).collect();
-    let unknown = crate::plan::unknown_in_data(&plan.analyses, &groups, &plan.unchecked_labels);
-    if unknown.is_empty() {
-        Ok(())
-    } else {
-        Err(unknown.join(&format!("\n{}: ", plan.pipeline_path.display())))
-    }
 }
 
 /// Stage timings: when the run started, and each stage's duration in order.

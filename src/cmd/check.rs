@@ -3,7 +3,7 @@
 //! once; then reads the data (as `run` does: streaming, distinct tuples only) to check the
 //! analysed columns' content for direct identifiers ([`crate::identify`]), the values
 //! the pipeline names that occur in no row ([`crate::validate::occurs`]) and the labels
-//! only the data can check ([`crate::job::check_labels`]). Writes nothing.
+//! only the data can check ([`crate::validate::occurs::check_labels`]). Writes nothing.
 
 use super::{print_error, Outcome};
 use crate::ingest;
@@ -101,6 +101,6 @@ fn check_content(plan: &plan::Plan) -> Result<Vec<String>, String> {
     let warnings = crate::validate::identifying::check(plan, &table)?;
     crate::validate::occurs::check(plan, &table).map_err(|e| e.to_string())?;
     let (data, _) = crate::validate::prepare(plan, &table);
-    crate::job::check_labels(plan, &data)?;
+    crate::validate::occurs::check_labels(plan, &data)?;
     Ok(warnings)
 }

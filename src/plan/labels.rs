@@ -15,6 +15,7 @@ use indexmap::IndexMap;
 use super::analysis::{AnalysisPlan, MissingPolicy, MISSING_LABEL};
 use super::problems::{hint_for, AnalysisKey, Problems};
 use crate::spec::PipelineSpec;
+use crate::text::toml_key;
 
 /// The display labels of one analysis's codes (levels and subgroup values): a code without
 /// one is shown as it is.
@@ -234,19 +235,6 @@ fn check_distinct(a: &AnalysisPlan, c: &Codes, key: AnalysisKey, problems: &mut 
     }
 }
 
-/// A code as a TOML key: bare when it can be, else quoted.
-fn toml_key(code: &str) -> String {
-    if !code.is_empty()
-        && code
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        code.to_string()
-    } else {
-        format!("\"{}\"", code.replace('\\', "\\\\").replace('"', "\\\""))
-    }
-}
-
 /// Once the data's groups are known, what planning could not check: each analysis's own
 /// labelled codes that are neither one of its levels nor one of its groups in the data, and
 /// the codes of `[labels]` (`pipeline_unchecked`) that are no level or group of any
@@ -355,8 +343,8 @@ mod tests {
 
     #[test]
     fn a_code_that_needs_quotes_is_named_quoted() {
-        assert_eq!(super::toml_key("no_change"), "no_change");
-        assert_eq!(super::toml_key("M.E. \"x\""), "\"M.E. \\\"x\\\"\"");
+        assert_eq!(crate::text::toml_key("no_change"), "no_change");
+        assert_eq!(crate::text::toml_key("M.E. \"x\""), "\"M.E. \\\"x\\\"\"");
         let problems =
             plan_of(&(BASE.to_string() + "labels = { \"M.E. x\" = \"y\" }\n")).unwrap_err();
         assert_eq!(problems[0].key, "analysis[0].labels.\"M.E. x\"");

@@ -17,14 +17,19 @@
 //! occur. Every problem of a pipeline is collected, in plan order, each naming its TOML
 //! key, the value, the input file and the values that do occur, with a did-you-mean.
 //!
+//! The same holds for display labels ([`check_labels`]): a label for a code that is no
+//! level or group of the analyses, where only the data says what the groups are.
+//!
 //! The messages go to the stderr of whoever runs the pipeline, who has the data; they are
 //! never written into a report.
 
 use indexmap::{IndexMap, IndexSet};
 
+use super::AnalysisData;
 use crate::ingest::Table;
 use crate::plan::{list_some, AnalysisPlan, MissingPolicy, Plan, MISSING_LABEL};
 use crate::suggest::did_you_mean;
+use crate::text::toml_string;
 
 /// How many of a column's values a message lists.
 const LISTED: usize = 12;
@@ -204,21 +209,6 @@ fn declare_hint(value: &str, analyses: &str) -> String {
     )
 }
 
-/// A value as a TOML basic string.
-fn toml_string(value: &str) -> String {
-    let mut s = String::from("\"");
-    for c in value.chars() {
-        match c {
-            '"' => s.push_str("\\\""),
-            '\\' => s.push_str("\\\\"),
-            c if c.is_control() => s.push_str(&format!("\\u{:04X}", u32::from(c))),
-            c => s.push(c),
-        }
-    }
-    s.push('"');
-    s
-}
-
 /// The message for a level, filter value or group that occurs in no row.
 fn named_message(plan: &Plan, table: &Table, i: usize, n: &Named, s: &Seen) -> String {
     let a = &plan.analyses[i];
@@ -276,6 +266,20 @@ fn target_message(plan: &Plan, table: &Table, column: &str, target: &str, s: &Se
     m.push('\n');
     m.push_str(&declare_hint(target, &users.join(" and ")));
     m
+}
+
+/// The labels planning could not check, against the groups in the data (see
+/// [`crate::plan::unknown_in_data`]): every unknown code with its key, each message
+/// after the first on a line of its own that starts with the pipeline file (the first
+/// line is prefixed by whoever prints it).
+pub fn check_labels(plan: &Plan, data: &[AnalysisData]) -> Result<(), String> {
+    let groups: Vec<&[Vec<String>]> = data.iter().map(|d| d.group_orders.as_slice()).collect();
+    let unknown = crate::plan::unknown_in_data(&plan.analyses, &groups, &plan.unchecked_labels);
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(unknown.join(&format!("\n{}: ", plan.pipeline_path.display())))
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::support::{code, csv_file_rows, csv_rows, in_repo, root, stderr, tree};
+use crate::support::{self, code, csv_file_rows, csv_rows, in_repo, root, stderr, tree};
 
 #[test]
 fn every_example_pipeline_runs_and_is_byte_reproducible() {
@@ -62,27 +62,8 @@ fn every_example_pipeline_runs_and_is_byte_reproducible() {
     }
 }
 
-/// Runs `pipelines/<name>.toml` into a fresh reports root; returns the root (kept alive) and
-/// the report directory.
 fn run_example(name: &str) -> (tempfile::TempDir, PathBuf) {
-    run_example_with(name, &[])
-}
-
-/// [`run_example`] with more arguments (e.g. `--internal`).
-fn run_example_with(name: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
-    let out = tempfile::tempdir().unwrap();
-    let pipeline = format!("pipelines/{name}.toml");
-    let mut args = vec![
-        "run",
-        &pipeline,
-        "--reports-dir",
-        out.path().to_str().unwrap(),
-    ];
-    args.extend(extra);
-    let o = in_repo(&args);
-    assert_eq!(code(&o), 0, "{name}: {}", stderr(&o));
-    let dir = out.path().join(name);
-    (out, dir)
+    support::run_example(name, &[])
 }
 
 #[test]
@@ -207,7 +188,7 @@ fn the_synthetic_example_accounts_for_every_row() {
     the_synthetic_figures_are_the_generators(&est, &expected);
     // Near-miss labels are listed with a suggestion, not silently mapped: each of the
     // generator's, with its canonical label, in an internal run (for cleaning the data).
-    let (_internal, internal_dir) = run_example_with("synthetic-survey", &["--internal"]);
+    let (_internal, internal_dir) = support::run_example("synthetic-survey", &["--internal"]);
     let unmapped = fs::read_to_string(internal_dir.join("unmapped.csv")).unwrap();
     for r in expected["imperfections"]["near_miss_labels"]["rows"]
         .as_array()

@@ -7,20 +7,8 @@ use std::path::Path;
 
 use crate::support::{code, in_repo, root, stderr, stdout, Scratch};
 
-/// Runs `pipelines/<name>.toml` of the repository into a fresh reports root.
 fn run_example(name: &str, extra: &[&str]) -> tempfile::TempDir {
-    let out = tempfile::tempdir().unwrap();
-    let pipeline = format!("pipelines/{name}.toml");
-    let mut args = vec![
-        "run",
-        &pipeline,
-        "--reports-dir",
-        out.path().to_str().unwrap(),
-    ];
-    args.extend(extra);
-    let o = in_repo(&args);
-    assert_eq!(code(&o), 0, "{name}: {}", stderr(&o));
-    out
+    crate::support::run_example(name, extra).0
 }
 
 fn verify(dir: &Path, extra: &[&str]) -> std::process::Output {

@@ -133,3 +133,21 @@ pub fn mkfifo(path: &Path) -> std::io::Result<()> {
     use rustix::fs::{mknodat, FileType, Mode, CWD};
     mknodat(CWD, path, FileType::Fifo, Mode::from_raw_mode(0o644), 0).map_err(Into::into)
 }
+
+/// Runs the repository's `pipelines/<name>.toml` (with `extra` arguments) into a fresh
+/// reports root, which must succeed; returns the root (kept alive) and the report directory.
+pub fn run_example(name: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let out = tempfile::tempdir().unwrap();
+    let pipeline = format!("pipelines/{name}.toml");
+    let mut args = vec![
+        "run",
+        &pipeline,
+        "--reports-dir",
+        out.path().to_str().unwrap(),
+    ];
+    args.extend(extra);
+    let o = in_repo(&args);
+    assert_eq!(code(&o), 0, "{name}: {}", stderr(&o));
+    let dir = out.path().join(name);
+    (out, dir)
+}
