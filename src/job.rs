@@ -100,6 +100,12 @@ pub enum JobError {
     /// in no row of the input.
     #[error(transparent)]
     NeverOccurs(validate::occurs::NeverOccurs),
+    /// A percentages table whose derived counts do not give every published figure back.
+    #[error(transparent)]
+    Published(validate::percentages::Unsatisfiable),
+    /// A published table with more respondents than the survey's declared total.
+    #[error("{0}")]
+    Bases(String),
     /// A label for a code that is no level or group of the analyses in the data.
     #[error("{0}")]
     Labels(String),
@@ -142,9 +148,9 @@ pub fn run(
     // The pipeline as it was planned (not read again: it could have changed since).
     let pipeline_sha256 = ingest::sha256_hex(&plan.source);
     let keys = Keys::new(plan, &pipeline_sha256, &opts.flags());
-    let (table, mut notes) = ingest_stage(plan, opts, &keys, on_bytes)?;
+    let (mut table, mut notes) = ingest_stage(plan, opts, &keys, on_bytes)?;
     laps.lap("ingest");
-    check_table(plan, &table, &mut notes)?;
+    notes.warnings.extend(check_table(plan, &mut table)?);
 
     // The report is up to date if its manifest carries this run's key and is whole.
     let report_key = keys.report(&table.source.sha256);
@@ -240,23 +246,26 @@ pub fn build(
 ) -> Result<(Table, Built), JobError> {
     let mut laps = Laps::start();
     let keys = Keys::new(plan, &ingest::sha256_hex(&plan.source), &opts.flags());
-    let (table, mut notes) = ingest_stage(plan, opts, &keys, on_bytes)?;
+    let (mut table, mut notes) = ingest_stage(plan, opts, &keys, on_bytes)?;
     laps.lap("ingest");
-    check_table(plan, &table, &mut notes)?;
+    notes.warnings.extend(check_table(plan, &mut table)?);
     let mut built = build_stages(plan, opts, &table, &mut laps)?;
     notes.warnings.append(&mut built.warnings);
     built.warnings = notes.warnings;
     Ok((table, built))
 }
 
-/// What the ingested table is refused for before anything is derived from it: analysed
-/// columns that look like direct identifiers, values the pipeline names that occur in no
-/// row.
-fn check_table(plan: &Plan, table: &Table, notes: &mut Notes) -> Result<(), JobError> {
-    notes
-        .warnings
-        .extend(crate::validate::identifying::check(plan, table).map_err(JobError::Identifying)?);
-    validate::occurs::check(plan, table).map_err(JobError::NeverOccurs)
+/// What the ingested table is checked and refused for before anything is derived from it,
+/// in this order: a percentages table's figures (which also completes it, see
+/// [`validate::percentages`]), analysed columns that look like direct identifiers, tables
+/// with more respondents than the survey, values the pipeline names that occur in no row.
+/// Returns the warnings. (`tally check` runs the same.)
+pub fn check_table(plan: &Plan, table: &mut Table) -> Result<Vec<String>, JobError> {
+    validate::percentages::apply(plan, table).map_err(JobError::Published)?;
+    let warnings = validate::identifying::check(plan, table).map_err(JobError::Identifying)?;
+    validate::bases::check(plan, table).map_err(JobError::Bases)?;
+    validate::occurs::check(plan, table).map_err(JobError::NeverOccurs)?;
+    Ok(warnings)
 }
 
 /// The validate, estimate (with disclosure control) and render stages, each a lap.

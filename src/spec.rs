@@ -88,7 +88,8 @@ pub struct ReliabilitySpec {
 pub struct InputSpec {
     /// The CSV file, relative to the pipeline file.
     pub path: String,
-    /// `respondents` (one row per respondent) or `counts` (pre-aggregated).
+    /// `respondents` (one row per respondent), `counts` (pre-aggregated) or `percentages`
+    /// (published percentages with their bases).
     pub kind: Option<String>,
     /// `auto` (default: sniffed among comma, semicolon, tab) or one character.
     pub delimiter: Option<String>,
@@ -98,6 +99,20 @@ pub struct InputSpec {
     pub id_column: Option<String>,
     /// Count column (counts); default `count`.
     pub count_column: Option<String>,
+    /// The column that says which published table a row belongs to, when one counts or
+    /// percentages file holds several tables, each with its own base (e.g. one per
+    /// question); each analysis then names its `table`.
+    pub table_column: Option<String>,
+    /// The survey's respondent total (counts and percentages files), as published: every
+    /// table's base is checked against it, and reports state it.
+    pub respondents: Option<u64>,
+    /// Percentage column (percentages); default `percent`.
+    pub percent_column: Option<String>,
+    /// Base column (percentages): the respondents the row's percentage is of; default `base`.
+    pub base_column: Option<String>,
+    /// A `by` value that marks a published total row (percentages), e.g. `"All"`: its
+    /// figures are not data but are checked against the sum of the groups.
+    pub total: Option<String>,
     /// `csv` (default), `qualtrics`, `surveymonkey`, `google-forms` or `limesurvey`.
     pub format: Option<String>,
     /// `auto` (default), `utf-8`, `utf-16` or `windows-1252`.
@@ -177,6 +192,11 @@ pub struct AnalysisSpec {
     /// The levels stated in the key findings, each one of `levels`; default: every level
     /// (`[]`: the analysis is left out of the key findings).
     pub headline: Option<Vec<String>>,
+    /// The published table this analysis reads, a value of `input.table_column`.
+    pub table: Option<String>,
+    /// Estimate the overall row (everyone in the denominator) beside the subgroups; default
+    /// true (false where `by` is the table column: tables have different bases).
+    pub overall: Option<bool>,
 }
 
 /// `[analysis.compare]`: compare subgroups of one `by` column.

@@ -85,12 +85,13 @@ fn read_header(plan: &plan::Plan) -> Result<Vec<String>, String> {
     ingest::read_header(&plan.input, &plan.columns_needed()).map_err(|e| e.to_string())
 }
 
-/// Reads the data and checks the analysed columns' content (see [`crate::identify`]) and
-/// the values the pipeline names (see [`crate::validate::occurs`]), in the order `run`
-/// does: the warnings, or what is refused. The header was checked before.
+/// Reads the data and checks it as `run` does ([`crate::job::check_table`]: a percentages
+/// table's figures, the analysed columns' content, the tables' bases, the values the
+/// pipeline names), then the labels: the warnings, or what is refused. The header was
+/// checked before.
 fn check_content(plan: &plan::Plan) -> Result<Vec<String>, String> {
     let checks = crate::validate::rules::checks(&plan.input.rules);
-    let table = ingest::read(
+    let mut table = ingest::read(
         &plan.input,
         &plan.columns_needed(),
         &checks,
@@ -98,8 +99,7 @@ fn check_content(plan: &plan::Plan) -> Result<Vec<String>, String> {
         &|_| {},
     )
     .map_err(|e| e.to_string())?;
-    let warnings = crate::validate::identifying::check(plan, &table)?;
-    crate::validate::occurs::check(plan, &table).map_err(|e| e.to_string())?;
+    let warnings = crate::job::check_table(plan, &mut table).map_err(|e| e.to_string())?;
     let (data, _) = crate::validate::prepare(plan, &table);
     crate::validate::occurs::check_labels(plan, &data)?;
     Ok(warnings)

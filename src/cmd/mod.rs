@@ -50,6 +50,8 @@ pub fn job_outcome(e: &crate::job::JobError) -> Outcome {
         | JobError::Strict { .. }
         | JobError::Identifying(_)
         | JobError::NeverOccurs(_)
+        | JobError::Published(_)
+        | JobError::Bases(_)
         | JobError::Labels(_)
         | JobError::ExactTooLarge(_)
         | JobError::Disclosure(_)

@@ -142,6 +142,14 @@ pub fn build(
     let available = b.fact((0..classes.atoms.len() as u32).collect(), Place::Available);
     for (ai, r) in results.iter().enumerate() {
         let af = analysis_facts(&mut b, &classes, ai, r);
+        // An analysis of one table of several: its respondents are that table's base
+        // (published, like the survey's total), not every row's.
+        let available = if r.plan.table.is_some() {
+            let set = classes.where_(ai, &|c| !matches!(c, Class::Out(Exclusion::OtherTable)));
+            b.fact(set, Place::Available)
+        } else {
+            available
+        };
         relations.extend(analysis_relations(r, &af, available));
         of_analysis.push(af);
     }
@@ -179,7 +187,7 @@ impl Atoms {
         let indices: Vec<Indices> = plan
             .analyses
             .iter()
-            .map(|a| Indices::new(a, table))
+            .map(|a| Indices::new(plan, a, table))
             .collect();
         let unmapped_at: Vec<Option<usize>> = unmapped
             .iter()

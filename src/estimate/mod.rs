@@ -53,6 +53,12 @@ pub fn estimate_analysis(a: &AnalysisPlan, data: AnalysisData) -> AnalysisResult
         (level, pos)
     };
     let mut grouped = grouped;
+    // Subgroups only (`overall = false`); of tables set side by side, only groups within
+    // one table.
+    grouped.retain(|g| {
+        (a.overall || g.key.iter().any(Option::is_some))
+            && a.table_by.is_none_or(|t| g.key[t].is_some())
+    });
     grouped.sort_by_key(|g| rank(&g.key));
 
     let mut rows = Vec::new();

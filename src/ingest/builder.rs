@@ -8,7 +8,9 @@
 //! 3. the format's completeness checks (a finished, submitted, non-preview response);
 //! 4. each needed column's value is text (UTF-8, no NUL byte);
 //! 5. the caller's value checks, in order (the pipeline's `[validate]` rules);
-//! 6. the count is a whole number (counts tables);
+//! 6. the count is a whole number (counts tables); the percentage is a number from 0 to
+//!    100 and the base a whole number of at least 1 (percentages tables, whose count is
+//!    derived: [`crate::stats::published`]);
 //! 7. the respondent id has not been seen before (the detail names its first line).
 
 use std::borrow::Cow;
@@ -21,6 +23,18 @@ use super::intern::{FastHash, Interner};
 use super::layout::{self, Extract, Layout};
 use super::{IngestError, RawValue, Refusal, Rejected, ValueCheck};
 use crate::plan::InputPlan;
+use crate::stats::published::Percent;
+
+/// Where a record's respondents come from.
+#[derive(Debug, Clone, Copy)]
+enum Weight {
+    /// One row, one respondent.
+    One,
+    /// The count column.
+    Count(usize),
+    /// Derived from the percentage and base columns.
+    Percent { percent: usize, base: usize },
+}
 
 /// What the builder has counted: the part of the [`super::Table`] the records give.
 pub(super) struct Tally {
@@ -31,6 +45,8 @@ pub(super) struct Tally {
     pub rejected: Vec<Rejected>,
     /// The warnings given when the builder was made, and any the records added.
     pub warnings: Vec<String>,
+    /// Percentages tables: every published figure read, in file order.
+    pub figures: Vec<super::Figure>,
 }
 
 /// Checks and counts records one at a time (see the module doc).
@@ -43,7 +59,7 @@ pub(super) struct TableBuilder<'a> {
     completeness: Vec<Completeness>,
     extract: Vec<Extract>,
     checks: Vec<(Extract, &'a ValueCheck<'a>)>,
-    count_index: Option<usize>,
+    weight: Weight,
     id_index: Option<usize>,
     withheld: Vec<Option<Protected>>,
     delimiter: String,
@@ -58,6 +74,10 @@ pub(super) struct TableBuilder<'a> {
     records_read: u64,
     respondents: u64,
     warnings: Vec<String>,
+    /// Each figure read: line, tuple (index into `counts`), percentage, base, derived count.
+    figures: Vec<(u64, usize, Percent, u64, u64)>,
+    /// The current record's figure (percentages tables).
+    figure: Option<(Percent, u64)>,
 }
 
 impl<'a> TableBuilder<'a> {
@@ -98,7 +118,14 @@ impl<'a> TableBuilder<'a> {
                 .iter()
                 .map(|c| Ok((extract(c.column)?, c)))
                 .collect::<Result<_, IngestError>>()?,
-            count_index: input.count_column.as_ref().map(source_index).transpose()?,
+            weight: match (&input.count_column, &input.percentages) {
+                (Some(c), _) => Weight::Count(source_index(c)?),
+                (None, Some(p)) => Weight::Percent {
+                    percent: source_index(&p.percent_column)?,
+                    base: source_index(&p.base_column)?,
+                },
+                (None, None) => Weight::One,
+            },
             id_index: input.id_column.as_ref().map(source_index).transpose()?,
             withheld: layout.withheld(),
             delimiter: (delimiter as char).to_string(),
@@ -111,6 +138,8 @@ impl<'a> TableBuilder<'a> {
             records_read: 0,
             respondents: 0,
             warnings,
+            figures: Vec::new(),
+            figure: None,
         })
     }
 
@@ -156,9 +185,25 @@ impl<'a> TableBuilder<'a> {
         }
         self.encode(record)?;
         self.check_values(record)?;
-        let weight = match self.count_index {
-            None => 1,
-            Some(ci) => parse_count(record.field(ci)).map_err(|d| ("invalid count", d))?,
+        let weight = match self.weight {
+            Weight::One => 1,
+            Weight::Count(ci) => parse_count(record.field(ci)).map_err(|d| ("invalid count", d))?,
+            Weight::Percent { percent, base } => {
+                let p = Percent::parse(&String::from_utf8_lossy(record.field(percent)))
+                    .map_err(|d| ("invalid percentage", d))?;
+                let b = parse_count(record.field(base))
+                    .map_err(|d| d.replace("count", "base"))
+                    .and_then(|b| {
+                        if b == 0 {
+                            Err("the base is 0: a percentage of no one".to_string())
+                        } else {
+                            Ok(b)
+                        }
+                    })
+                    .map_err(|d| ("invalid base", d))?;
+                self.figure = Some((p, b));
+                p.derive(b)
+            }
         };
         if let Some(ii) = self.id_index {
             if let Some(first) = self.ids.insert(record.field(ii), line) {
@@ -203,6 +248,7 @@ impl<'a> TableBuilder<'a> {
 
     /// Adds a record that passed, with its weight, to its tuple's count.
     fn count(&mut self, line: u64, weight: u64) -> Result<(), IngestError> {
+        let tuples = self.counts.len();
         self.respondents =
             self.respondents
                 .checked_add(weight)
@@ -218,6 +264,14 @@ impl<'a> TableBuilder<'a> {
                     .insert(self.codes.as_slice().into(), self.counts.len());
                 self.counts.push(weight);
             }
+        }
+        if let Some((percent, base)) = self.figure.take() {
+            let tuple = self
+                .tuples
+                .get(self.codes.as_slice())
+                .copied()
+                .unwrap_or(tuples);
+            self.figures.push((line, tuple, percent, base, weight));
         }
         Ok(())
     }
@@ -256,6 +310,18 @@ impl<'a> TableBuilder<'a> {
                     .collect();
                 (values, self.counts[at])
             })
+            .collect::<Vec<(Vec<RawValue>, u64)>>();
+        let figures = self
+            .figures
+            .into_iter()
+            .map(|(line, at, percent, base, derived)| super::Figure {
+                line,
+                values: rows.get(at).map_or_else(Vec::new, |r| r.0.clone()),
+                percent,
+                base,
+                derived,
+                total: false,
+            })
             .collect();
         Tally {
             rows,
@@ -263,6 +329,7 @@ impl<'a> TableBuilder<'a> {
             respondents: self.respondents,
             rejected: self.rejected,
             warnings: self.warnings,
+            figures,
         }
     }
 }

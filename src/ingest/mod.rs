@@ -53,6 +53,23 @@ use crate::plan::InputPlan;
 /// A raw value of a needed column: `None` when the cell is one of the missing tokens.
 pub type RawValue = Option<String>;
 
+/// A published percentage of a percentages table, as read: the count derived from it is
+/// its tuple's count in [`Table::rows`] (checked by [`crate::validate::percentages`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Figure {
+    /// The line the record starts on.
+    pub line: u64,
+    /// Its tuple of raw values (as in [`Table::rows`]).
+    pub values: Vec<RawValue>,
+    pub percent: crate::stats::published::Percent,
+    /// The respondents it is a percentage of.
+    pub base: u64,
+    /// The count derived from it (rounded half up).
+    pub derived: u64,
+    /// A published total of groups (`input.total`): checked against their sum, not data.
+    pub total: bool,
+}
+
 /// A rejected record, kept verbatim for `rejected.csv`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Rejected {
@@ -106,6 +123,9 @@ pub struct Table {
     pub questions: Vec<(String, String)>,
     /// Things the reader should know (e.g. an encoding guess), each naming the file.
     pub warnings: Vec<String>,
+    /// Percentages tables: every published figure, in file order (empty otherwise).
+    #[serde(default)]
+    pub figures: Vec<Figure>,
 }
 
 impl Table {
@@ -304,5 +324,6 @@ pub fn read_from<'r, R: Read + Send + 'r>(
         delimiter: opened.delimiter,
         delimiter_sniffed: input.delimiter.is_none(),
         warnings: tally.warnings,
+        figures: tally.figures,
     })
 }

@@ -83,6 +83,14 @@ pub struct AnalysisPlan {
     /// The levels the key findings state, in display order (`headline`; default: every
     /// level).
     pub headline: Vec<String>,
+    /// The published table read (a value of `input.table_column`); rows of other tables
+    /// are not part of the analysis at all (not excluded: they are other questions).
+    pub table: Option<String>,
+    /// The overall row is estimated (false: subgroups only).
+    pub overall: bool,
+    /// Where `by` holds the table column (the tables side by side): every estimated group
+    /// fixes it, since a margin over it would add up different tables' bases.
+    pub table_by: Option<usize>,
 }
 
 /// What every analysis starts from: `[ci]` and `[reliability]`.
@@ -220,6 +228,82 @@ fn plan_analysis(
         expect_empty: a.expect_empty.clone(),
         labels: Default::default(),
         headline,
+        table: a.table.clone(),
+        overall: a.overall.unwrap_or(true),
+        table_by: None,
+    }
+}
+
+/// A percentages table has one outcome column (the column whose levels the percentages
+/// of a group are of), so every analysis of it reads that one.
+pub(super) fn check_one_outcome(analyses: &[AnalysisPlan], problems: &mut Problems) {
+    let Some(first) = analyses.first() else {
+        return;
+    };
+    for (i, a) in analyses.iter().enumerate().skip(1) {
+        if a.outcome != first.outcome {
+            problems.add(
+                &AnalysisKey(i).of("outcome"),
+                format!("a percentages table has one outcome column, the one its percentages are of: analysis `{}` reads `{}`, analysis `{}` reads `{}`\nhint: publish each question as its own table in the file (input.table_column), all with the same outcome column", first.name, first.outcome, a.name, a.outcome),
+            );
+        }
+    }
+}
+
+/// The analyses of a file of several published tables (`input.table_column`): each reads
+/// one table (`table`), or sets the tables side by side (`by` the table column, with no
+/// overall row, which would add up different questions' bases); and `table` needs the
+/// column. Fills `overall = false` where `by` is the table column.
+pub(super) fn check_tables(
+    table_column: Option<&str>,
+    specs: &[AnalysisSpec],
+    analyses: &mut [AnalysisPlan],
+    problems: &mut Problems,
+) {
+    for (i, (a, spec)) in analyses.iter_mut().zip(specs).enumerate() {
+        let key = AnalysisKey(i);
+        if !a.overall && a.by.is_empty() {
+            problems.add(
+                &key.of("overall"),
+                "`overall = false` leaves nothing to estimate in an analysis without `by`\nhint: remove it, or add the subgroup columns with `by = [...]`",
+            );
+        }
+        let Some(tc) = table_column else {
+            if a.table.is_some() {
+                problems.add(
+                    &key.of("table"),
+                    "`table` applies only when the input holds several tables\nhint: name the column that says which table a row belongs to: [input] table_column = \"...\"",
+                );
+            }
+            continue;
+        };
+        a.table_by = a.by.iter().position(|b| b == tc);
+        let side_by_side = a.table_by.is_some();
+        if a.outcome == tc || a.filter.iter().any(|(c, _)| c == tc) {
+            problems.add(
+                &key.of(if a.outcome == tc { "outcome" } else { "filter" }),
+                format!("`{tc}` is the table column (input.table_column): choose a table with `table = \"...\"`, not as an outcome or a filter"),
+            );
+        } else if side_by_side && a.table.is_some() {
+            problems.add(
+                &key.of("table"),
+                format!("analysis `{}` both reads one table (`table`) and sets the tables side by side (`by` includes `{tc}`): choose one", a.name),
+            );
+        } else if !side_by_side && a.table.is_none() {
+            problems.add(
+                &key.of("table"),
+                format!("the input holds several tables (column `{tc}`, input.table_column): say which analysis `{}` reads\nhint: add `table = \"<a value of {tc}>\"`, or `by = [\"{tc}\"]` to set the tables side by side", a.name),
+            );
+        }
+        if side_by_side {
+            if spec.overall == Some(true) {
+                problems.add(
+                    &key.of("overall"),
+                    format!("an overall row over the tables of `{tc}` would add up different questions' bases, counting people more than once\nhint: remove `overall = true`"),
+                );
+            }
+            a.overall = false;
+        }
     }
 }
 

@@ -17,6 +17,9 @@ pub enum InputKind {
     Respondents,
     /// Pre-aggregated: category columns plus a count column.
     Counts,
+    /// Published percentages: category columns plus a percentage and its base, from which
+    /// counts are derived (see [`crate::validate::percentages`]).
+    Percentages,
 }
 
 /// An input kind's registry entry.
@@ -36,6 +39,10 @@ pub static INPUT_KINDS: &[InputKindInfo] = &[
         kind: InputKind::Counts,
         name: "counts",
     },
+    InputKindInfo {
+        kind: InputKind::Percentages,
+        name: "percentages",
+    },
 ];
 
 impl Entry for InputKindInfo {
@@ -52,6 +59,22 @@ impl InputKind {
     pub fn name(self) -> &'static str {
         registry::entry(INPUT_KINDS, self).name
     }
+
+    /// A row stands for many respondents (a counts or percentages table), not for one.
+    pub fn is_aggregated(self) -> bool {
+        self != InputKind::Respondents
+    }
+}
+
+/// The columns of a percentages file (`input.kind = "percentages"`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PercentagesPlan {
+    /// The published percentage (0 to 100, as printed: its decimals are its precision).
+    pub percent_column: String,
+    /// The respondents the percentage is of.
+    pub base_column: String,
+    /// A `by` value that marks a published total: checked, not counted.
+    pub total: Option<String>,
 }
 
 /// A survey-tool export format (`input.format`); its entry says what reading it needs.
@@ -221,6 +244,12 @@ pub struct InputPlan {
     pub missing: Vec<String>,
     pub id_column: Option<String>,
     pub count_column: Option<String>,
+    /// The column naming each row's published table (aggregated files with several tables).
+    pub table_column: Option<String>,
+    /// The survey's declared respondent total (aggregated files).
+    pub respondents: Option<u64>,
+    /// The percentage and base columns (`kind = "percentages"`).
+    pub percentages: Option<PercentagesPlan>,
     pub format: Format,
     pub encoding: EncodingChoice,
     /// Export column name -> name used in the pipeline.
@@ -241,6 +270,11 @@ impl InputPlan {
             .iter()
             .chain(&self.id_column)
             .chain(&self.count_column)
+            .chain(
+                self.percentages
+                    .iter()
+                    .flat_map(|p| [&p.percent_column, &p.base_column]),
+            )
             .chain(self.rules.iter().map(|r| &r.column))
     }
 }
@@ -301,7 +335,7 @@ pub(super) fn plan_input(
     let kind = reading.kind;
     let count_column = match kind {
         InputKind::Counts => Some(input.count_column.clone().unwrap_or_else(|| "count".into())),
-        InputKind::Respondents => {
+        InputKind::Respondents | InputKind::Percentages => {
             if input.count_column.is_some() {
                 problems.add(
                     "input.count_column",
@@ -311,12 +345,24 @@ pub(super) fn plan_input(
             None
         }
     };
-    if kind == InputKind::Counts && input.id_column.is_some() {
+    if kind.is_aggregated() && input.id_column.is_some() {
         problems.add(
             "input.id_column",
-            "id_column applies only to kind = \"respondents\" (a counts table has no respondents)",
+            format!(
+                "id_column applies only to kind = \"respondents\" (a {} table has no respondents)",
+                kind.name()
+            ),
         );
     }
+    plan_aggregated(input, kind, problems);
+    let percentages = (kind == InputKind::Percentages).then(|| PercentagesPlan {
+        percent_column: input
+            .percent_column
+            .clone()
+            .unwrap_or_else(|| "percent".into()),
+        base_column: input.base_column.clone().unwrap_or_else(|| "base".into()),
+        total: input.total.clone(),
+    });
     let base = pipeline.parent().unwrap_or(Path::new(""));
     InputPlan {
         path: base.join(&input.path),
@@ -329,6 +375,9 @@ pub(super) fn plan_input(
             .unwrap_or_else(|| vec![String::new(), "NA".into()]),
         id_column: input.id_column.clone(),
         count_column,
+        table_column: input.table_column.clone(),
+        respondents: input.respondents,
+        percentages,
         format: reading.format,
         encoding: reading.encoding,
         rename: input.rename.clone(),
@@ -339,7 +388,49 @@ pub(super) fn plan_input(
     }
 }
 
-/// `input.kind`: `respondents` (default) or `counts`.
+/// The keys of aggregated files: `table_column` and `respondents` apply to counts and
+/// percentages files, the percentage columns and `total` to percentages files; a file of
+/// several tables needs the survey's respondent total (the sum of its counts is not).
+fn plan_aggregated(input: &InputSpec, kind: InputKind, problems: &mut Problems) {
+    if !kind.is_aggregated() {
+        for (key, given) in [
+            ("table_column", input.table_column.is_some()),
+            ("respondents", input.respondents.is_some()),
+        ] {
+            if given {
+                problems.add(
+                    &format!("input.{key}"),
+                    format!("{key} applies only to kind = \"counts\" or \"percentages\" (a respondent file gives its own total)"),
+                );
+            }
+        }
+    }
+    if kind != InputKind::Percentages {
+        for (key, given) in [
+            ("percent_column", input.percent_column.is_some()),
+            ("base_column", input.base_column.is_some()),
+            ("total", input.total.is_some()),
+        ] {
+            if given {
+                problems.add(
+                    &format!("input.{key}"),
+                    format!("{key} applies only to kind = \"percentages\""),
+                );
+            }
+        }
+    }
+    if kind.is_aggregated() && input.table_column.is_some() && input.respondents.is_none() {
+        problems.add(
+            "input.respondents",
+            "a file of several tables (input.table_column) needs the survey's respondent total: the sum of its counts adds up the tables, not people\nhint: add `respondents = <N>` to [input], N as the survey publishes it",
+        );
+    }
+    if input.respondents == Some(0) {
+        problems.add("input.respondents", "respondents must be at least 1");
+    }
+}
+
+/// `input.kind`: `respondents` (default), `counts` or `percentages`.
 fn plan_kind(kind: Option<&str>, problems: &mut Problems) -> InputKind {
     let Some(given) = kind else {
         return InputKind::Respondents;

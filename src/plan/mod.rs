@@ -30,7 +30,7 @@ pub use analysis::{AnalysisPlan, MissingInfo, MissingPolicy, MISSING_LABEL, MISS
 pub use compare::{CompareGroups, ComparePlan};
 pub use input::{
     EncodingChoice, EncodingInfo, Format, FormatInfo, InputKind, InputKindInfo, InputPlan,
-    MultiSelect, ENCODINGS, FORMATS, INPUT_KINDS,
+    MultiSelect, PercentagesPlan, ENCODINGS, FORMATS, INPUT_KINDS,
 };
 pub use labels::{unknown_in_data, Labels};
 use problems::{is_machine_name, AnalysisKey, Problems};
@@ -80,6 +80,9 @@ impl Plan {
                 push(c);
             }
         }
+        if let Some(t) = &self.input.table_column {
+            push(t);
+        }
         cols
     }
 
@@ -87,6 +90,9 @@ impl Plan {
     pub fn column_key(&self, column: &str) -> String {
         if self.input.id_column.as_deref() == Some(column) {
             return "input.id_column".into();
+        }
+        if self.input.table_column.as_deref() == Some(column) {
+            return "input.table_column".into();
         }
         for (i, a) in self.analyses.iter().enumerate() {
             if a.outcome == column {
@@ -189,6 +195,15 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
     let defaults = analysis::plan_defaults(&spec, &mut problems);
     let mut analyses = analysis::plan_analyses(&spec.analyses, &defaults, &mut problems);
     let unchecked_labels = labels::plan_labels(&spec, &mut analyses, &mut problems);
+    if input.kind == InputKind::Percentages {
+        analysis::check_one_outcome(&analyses, &mut problems);
+    }
+    analysis::check_tables(
+        input.table_column.as_deref(),
+        &spec.analyses,
+        &mut analyses,
+        &mut problems,
+    );
 
     // Columns that look like direct identifiers, by name (their values are checked after
     // ingest).

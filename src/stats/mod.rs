@@ -11,6 +11,7 @@
 //!   ([`compare::tests2x2`]).
 //! - [`tables`]: r x c tests of independence. [`simultaneous`]: multinomial intervals.
 //!   [`multiplicity`]: adjusted p-values. [`reliability`]: the NCHS flags.
+//! - [`published`]: the counts behind published percentages (derived, reproduced, ranges).
 //! - [`dist`]: the one home of statrs, and our incomplete beta, its inverse and the root
 //!   finder.
 //!
@@ -21,6 +22,7 @@ pub mod ci;
 pub mod compare;
 pub mod dist;
 pub mod multiplicity;
+pub mod published;
 pub mod reliability;
 pub mod simultaneous;
 pub mod tables;

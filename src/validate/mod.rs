@@ -5,6 +5,9 @@
 //!   handed to [`crate::ingest::read`] as value checks, so that a record that breaks one is
 //!   rejected with its line, like a malformed one);
 //! - [`identifying`]: analysed columns whose values look like direct identifiers;
+//! - [`percentages`]: published percentages in (the derived counts reproduce every
+//!   figure, totals included); [`bases`]: each published table's base against the survey's
+//!   declared respondent total;
 //! - [`occurs`]: levels, filter values, compared groups and recode targets that occur in no
 //!   row (unless declared in `expect_empty`);
 //! - here: recoding and row accounting (pure: a [`Table`] and a [`Plan`] in, values out).
@@ -27,8 +30,10 @@
 //!
 //! Invariant, checked here and in the tests: `available = included + sum(exclusions)`.
 
+pub mod bases;
 pub mod identifying;
 pub mod occurs;
+pub mod percentages;
 pub mod rules;
 
 use std::collections::BTreeMap;
@@ -54,6 +59,10 @@ pub struct Unmapped {
 /// Why a respondent is left out of an analysis. The variant order is the display order.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Exclusion {
+    /// Not an exclusion: the row belongs to another published table of the file (another
+    /// question, with its own base), so it is no part of the analysis and is never counted
+    /// among its respondents or its exclusions.
+    OtherTable,
     /// The filter column's value is not one of those kept.
     OutsideDenominator { column: String, keep: Vec<String> },
     /// A value with no entry in the column's recode table.
@@ -67,6 +76,7 @@ pub enum Exclusion {
 impl std::fmt::Display for Exclusion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            Exclusion::OtherTable => write!(f, "in another table"),
             Exclusion::OutsideDenominator { column, keep } => {
                 write!(
                     f,
@@ -102,7 +112,8 @@ pub struct Cell {
 /// An analysis's data: the cells in its denominator and the accounting of everyone else.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnalysisData {
-    /// Respondents entering the analysis (all kept records).
+    /// Respondents entering the analysis (all kept records; of a file of several tables,
+    /// those of the analysis's table).
     pub available: u64,
     /// Respondents left out, by reason, in display order.
     pub exclusions: Vec<Excluded>,
@@ -162,7 +173,7 @@ fn column_index(table: &Table, column: &str) -> usize {
 }
 
 fn prepare_analysis(plan: &Plan, a: &AnalysisPlan, table: &Table) -> AnalysisData {
-    let indices = Indices::new(a, table);
+    let indices = Indices::new(plan, a, table);
     let mut exclusions: BTreeMap<Exclusion, u64> = BTreeMap::new();
     let mut cells: IndexMap<(Vec<String>, String), u64> = IndexMap::new();
     let mut included = 0u64;
@@ -170,8 +181,12 @@ fn prepare_analysis(plan: &Plan, a: &AnalysisPlan, table: &Table) -> AnalysisDat
 
     for (values, count) in &table.rows {
         let count = *count;
+        let class = classify(plan, a, &indices, values);
+        if class == Err(Exclusion::OtherTable) {
+            continue;
+        }
         available += count;
-        match classify(plan, a, &indices, values) {
+        match class {
             Err(reason) => *exclusions.entry(reason).or_insert(0) += count,
             Ok((group, outcome)) => {
                 included += count;
@@ -216,14 +231,18 @@ fn prepare_analysis(plan: &Plan, a: &AnalysisPlan, table: &Table) -> AnalysisDat
 
 /// Where an analysis's columns sit in the table's tuples.
 pub struct Indices {
+    /// The table column, when the analysis reads one table of several.
+    table: Option<usize>,
     outcome: usize,
     by: Vec<usize>,
     filter: Vec<usize>,
 }
 
 impl Indices {
-    pub fn new(a: &AnalysisPlan, table: &Table) -> Indices {
+    pub fn new(plan: &Plan, a: &AnalysisPlan, table: &Table) -> Indices {
+        let table_column = a.table.as_ref().and(plan.input.table_column.as_ref());
         Indices {
+            table: table_column.map(|c| column_index(table, c)),
             outcome: column_index(table, &a.outcome),
             by: a.by.iter().map(|b| column_index(table, b)).collect(),
             filter: a
@@ -245,6 +264,12 @@ pub fn classify<'a>(
     at: &Indices,
     values: &'a [RawValue],
 ) -> Result<(Vec<&'a str>, &'a str), Exclusion> {
+    // 0: the analysis's table, of a file of several.
+    if let (Some(i), Some(wanted), Some(c)) = (at.table, &a.table, &plan.input.table_column) {
+        if !matches!(recode(plan, c, &values[i]), Value::Clean(v) if v == wanted) {
+            return Err(Exclusion::OtherTable);
+        }
+    }
     // 1: the denominator filter, column by column.
     for (&i, (c, keep)) in at.filter.iter().zip(&a.filter) {
         match recode(plan, c, &values[i]) {

@@ -2,6 +2,8 @@
 //! ingest, for each analysis, every value it names is looked for among the values its
 //! columns hold, as the analysis sees them (recoded where the column has a recode table):
 //!
+//! 0. its `table`, among the values of the file's table column (and the values below
+//!    among the rows of that table);
 //! 1. each of its `levels` (the `missing` level that `missing = "level"` adds is exempt: it
 //!    may well be empty);
 //! 2. each value of its `filter`;
@@ -58,14 +60,23 @@ struct Seen<'a> {
     missing: bool,
 }
 
-/// The values that occur in each column of the table, by column name.
-fn seen<'a>(plan: &'a Plan, table: &'a Table) -> IndexMap<&'a str, Seen<'a>> {
+/// The values that occur in each column of the table, by column name; of a file of
+/// several tables, in the rows of table `only` when it is given.
+fn seen<'a>(plan: &'a Plan, table: &'a Table, only: Option<&str>) -> IndexMap<&'a str, Seen<'a>> {
     let mut out: IndexMap<&str, Seen> = table
         .columns
         .iter()
         .map(|c| (c.as_str(), Seen::default()))
         .collect();
+    let at = only
+        .and(plan.input.table_column.as_ref())
+        .and_then(|c| table.columns.iter().position(|x| x == c));
     for (values, _) in &table.rows {
+        if let (Some(i), Some(t)) = (at, only) {
+            if values[i].as_deref() != Some(t) {
+                continue;
+            }
+        }
         for ((column, slot), value) in out.iter_mut().zip(values) {
             match (value.as_deref(), plan.recode.get(*column)) {
                 (None, _) => slot.missing = true,
@@ -98,21 +109,32 @@ struct Named<'a> {
     missing_counts: bool,
 }
 
-/// The values an analysis names, in the order of its keys.
-fn named(a: &AnalysisPlan) -> Vec<Named<'_>> {
+/// The values an analysis names, in the order of its keys (its `table` first, a value of
+/// the file's table column).
+fn named<'a>(plan: &'a Plan, a: &'a AnalysisPlan) -> Vec<Named<'a>> {
     let level_policy = a.missing == MissingPolicy::Level;
-    let mut out: Vec<Named> = a
-        .levels
-        .iter()
-        .filter(|l| !(level_policy && l.as_str() == MISSING_LABEL))
-        .map(|l| Named {
-            field: "levels".into(),
-            what: "level",
-            column: &a.outcome,
-            value: l,
+    let mut out: Vec<Named> = Vec::new();
+    if let (Some(t), Some(c)) = (&a.table, &plan.input.table_column) {
+        out.push(Named {
+            field: "table".into(),
+            what: "table",
+            column: c,
+            value: t,
             missing_counts: false,
-        })
-        .collect();
+        });
+    }
+    out.extend(
+        a.levels
+            .iter()
+            .filter(|l| !(level_policy && l.as_str() == MISSING_LABEL))
+            .map(|l| Named {
+                field: "levels".into(),
+                what: "level",
+                column: &a.outcome,
+                value: l,
+                missing_counts: false,
+            }),
+    );
     for (column, keep) in &a.filter {
         out.extend(keep.iter().map(|v| Named {
             field: format!("filter.{column}"),
@@ -141,20 +163,36 @@ fn named(a: &AnalysisPlan) -> Vec<Named<'_>> {
 /// The checks of a job, on its ingested table: `Err` with every value named by the pipeline
 /// that occurs in no row (and is not declared in its analysis's `expect_empty`).
 pub fn check(plan: &Plan, table: &Table) -> Result<(), NeverOccurs> {
-    let seen = seen(plan, table);
+    let everywhere = seen(plan, table, None);
     let mut problems = Vec::new();
     let mut targets_reported: Vec<(&str, &str)> = Vec::new();
     for (i, a) in plan.analyses.iter().enumerate() {
-        let named = named(a);
+        let named = named(plan, a);
+        // Of one table of several, its values are looked for in its rows (the table
+        // itself among all rows).
+        let in_table = a.table.as_deref().map(|t| seen(plan, table, Some(t)));
+        let seen = in_table.as_ref().unwrap_or(&everywhere);
+        let mut no_table = false;
         for n in &named {
+            let is_table = n.field == "table";
+            let seen = if is_table { &everywhere } else { seen };
             let Some(s) = seen.get(n.column) else {
                 continue;
             };
             let occurs = s.clean.contains(n.value)
                 || (n.missing_counts && n.value == MISSING_LABEL && s.missing);
+            if is_table && !occurs {
+                // No table, no values to look for in it: one message, not one per level.
+                problems.push(named_message(plan, table, i, n, s));
+                no_table = true;
+                break;
+            }
             if !occurs && !a.expect_empty.iter().any(|e| e == n.value) {
                 problems.push(named_message(plan, table, i, n, s));
             }
+        }
+        if no_table {
+            continue;
         }
         for column in a.columns() {
             let (Some(map), Some(s)) = (plan.recode.get(column), seen.get(column)) else {
@@ -225,8 +263,10 @@ fn named_message(plan: &Plan, table: &Table, i: usize, n: &Named, s: &Seen) -> S
     if let Some(near) = did_you_mean(n.value, s.clean.iter().copied()) {
         m.push_str(&format!("\nhint: did you mean `{near}`?"));
     }
-    m.push('\n');
-    m.push_str(&declare_hint(n.value, &format!("analysis[{i}]")));
+    if n.field != "table" {
+        m.push('\n');
+        m.push_str(&declare_hint(n.value, &format!("analysis[{i}]")));
+    }
     m
 }
 
