@@ -91,6 +91,9 @@ pub struct AnalysisPlan {
     /// Where `by` holds the table column (the tables side by side): every estimated group
     /// fixes it, since a margin over it would add up different tables' bases.
     pub table_by: Option<usize>,
+    /// Its counts are derived from published percentages (`input.kind = "percentages"`):
+    /// every output marks them so.
+    pub derived: bool,
 }
 
 /// What every analysis starts from: `[ci]` and `[reliability]`.
@@ -231,6 +234,7 @@ fn plan_analysis(
         table: a.table.clone(),
         overall: a.overall.unwrap_or(true),
         table_by: None,
+        derived: false,
     }
 }
 

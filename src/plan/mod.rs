@@ -197,6 +197,9 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
     let unchecked_labels = labels::plan_labels(&spec, &mut analyses, &mut problems);
     if input.kind == InputKind::Percentages {
         analysis::check_one_outcome(&analyses, &mut problems);
+        for a in &mut analyses {
+            a.derived = true;
+        }
     }
     analysis::check_tables(
         input.table_column.as_deref(),

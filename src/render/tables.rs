@@ -1,6 +1,7 @@
 //! Tabular artifacts: `estimates.csv`, `estimates.json`, `rejected.csv`, `unmapped.csv`.
 //! The one home of spreadsheet safety: every text cell passes through [`safe_cell`].
 
+use indexmap::IndexMap;
 use serde::Serialize;
 
 use super::ReportInput;
@@ -66,6 +67,9 @@ pub fn csv_bytes(rows: Rows, internal: bool) -> Vec<u8> {
     w.into_inner().unwrap_or_default()
 }
 
+/// How every output marks counts derived from published percentages.
+pub const DERIVED: &str = "derived from published percentages (rounded half up)";
+
 /// The tidy estimates table: one row per analysis x subgroup cell x outcome level.
 pub fn estimates_csv(results: &[AnalysisResult]) -> Rows {
     let gcols = grouping_columns(results);
@@ -89,6 +93,12 @@ pub fn estimates_csv(results: &[AnalysisResult]) -> Rows {
         ]
         .map(String::from),
     );
+    // Counts derived from published percentages say so on every row (a column that only
+    // such reports have, so that other reports keep their bytes).
+    let derived = results.iter().any(|r| r.plan.derived);
+    if derived {
+        header.push("count_source".into());
+    }
     let mut rows = vec![header.iter().map(|h| safe_cell(h).into_owned()).collect()];
     for r in results {
         for e in &r.rows {
@@ -132,6 +142,9 @@ pub fn estimates_csv(results: &[AnalysisResult]) -> Rows {
                     });
                 }
             }
+            if derived {
+                row.push(if r.plan.derived { DERIVED } else { "" }.into());
+            }
             rows.push(row);
         }
     }
@@ -160,7 +173,36 @@ struct JsonReport<'a> {
     withheld: Vec<JsonWithheld<'a>>,
     input: &'a str,
     input_sha256: &'a str,
+    /// The survey's respondent total as declared (`input.respondents`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    respondents_declared: Option<u64>,
+    /// The base of each published table of a file of several (`input.table_column`).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    tables: Vec<JsonBase>,
+    /// Every published percentage read, with the count derived from it (percentages).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    published_figures: Vec<JsonFigure<'a>>,
     analyses: Vec<JsonAnalysis<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonBase {
+    table: String,
+    base: u64,
+}
+
+#[derive(Serialize)]
+struct JsonFigure<'a> {
+    line: u64,
+    values: IndexMap<&'a str, Option<&'a str>>,
+    percent: String,
+    base: u64,
+    derived_count: u64,
+    /// A published total, checked against its groups, not counted.
+    total: bool,
+    /// The derived counts give the published figure back at its precision (always true in
+    /// a report: a table where they do not is refused).
+    reproduced: bool,
 }
 
 #[derive(Serialize)]
@@ -179,6 +221,12 @@ struct JsonAnalysis<'a> {
     denominator: &'a str,
     ci_method: &'a str,
     ci_level: f64,
+    /// The published table it reads, of a file of several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    table: Option<&'a str>,
+    /// Where the counts come from, when not from the data's own counts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    counts: Option<&'static str>,
     respondents_available: u64,
     /// `null` when suppressed.
     respondents_included: Option<u64>,
@@ -233,6 +281,8 @@ pub fn estimates_json(input: &ReportInput) -> Result<Vec<u8>, serde_json::Error>
             denominator: &r.plan.denominator,
             ci_method: r.plan.method.name(),
             ci_level: r.plan.level,
+            table: r.plan.table.as_deref(),
+            counts: r.plan.derived.then_some(DERIVED),
             respondents_available: r.data.available,
             respondents_included: r.data.hidden_included.is_none().then_some(r.data.included),
             respondents_included_suppressed: r.data.hidden_included.map(|s| s.name()),
@@ -289,11 +339,47 @@ pub fn estimates_json(input: &ReportInput) -> Result<Vec<u8>, serde_json::Error>
             .collect(),
         input: &input.table.source.written,
         input_sha256: &input.table.source.sha256,
+        respondents_declared: input.plan.input.respondents,
+        tables: table_bases(input),
+        published_figures: published_figures(input.table),
         analyses,
     };
     let mut bytes = serde_json::to_vec_pretty(&report)?;
     bytes.push(b'\n');
     Ok(bytes)
+}
+
+/// The bases of the tables of a file of several (none otherwise).
+fn table_bases(input: &ReportInput) -> Vec<JsonBase> {
+    if input.plan.input.table_column.is_none() {
+        return Vec::new();
+    }
+    crate::validate::bases::bases(input.plan, input.table)
+        .into_iter()
+        .map(|(table, base)| JsonBase { table, base })
+        .collect()
+}
+
+/// The published figures of a percentages table, each with its derived count.
+fn published_figures(table: &Table) -> Vec<JsonFigure<'_>> {
+    table
+        .figures
+        .iter()
+        .map(|f| JsonFigure {
+            line: f.line,
+            values: table
+                .columns
+                .iter()
+                .map(String::as_str)
+                .zip(f.values.iter().map(|v| v.as_deref()))
+                .collect(),
+            percent: f.percent.to_string(),
+            base: f.base,
+            derived_count: f.derived,
+            total: f.total,
+            reproduced: f.percent.reproduced_by(f.derived, f.base),
+        })
+        .collect()
 }
 
 /// Every rejected record, verbatim, with its line and reason.
