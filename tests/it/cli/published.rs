@@ -245,3 +245,49 @@ fn bad_percentages_and_bases_are_rejected_with_their_line() {
         assert!(rejected.contains(part), "{part}\n{rejected}");
     }
 }
+
+/// The worked examples of `pipelines/README.md` whose data is written in their comments
+/// (`# data/<file>:` then the CSV lines), run as a reader would: each must run, and give
+/// the figures its comments state.
+#[test]
+fn the_worked_examples_in_the_pipeline_docs_run_as_documented() {
+    let doc = std::fs::read_to_string(crate::support::root().join("pipelines/README.md")).unwrap();
+    let mut ran = 0;
+    for block in doc.split("```toml\n").skip(1) {
+        let block = block.split("```").next().unwrap();
+        let mut lines = block.lines();
+        let Some(file) = lines
+            .next()
+            .and_then(|l| l.strip_prefix("# data/"))
+            .and_then(|l| l.strip_suffix(':'))
+        else {
+            continue;
+        };
+        let data: String = lines
+            .take_while(|l| l.starts_with("# "))
+            .map(|l| format!("{}\n", &l[2..]))
+            .collect();
+        let s = Scratch::new();
+        s.write(&format!("data/{file}"), &data);
+        s.write("pipelines/doc.toml", block);
+        let o = s.run(&["run", "pipelines/doc.toml"]);
+        assert_eq!(code(&o), 0, "{file}: {}", stderr(&o));
+        let rows = csv_file_rows(&s.path().join("reports/doc/estimates.csv"));
+        // Every `n = N` a comment states is the n of some row.
+        for said in block.split("n = ").skip(1) {
+            let n: String = said.chars().take_while(|c| c.is_ascii_digit()).collect();
+            if n.is_empty() {
+                continue; // `table_column = "..."`
+            }
+            assert!(
+                rows.iter().any(|r| r["n"] == n),
+                "{file}: n = {n} not in {rows:?}"
+            );
+        }
+        ran += 1;
+    }
+    assert!(
+        ran >= 2,
+        "the docs' worked examples with data were not found"
+    );
+}
