@@ -11,6 +11,9 @@
 //!   ([`compare::tests2x2`]).
 //! - [`tables`]: r x c tests of independence. [`simultaneous`]: multinomial intervals.
 //!   [`multiplicity`]: adjusted p-values. [`reliability`]: the NCHS flags.
+//! - [`survey`]: design-based estimation for weighted and complex designs (R `survey`):
+//!   linearised domain proportions, design effects, `svyciprop` intervals, contrasts,
+//!   Rao-Scott; on additive per-PSU (or per-cell) totals.
 //! - [`dist`]: the one home of statrs, and our incomplete beta, its inverse and the root
 //!   finder.
 //!
@@ -23,4 +26,5 @@ pub mod dist;
 pub mod multiplicity;
 pub mod reliability;
 pub mod simultaneous;
+pub mod survey;
 pub mod tables;
