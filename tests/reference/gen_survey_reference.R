@@ -100,6 +100,30 @@ ci <- function(f, d, method, level) {
                 error = function(e) c(NaN, NaN))
   as.numeric(r)
 }
+# svyciprop(method = "likelihood") interpolates a spline through ten profile points, so its
+# bounds are only ~1e-5 accurate. This finds the same bounds exactly: the roots, in the
+# intercept, of svyglm's scaled profile deviance (dev(b) - dev(b^)) / dispersion = t^2 lambda,
+# lambda = cov.unscaled / naive.cov (at convergence, below), the criterion confint.svyglm(method =
+# "likelihood") interpolates (MASSprofile_glm, confint_profile), with uniroot(tol = 1e-15).
+lik_exact <- function(sd, level) {
+  df <- degf(sd)
+  if (df < 1) return(c(NaN, NaN))
+  g <- suppressWarnings(svyglm(y ~ 1, sd, family = quasibinomial))
+  b0 <- coef(g)[[1]]; se <- sqrt(vcov(g)[1, 1])
+  pm <- coef(svymean(~y, sd))[[1]]
+  if (!is.finite(se) || se == 0 || pm == 0 || pm == 1) return(c(NaN, NaN))
+  # lambda at convergence: n v / (p (1 - p)). svyglm's own cov.unscaled / naive.cov uses the
+  # IRLS working weights of the last iteration but one, off by ~3e-6 relative here.
+  m <- svymean(~y, sd)
+  lambda <- nrow(sd) * vcov(m)[1, 1] / (coef(m)[[1]] * (1 - coef(m)[[1]]))
+  phi <- summary(g)$dispersion[1]
+  W <- g$prior.weights; y <- g$y; dev0 <- deviance(g)
+  cut <- qt((1 - level) / 2, df)^2 * lambda
+  zz <- function(b) sum(binomial()$dev.resids(y, rep(plogis(b), length(y)), W)) - dev0 - cut * phi
+  lo <- uniroot(zz, c(b0 - 60 * se, b0), tol = 1e-15)$root
+  hi <- uniroot(zz, c(b0, b0 + 60 * se), tol = 1e-15)$root
+  plogis(c(lo, hi))
+}
 levels_of <- function(des) sort(unique(des$variables$outcome))
 domains_of <- function(des) {
   k <- sort(unique(des$variables$domain))
@@ -141,6 +165,9 @@ for (dname in names(designs)) {
           put(dname, lp, dn, k, level, paste0(meth, "_lower"), r[1])
           put(dname, lp, dn, k, level, paste0(meth, "_upper"), r[2])
         }
+        r <- lik_exact(sd, level)
+        put(dname, lp, dn, k, level, "likexact_lower", r[1])
+        put(dname, lp, dn, k, level, "likexact_upper", r[2])
         # Wilson and Jeffreys on the effective n (Korn-Graubard's n*, as svyciprop's beta
         # method uses it): closed forms (Wilson 1927; Jeffreys as in Brown, Cai and
         # DasGupta 2001), written here in base R; not in survey.
@@ -189,7 +216,9 @@ for (dname in names(designs)) {
     put(dname, lp, "(all)", "group", "", "rs_f_ndf", f$parameter[["ndf"]])
     put(dname, lp, "(all)", "group", "", "rs_f_ddf", f$parameter[["ddf"]])
     put(dname, lp, "(all)", "group", "", "rs_f_p", f$p.value)
-    put(dname, lp, "(all)", "group", "", "rs_chisq", ch$statistic)
+    # svychisq(statistic = "Chisq") reports the uncorrected Pearson X^2 as its statistic;
+    # its p-value is that of X^2 / mean(delta) on (r-1)(c-1) df.
+    put(dname, lp, "(all)", "group", "", "rs_chisq_reported", ch$statistic)
     put(dname, lp, "(all)", "group", "", "rs_chisq_df", ch$parameter[["df"]])
     put(dname, lp, "(all)", "group", "", "rs_chisq_p", ch$p.value)
   }
