@@ -12,6 +12,9 @@
 //! - [`tables`]: r x c tests of independence. [`simultaneous`]: multinomial intervals.
 //!   [`multiplicity`]: adjusted p-values. [`reliability`]: the NCHS flags.
 //! - [`published`]: the counts behind published percentages (derived, reproduced, ranges).
+//! - [`survey`]: design-based estimation for weighted and complex designs (R `survey`):
+//!   linearised domain proportions, design effects, `svyciprop` intervals, contrasts,
+//!   Rao-Scott; on additive per-PSU (or per-cell) totals.
 //! - [`dist`]: the one home of statrs, and our incomplete beta, its inverse and the root
 //!   finder.
 //!
@@ -25,4 +28,5 @@ pub mod multiplicity;
 pub mod published;
 pub mod reliability;
 pub mod simultaneous;
+pub mod survey;
 pub mod tables;

@@ -1,0 +1,230 @@
+//! Confidence intervals for a domain proportion of a complex design: `svyciprop`'s six
+//! methods, and Wilson, Clopper-Pearson and Jeffreys on Korn and Graubard's effective n.
+//!
+//! Notation: `p` the weighted proportion, `v` its linearised variance, `se = √v`, `n` the
+//! domain's respondents, `df` the domain's design df (`degf` of the subset design, the default
+//! of `svyciprop(df = )`), `t = t_{df, 1−α/2}` (R: `qt`), `n*` the effective n of
+//! [`super::deff::korn_graubard_n`], `x* = n* p`.
+//!
+//! | tally | R `svyciprop` | interval |
+//! |---|---|---|
+//! | `logit` | `"logit"` | `expit(logit p ± t se/(p(1−p)))`: R fits `svyglm(y ~ 1, quasibinomial)`, whose sandwich SE of the intercept is the delta-method one |
+//! | `xlogit` | `"xlogit"` | the same through `svycontrast(log(p/(1−p)))`, identical in exact arithmetic |
+//! | `likelihood` | `"likelihood"` | `{μ : 2 n_L KL(p ‖ μ) ≤ t²}`, `n_L = p(1−p)(n−1)/(n v)`, `KL(p‖μ) = p ln(p/μ) + (1−p) ln((1−p)/(1−μ))`; see below |
+//! | `arcsine` | `"asin"` | `sin²(asin √p ± t se/(2√(p(1−p))))` |
+//! | `korn-graubard` | `"beta"` | `[B⁻¹(α/2; x*, n*(1−p)+1), B⁻¹(1−α/2; x*+1, n*(1−p))]` (Korn & Graubard 1998) |
+//! | `wald` | `"mean"` | `p ± t se`, not clipped (as R) |
+//! | `clopper-pearson` | `"beta"` | Clopper-Pearson on `(x*, n*)`: the same interval as `korn-graubard` |
+//! | `wilson` | none | Wilson (1927) on `(x*, n*)` with `z = Φ⁻¹(1−α/2)` (the df enter through `n*`) |
+//! | `jeffreys` | none | `[B⁻¹(α/2; x*+½, n*−x*+½), B⁻¹(1−α/2; x*+½, n*−x*+½)]` (Brown, Cai & DasGupta 2001) |
+//!
+//! Wilson and Jeffreys on the effective n are Korn-Graubard-style modifications (Korn &
+//! Graubard 1998 for the principle; Dean & Pagano 2015, J Surv Stat Methodol 3:484-503 for
+//! their evaluation in clustered surveys); `survey` has neither, so the reference values are
+//! these closed forms evaluated in base R from `survey`'s `p`, `v` and `degf`.
+//!
+//! # The likelihood method
+//!
+//! R inverts the Rao-Scott-scaled profile likelihood of the intercept-only quasibinomial
+//! `svyglm`: the deviance difference `2 n KL(p ‖ μ)` divided by the dispersion `n/(n−1)`
+//! (`svyvar` of the Pearson residuals) against `t² λ`, with `λ = n v / (p(1−p))` the ratio of
+//! the sandwich to the model-based variance. That is the root above, which tally finds
+//! exactly; R interpolates a spline through ten profile points, so its bounds are only
+//! about 1e-6 accurate (the reference test says so).
+//!
+//! # At p = 0 and p = 1, one PSU, df = 0
+//!
+//! R gives NaN or the output of a non-converged fit there. tally: the Wald-type methods
+//! (`logit`, `xlogit`, `likelihood`, `arcsine`, `wald`) give no interval (the scale is
+//! degenerate); the effective-n methods take the design effect as 1 ([`super::deff`]), so
+//! 0/n* gives `[0, 1 − (α/2)^{1/n*}]` for `korn-graubard`. A domain in one PSU (variance
+//! NaN) or with df 0 has no interval by any method.
+//!
+//! # References
+//! Korn EL, Graubard BI (1998) Survey Methodology 24:193-201. Lumley T (2010) Complex
+//! Surveys, §2.4.2 and `?svyciprop`. Wilson EB (1927) JASA 22:209-212. Brown LD, Cai TT,
+//! DasGupta A (2001) Statist Sci 16:101-133. Dean N, Pagano M (2015) J Surv Stat Methodol
+//! 3:484-503.
+
+use super::deff::korn_graubard_n;
+use super::linearize::DomainEstimate;
+use crate::stats::dist::{beta_quantile, find_root, normal_quantile, t_quantile};
+
+/// An interval method for a domain proportion of a complex design.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SurveyCi {
+    Logit,
+    Likelihood,
+    Arcsine,
+    KornGraubard,
+    Wald,
+    Xlogit,
+    Wilson,
+    ClopperPearson,
+    Jeffreys,
+}
+
+/// tally's name of every method and the `svyciprop(method = )` that computes it in R
+/// (`None`: not in `survey`; the closed form of the module docs).
+pub const R_NAMES: &[(&str, Option<&str>)] = &[
+    ("logit", Some("logit")),
+    ("likelihood", Some("likelihood")),
+    ("arcsine", Some("asin")),
+    ("korn-graubard", Some("beta")),
+    ("wald", Some("mean")),
+    ("xlogit", Some("xlogit")),
+    ("wilson", None),
+    ("clopper-pearson", Some("beta")),
+    ("jeffreys", None),
+];
+
+impl SurveyCi {
+    /// Every method, in the order of [`R_NAMES`].
+    pub const ALL: [SurveyCi; 9] = [
+        SurveyCi::Logit,
+        SurveyCi::Likelihood,
+        SurveyCi::Arcsine,
+        SurveyCi::KornGraubard,
+        SurveyCi::Wald,
+        SurveyCi::Xlogit,
+        SurveyCi::Wilson,
+        SurveyCi::ClopperPearson,
+        SurveyCi::Jeffreys,
+    ];
+
+    fn index(self) -> usize {
+        SurveyCi::ALL.iter().position(|m| *m == self).unwrap_or(0)
+    }
+
+    /// The name in pipelines.
+    pub fn name(self) -> &'static str {
+        R_NAMES[self.index()].0
+    }
+
+    /// The `svyciprop` method that computes it, if any.
+    pub fn r_name(self) -> Option<&'static str> {
+        R_NAMES[self.index()].1
+    }
+
+    /// Looks a method up by its tally name.
+    pub fn from_name(name: &str) -> Result<SurveyCi, String> {
+        SurveyCi::ALL
+            .into_iter()
+            .find(|m| m.name() == name)
+            .ok_or_else(|| {
+                let known: Vec<&str> = R_NAMES.iter().map(|(n, _)| *n).collect();
+                format!(
+                    "unknown survey interval method `{name}` (known: {})",
+                    known.join(", ")
+                )
+            })
+    }
+
+    /// The two-sided interval at confidence `level` (in (0, 1)); `None` when the method has
+    /// none for this estimate (module docs).
+    pub fn interval(self, e: &DomainEstimate, level: f64) -> Option<(f64, f64)> {
+        if e.df == 0 || !(e.var >= 0.0) || !(level > 0.0 && level < 1.0) {
+            return None;
+        }
+        let edge = e.p <= 0.0 || e.p >= 1.0;
+        let alpha = 1.0 - level;
+        let t = -t_quantile(alpha / 2.0, e.df as f64);
+        match self {
+            SurveyCi::Logit | SurveyCi::Xlogit if !edge => {
+                let eta = (e.p / (1.0 - e.p)).ln();
+                let h = t * e.se / (e.p * (1.0 - e.p));
+                Some((expit(eta - h), expit(eta + h)))
+            }
+            SurveyCi::Arcsine if !edge => {
+                let theta = e.p.sqrt().asin();
+                let h = t * e.se / (2.0 * (e.p * (1.0 - e.p)).sqrt());
+                Some(((theta - h).sin().powi(2), (theta + h).sin().powi(2)))
+            }
+            SurveyCi::Wald if !edge => Some((e.p - t * e.se, e.p + t * e.se)),
+            SurveyCi::Likelihood if !edge => Some(likelihood(e, t)),
+            SurveyCi::KornGraubard | SurveyCi::ClopperPearson => {
+                let n = korn_graubard_n(e, level);
+                n.is_finite().then(|| beta_interval(e.p, n, alpha))
+            }
+            SurveyCi::Wilson => {
+                let n = korn_graubard_n(e, level);
+                n.is_finite().then(|| wilson(e.p, n, alpha))
+            }
+            SurveyCi::Jeffreys => {
+                let n = korn_graubard_n(e, level);
+                n.is_finite().then(|| jeffreys(e.p, n, alpha))
+            }
+            _ => None,
+        }
+    }
+}
+
+fn expit(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// The roots of `2 n_L KL(p ‖ μ) = t²` on each side of `p` (module docs).
+fn likelihood(e: &DomainEstimate, t: f64) -> (f64, f64) {
+    let p = e.p;
+    let n = e.n as f64;
+    let n_l = p * (1.0 - p) * (n - 1.0) / (n * e.var);
+    let f = |mu: f64| {
+        let kl = p * (p / mu).ln() + (1.0 - p) * ((1.0 - p) / (1.0 - mu)).ln();
+        2.0 * n_l * kl - t * t
+    };
+    let tiny = f64::MIN_POSITIVE;
+    let lower = if f(tiny) <= 0.0 {
+        0.0
+    } else {
+        find_root(f, tiny, p)
+    };
+    let top = 1.0 - f64::EPSILON / 2.0;
+    let upper = if f(top) <= 0.0 {
+        1.0
+    } else {
+        find_root(f, p, top)
+    };
+    (lower, upper)
+}
+
+/// Clopper-Pearson on `(n p, n)`, with R's shapes `n p` and `n (1 − p) + 1`.
+fn beta_interval(p: f64, n: f64, alpha: f64) -> (f64, f64) {
+    let lower = if p <= 0.0 {
+        0.0
+    } else {
+        beta_quantile(n * p, n * (1.0 - p) + 1.0, alpha / 2.0)
+    };
+    let upper = if p >= 1.0 {
+        1.0
+    } else {
+        beta_quantile(n * p + 1.0, n * (1.0 - p), 1.0 - alpha / 2.0)
+    };
+    (lower, upper)
+}
+
+/// Wilson's score interval for proportion `p` of a (real-valued) sample size `n`.
+fn wilson(p: f64, n: f64, alpha: f64) -> (f64, f64) {
+    let z = -normal_quantile(alpha / 2.0);
+    let z2 = z * z;
+    let centre = (n * p + z2 / 2.0) / (n + z2);
+    let half = z * n.sqrt() / (n + z2) * (p * (1.0 - p) + z2 / (4.0 * n)).sqrt();
+    let lower = if p <= 0.0 { 0.0 } else { centre - half };
+    let upper = if p >= 1.0 { 1.0 } else { centre + half };
+    (lower, upper)
+}
+
+/// The Jeffreys interval: equal-tailed quantiles of Beta(n p + ½, n (1 − p) + ½).
+fn jeffreys(p: f64, n: f64, alpha: f64) -> (f64, f64) {
+    let (a, b) = (n * p + 0.5, n - n * p + 0.5);
+    let lower = if p <= 0.0 {
+        0.0
+    } else {
+        beta_quantile(a, b, alpha / 2.0)
+    };
+    let upper = if p >= 1.0 {
+        1.0
+    } else {
+        beta_quantile(a, b, 1.0 - alpha / 2.0)
+    };
+    (lower, upper)
+}
