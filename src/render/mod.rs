@@ -12,8 +12,10 @@ pub mod figures;
 pub mod findings;
 pub mod html;
 pub mod markdown;
+pub mod model;
 pub mod prose;
 pub mod tables;
+mod templates;
 pub mod xlsx;
 
 use crate::estimate::AnalysisResult;
@@ -56,6 +58,11 @@ pub enum RenderError {
     Plot { stem: String, message: String },
     #[error("estimates.json: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("{file}: laying out the report: {source}")]
+    Template {
+        file: &'static str,
+        source: minijinja::Error,
+    },
     #[error("writing tables.xlsx: {0}")]
     Workbook(#[from] xlsx::XlsxError),
 }
@@ -63,6 +70,7 @@ pub enum RenderError {
 /// Renders every artifact except the manifest (which needs the run's timings).
 pub fn render(input: &ReportInput) -> Result<Vec<Artifact>, RenderError> {
     let plots = figures::render_plots(input)?;
+    let model = model::build(input, &plots);
     let internal = !input.disclosure.protect;
     let mut out = vec![
         Artifact {
@@ -93,11 +101,11 @@ pub fn render(input: &ReportInput) -> Result<Vec<Artifact>, RenderError> {
         },
         Artifact {
             path: "index.html".into(),
-            bytes: html::report(input, &plots).into_bytes(),
+            bytes: html::report(&model)?.into_bytes(),
         },
         Artifact {
             path: "report.md".into(),
-            bytes: markdown::report(input, &plots).into_bytes(),
+            bytes: markdown::report(&model)?.into_bytes(),
         },
     ];
     out.push(Artifact {
