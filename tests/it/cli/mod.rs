@@ -10,6 +10,7 @@ mod identifying;
 mod init;
 mod labels;
 mod pipeline_problems;
+mod renderers;
 mod reports;
 mod verify;
 
