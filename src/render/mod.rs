@@ -7,6 +7,12 @@
 //! the key findings, built from structured parts), and `figures`
 //! puts every analysis into the plain data of [`crate::plots`], which draws it. Text helpers
 //! (escaping, numbers for people) come from [`crate::text`].
+//!
+//! The two pages are one report: [`model::build`] makes it once (every figure formatted,
+//! every disclosure choice made), and `index.html` and `report.md` are that model laid out
+//! by the templates `templates/report.html.j2` and `templates/report.md.j2` (embedded in
+//! the binary; rendered in `templates`, which escapes every value for its format), so
+//! they cannot drift apart.
 
 pub mod figures;
 pub mod findings;
@@ -15,7 +21,7 @@ pub mod markdown;
 pub mod model;
 pub mod prose;
 pub mod tables;
-mod templates;
+pub mod templates;
 pub mod xlsx;
 
 use crate::estimate::AnalysisResult;

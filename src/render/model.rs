@@ -4,8 +4,8 @@
 //! Every decision about content is made here and nowhere else: how a number is written
 //! ([`crate::text`]: thousands, percentages, p-values), what disclosure control lets a
 //! reader see (a hidden count is its `<5` or `suppressed` text, through
-//! [`prose::count_text`]; a withheld comparison is `-`), which reliability mark an estimate
-//! carries, which sentences the report says ([`prose`]). The two templates
+//! [`super::prose::count_text`]; a withheld comparison is `-`), which reliability mark an estimate
+//! carries, which sentences the report says ([`super::prose`]). The two templates
 //! (`templates/report.html.j2`, `templates/report.md.j2`, rendered by [`super::templates`])
 //! only lay the model out and escape it for their format, so the page and the Markdown
 //! cannot disagree about a figure or leave a section out.
@@ -18,8 +18,8 @@ use serde::Serialize;
 
 use super::prose::{
     ci_phrase, comparison_label, count_text, disclosure_statement, excluded_total_text,
-    exclusion_sentence, format_effect, included_text, key_findings, methods_paragraph,
-    short_label, unmapped_count,
+    exclusion_sentence, format_effect, included_text, key_findings, methods_paragraph, short_label,
+    unmapped_count,
 };
 use super::{PlotFile, ReportInput};
 use crate::estimate::AnalysisResult;
@@ -39,7 +39,7 @@ pub struct Report {
     pub description: Option<String>,
     pub findings: Vec<Finding>,
     pub data: Data,
-    /// What disclosure control did ([`prose::disclosure_statement`]); `None` when it is off.
+    /// What disclosure control did ([`super::prose::disclosure_statement`]); `None` when it is off.
     pub disclosure: Option<String>,
     pub analyses: Vec<Analysis>,
     /// The pipeline's caveats, the self-selection caveat, then each analysis's notes.
@@ -127,7 +127,7 @@ pub struct Analysis {
     pub plots: Vec<Plot>,
     pub level: String,
     pub method: &'static str,
-    /// The methods paragraph ([`prose::methods_paragraph`]).
+    /// The methods paragraph ([`super::prose::methods_paragraph`]).
     pub methods: String,
 }
 
@@ -467,9 +467,9 @@ fn estimate_table(r: &AnalysisResult) -> EstimateTable {
             };
             EstimateRow {
                 labels,
-                n: estimates.first().map_or(String::new(), |x| {
-                    count_text(x.n, x.hidden_n, thousands)
-                }),
+                n: estimates
+                    .first()
+                    .map_or(String::new(), |x| count_text(x.n, x.hidden_n, thousands)),
                 cells: estimates.into_iter().map(cell).collect(),
             }
         })
@@ -546,7 +546,10 @@ fn simultaneous_table(r: &AnalysisResult) -> Option<SimultaneousTable> {
                 label: short_label(&p.labels, &key),
                 cells: r
                     .rows_of(&key)
-                    .map(|e| e.simultaneous.map(|(lo, hi)| format!("{} to {}", pct(lo), pct(hi))))
+                    .map(|e| {
+                        e.simultaneous
+                            .map(|(lo, hi)| format!("{} to {}", pct(lo), pct(hi)))
+                    })
                     .collect(),
             })
             .collect(),

@@ -117,13 +117,22 @@ mod tests {
 
     #[test]
     fn a_link_target_is_percent_encoded() {
-        assert_eq!(link_target("plots/a_b-1.svg".into()).to_string(), "plots/a_b-1.svg");
-        assert_eq!(link_target("a b)(é".into()).to_string(), "a%20b%29%28%C3%A9");
+        assert_eq!(
+            link_target("plots/a_b-1.svg".into()).to_string(),
+            "plots/a_b-1.svg"
+        );
+        assert_eq!(
+            link_target("a b)(é".into()).to_string(),
+            "a%20b%29%28%C3%A9"
+        );
     }
 
     #[test]
     fn a_code_span_cannot_be_closed_by_its_value() {
-        assert_eq!(code_span("data/a_b.csv".into()).to_string(), "`data/a_b.csv`");
+        assert_eq!(
+            code_span("data/a_b.csv".into()).to_string(),
+            "`data/a_b.csv`"
+        );
         assert_eq!(code_span("a`b".into()).to_string(), "``a`b``");
         assert_eq!(code_span("`x``".into()).to_string(), "``` `x`` ```");
         assert_eq!(code_span("a\nb".into()).to_string(), "`a b`");

@@ -184,7 +184,10 @@ fn hostile_labels_are_escaped_in_the_page_and_the_markdown() {
     assert!(md.contains("say \"hi\""));
     assert!(md.contains("\\*bold\\* \\_it\\_ \\[l\\](x) \\# h"), "{md}");
     assert!(md.contains("=cmd\\|' /C calc'!A0"), "{md}");
-    assert!(md.contains("line break"), "a line break in a label ends a line");
+    assert!(
+        md.contains("line break"),
+        "a line break in a label ends a line"
+    );
     // No label breaks a table: every row of a table has its header's number of cells.
     let mut columns = None;
     for line in md.lines() {
@@ -198,7 +201,10 @@ fn hostile_labels_are_escaped_in_the_page_and_the_markdown() {
     }
     // No label starts a heading or a line of its own.
     for line in md.lines().filter(|l| l.starts_with('#')) {
-        assert!(!["alert", "bold", "break"].iter().any(|w| line.contains(w)), "{line}");
+        assert!(
+            !["alert", "bold", "break"].iter().any(|w| line.contains(w)),
+            "{line}"
+        );
     }
     assert!(!md.lines().any(|l| l.starts_with("break")), "{md}");
 }
