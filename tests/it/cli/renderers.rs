@@ -57,7 +57,7 @@ fn md_headings(md: &str) -> Vec<(usize, String)> {
         .collect()
 }
 
-/// Every `needle`-delimited piece of `text`: what lies between `open` and the next `close`.
+/// Every piece of `text` that lies between an `open` and the next `close`.
 fn between<'a>(text: &'a str, open: &str, close: &str) -> Vec<&'a str> {
     text.split(open)
         .skip(1)
