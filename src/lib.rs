@@ -60,8 +60,11 @@
 //!    in no row); [`estimate`] (`grouping`, `derive`: every figure from the counts as
 //!    they stand, `result`); [`disclosure`] (suppression and rounding; `facts`: every
 //!    published number as a sum of respondent classes across analyses; `audit`: the
-//!    attacker's integer programs, the one home of microlp); [`render`] (`tables`, `html`,
-//!    `markdown`, `xlsx` (the only rust_xlsxwriter code), `prose` (the sentences the
+//!    attacker's integer programs, the one home of microlp); [`render`] (`tables`, `model`
+//!    (the report as plain data of finished strings, built once: every number formatted
+//!    and every disclosure choice made there), `html` and `markdown` (the model through
+//!    `templates/report.{html,md}.j2`; `templates`, the one home of minijinja, escaping
+//!    on by default), `xlsx` (the only rust_xlsxwriter code), `prose` (the sentences the
 //!    outputs share), `findings` (the key findings, built from structured parts), `figures`
 //!    (analyses as plain data for [`plots`])).
 //! 5. The edges: [`output`] (the only writer of reports), [`manifest`], [`cache`], then

@@ -7,13 +7,21 @@
 //! the key findings, built from structured parts), and `figures`
 //! puts every analysis into the plain data of [`crate::plots`], which draws it. Text helpers
 //! (escaping, numbers for people) come from [`crate::text`].
+//!
+//! The two pages are one report: [`model::build`] makes it once (every figure formatted,
+//! every disclosure choice made), and `index.html` and `report.md` are that model laid out
+//! by the templates `templates/report.html.j2` and `templates/report.md.j2` (embedded in
+//! the binary; rendered in `templates`, which escapes every value for its format), so
+//! they cannot drift apart.
 
 pub mod figures;
 pub mod findings;
 pub mod html;
 pub mod markdown;
+pub mod model;
 pub mod prose;
 pub mod tables;
+pub mod templates;
 pub mod xlsx;
 
 use crate::estimate::AnalysisResult;
@@ -56,6 +64,11 @@ pub enum RenderError {
     Plot { stem: String, message: String },
     #[error("estimates.json: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("{file}: laying out the report: {source}")]
+    Template {
+        file: &'static str,
+        source: minijinja::Error,
+    },
     #[error("writing tables.xlsx: {0}")]
     Workbook(#[from] xlsx::XlsxError),
 }
@@ -63,6 +76,7 @@ pub enum RenderError {
 /// Renders every artifact except the manifest (which needs the run's timings).
 pub fn render(input: &ReportInput) -> Result<Vec<Artifact>, RenderError> {
     let plots = figures::render_plots(input)?;
+    let model = model::build(input, &plots);
     let internal = !input.disclosure.protect;
     let mut out = vec![
         Artifact {
@@ -93,11 +107,11 @@ pub fn render(input: &ReportInput) -> Result<Vec<Artifact>, RenderError> {
         },
         Artifact {
             path: "index.html".into(),
-            bytes: html::report(input, &plots).into_bytes(),
+            bytes: html::report(&model)?.into_bytes(),
         },
         Artifact {
             path: "report.md".into(),
-            bytes: markdown::report(input, &plots).into_bytes(),
+            bytes: markdown::report(&model)?.into_bytes(),
         },
     ];
     out.push(Artifact {

@@ -11,6 +11,7 @@ mod init;
 mod labels;
 mod pipeline_problems;
 mod published;
+mod renderers;
 mod reports;
 mod verify;
 

@@ -1,0 +1,642 @@
+//! The report model: everything `index.html` and `report.md` say, built once from a
+//! [`ReportInput`] and its plots, as plain serialisable data of finished strings.
+//!
+//! Every decision about content is made here and nowhere else: how a number is written
+//! ([`crate::text`]: thousands, percentages, p-values), what disclosure control lets a
+//! reader see (a hidden count is its `<5` or `suppressed` text, through
+//! [`super::prose::count_text`]; a withheld comparison is `-`), which reliability mark an estimate
+//! carries, which sentences the report says ([`super::prose`]). The two templates
+//! (`templates/report.html.j2`, `templates/report.md.j2`, rendered by [`super::templates`])
+//! only lay the model out and escape it for their format, so the page and the Markdown
+//! cannot disagree about a figure or leave a section out.
+//!
+//! The strings are plain text, never markup: escaping is the templates' job (HTML
+//! auto-escaping, Markdown escaping), except for the inline SVG of a plot, which is
+//! markup made by [`crate::plots`] from escaped text.
+
+use serde::Serialize;
+
+use super::prose::{
+    ci_phrase, comparison_label, count_text, disclosure_statement, excluded_total_text,
+    exclusion_sentence, format_effect, included_text, key_findings, methods_paragraph, short_label,
+    unmapped_count,
+};
+use super::{PlotFile, ReportInput};
+use crate::estimate::AnalysisResult;
+use crate::stats::compare::Measure;
+use crate::stats::reliability::Flag;
+use crate::text::{format_p, level_pct, pct, thousands};
+
+/// The caveat every report carries.
+const SELF_SELECTION: &str = "Confidence intervals describe sampling uncertainty only. Respondents to an open online survey choose themselves, so the figures describe those who answered and may not generalise to everyone with the condition.";
+
+/// The whole report.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub title: String,
+    /// Disclosure control is off: the report says it is not for publication.
+    pub internal: bool,
+    pub description: Option<String>,
+    pub findings: Vec<Finding>,
+    pub data: Data,
+    /// What disclosure control did ([`super::prose::disclosure_statement`]); `None` when it is off.
+    pub disclosure: Option<String>,
+    pub analyses: Vec<Analysis>,
+    /// The pipeline's caveats, the self-selection caveat, then each analysis's notes.
+    pub caveats: Vec<String>,
+    pub provenance: Provenance,
+}
+
+/// A key finding and the analysis whose table holds its figures.
+#[derive(Debug, Serialize)]
+pub struct Finding {
+    pub anchor: String,
+    pub text: String,
+}
+
+/// A labelled count: a row of an accounting table or an item of the flow.
+#[derive(Debug, Serialize)]
+pub struct Count {
+    pub label: String,
+    pub count: String,
+}
+
+/// The input and its row accounting.
+#[derive(Debug, Serialize)]
+pub struct Data {
+    /// The input as the pipeline names it.
+    pub input: String,
+    /// `respondents` or `counts`.
+    pub kind: &'static str,
+    pub read: String,
+    pub used: String,
+    pub rejected: String,
+    /// "Read as UTF-8, comma-separated (detected)." and similar.
+    pub read_as: String,
+    pub warnings: Vec<String>,
+    /// Rows read, rejected by reason, used, blank lines, respondents (counts inputs).
+    pub rows: Vec<Count>,
+    pub flow: Flow,
+    pub unmapped: Vec<UnmappedRow>,
+}
+
+/// From rows read to respondents analysed.
+#[derive(Debug, Serialize)]
+pub struct Flow {
+    /// Rejected rows by reason; empty when none was rejected.
+    pub rejected: Vec<Count>,
+    /// " (N respondents)" for a counts input, else empty.
+    pub unit: String,
+    pub analyses: Vec<FlowAnalysis>,
+}
+
+/// One analysis in the flow.
+#[derive(Debug, Serialize)]
+pub struct FlowAnalysis {
+    pub anchor: String,
+    pub title: String,
+    /// Excluded in all, as published; `None` when nobody was excluded.
+    pub excluded: Option<String>,
+    pub exclusions: Vec<Count>,
+    pub analysed: String,
+    pub denominator: String,
+}
+
+/// An answer that matched no recode.
+#[derive(Debug, Serialize)]
+pub struct UnmappedRow {
+    pub column: String,
+    pub value: String,
+    pub respondents: String,
+    pub suggestion: Option<String>,
+}
+
+/// One analysis's section.
+#[derive(Debug, Serialize)]
+pub struct Analysis {
+    /// The analysis's name: the anchor of its section.
+    pub anchor: String,
+    pub title: String,
+    pub question: Option<String>,
+    pub denominator: String,
+    pub n: String,
+    pub exclusions: String,
+    pub table: EstimateTable,
+    pub simultaneous: Option<SimultaneousTable>,
+    pub comparisons: Option<Comparisons>,
+    pub plots: Vec<Plot>,
+    pub level: String,
+    pub method: &'static str,
+    /// The methods paragraph ([`super::prose::methods_paragraph`]).
+    pub methods: String,
+}
+
+/// One row per subgroup, one column per level.
+#[derive(Debug, Serialize)]
+pub struct EstimateTable {
+    /// "Wilson 95% CI" and similar.
+    pub ci: String,
+    /// The subgroup columns' headers (`Group` when there are none).
+    pub groups: Vec<String>,
+    /// The levels' display labels.
+    pub levels: Vec<String>,
+    pub rows: Vec<EstimateRow>,
+    /// Estimates that fail the NCHS standard, and estimates to review.
+    pub unreliable: usize,
+    pub review: usize,
+    /// The smallest n the reliability standard accepts.
+    pub min_n: u64,
+}
+
+/// One subgroup.
+#[derive(Debug, Serialize)]
+pub struct EstimateRow {
+    /// The subgroup's values' labels (`All` for a margin or the overall row).
+    pub labels: Vec<String>,
+    pub n: String,
+    pub cells: Vec<Cell>,
+}
+
+/// One level of one subgroup: an estimate, a suppressed cell, or neither (n = 0).
+#[derive(Debug, Serialize)]
+pub struct Cell {
+    pub estimate: Option<Estimate>,
+    pub suppressed: Option<Suppressed>,
+}
+
+/// A shown estimate.
+#[derive(Debug, Serialize)]
+pub struct Estimate {
+    pub pct: String,
+    pub lower: String,
+    pub upper: String,
+    pub count: String,
+    pub n: String,
+    pub mark: Option<Mark>,
+}
+
+/// A reliability mark: † unreliable, ‡ to review.
+#[derive(Debug, Serialize)]
+pub struct Mark {
+    pub symbol: &'static str,
+    /// `Unreliable` or `Review`.
+    pub kind: &'static str,
+    pub reason: String,
+}
+
+/// A cell disclosure control hid: what is shown of its count and its group size.
+#[derive(Debug, Serialize)]
+pub struct Suppressed {
+    pub count: String,
+    pub n: String,
+}
+
+/// The simultaneous intervals of every group.
+#[derive(Debug, Serialize)]
+pub struct SimultaneousTable {
+    pub level: String,
+    pub method: &'static str,
+    pub levels: Vec<String>,
+    pub rows: Vec<SimultaneousRow>,
+}
+
+/// One group's simultaneous intervals, "lower to upper" per level (`None`: not computed).
+#[derive(Debug, Serialize)]
+pub struct SimultaneousRow {
+    pub label: String,
+    pub cells: Vec<Option<String>>,
+}
+
+/// The subgroup comparisons and the test of independence of an analysis that asks.
+#[derive(Debug, Serialize)]
+pub struct Comparisons {
+    pub by: String,
+    pub table: Option<ComparisonTable>,
+    pub independence: Option<Independence>,
+}
+
+/// The pairwise comparisons.
+#[derive(Debug, Serialize)]
+pub struct ComparisonTable {
+    /// "Difference (percentage points)", "Ratio" or "Odds ratio".
+    pub measure: &'static str,
+    pub method: &'static str,
+    pub level: String,
+    pub test: &'static str,
+    pub count: usize,
+    pub adjust: &'static str,
+    pub rows: Vec<ComparisonRow>,
+}
+
+/// One comparison.
+#[derive(Debug, Serialize)]
+pub struct ComparisonRow {
+    pub outcome: String,
+    pub label: String,
+    /// "38.2% (30 / 80)", `-` when withheld, `n = 0`.
+    pub group1: String,
+    pub group2: String,
+    pub effect: Option<Effect>,
+    /// Why there is no effect (withheld, not defined).
+    pub no_effect: Option<&'static str>,
+    pub p: String,
+    pub p_adjusted: String,
+}
+
+/// An effect and its interval.
+#[derive(Debug, Serialize)]
+pub struct Effect {
+    pub estimate: String,
+    pub lower: String,
+    pub upper: String,
+}
+
+/// The r x c test of independence.
+#[derive(Debug, Serialize)]
+pub struct Independence {
+    pub outcome: String,
+    pub by: String,
+    pub groups: String,
+    pub pearson: String,
+    pub df: String,
+    pub pearson_p: String,
+    pub g: String,
+    pub g_p: String,
+    pub cramers_v: String,
+}
+
+/// A plot of the analysis.
+#[derive(Debug, Serialize)]
+pub struct Plot {
+    /// The file stem under `plots/`.
+    pub stem: String,
+    pub alt: String,
+    /// SVG markup for inlining (the page carries the font once).
+    pub svg_inline: String,
+}
+
+/// Where the report came from (no date: the run date lives in `manifest.json` only).
+#[derive(Debug, Serialize)]
+pub struct Provenance {
+    pub input: String,
+    pub input_sha256: String,
+    pub pipeline: String,
+    pub pipeline_sha256: String,
+    pub tool: String,
+}
+
+/// Builds the model.
+pub fn build(input: &ReportInput, plots: &[PlotFile]) -> Report {
+    let plan = input.plan;
+    let mut caveats = plan.report.caveats.clone();
+    caveats.push(SELF_SELECTION.into());
+    for r in input.results {
+        caveats.extend(r.notes.iter().map(|n| format!("{}: {n}", r.plan.title)));
+    }
+    Report {
+        title: plan.report.title.clone(),
+        internal: !input.disclosure.protect,
+        description: plan.report.description.clone(),
+        findings: key_findings(input.results)
+            .into_iter()
+            .map(|(anchor, text)| Finding { anchor, text })
+            .collect(),
+        data: data(input),
+        disclosure: input
+            .disclosure
+            .protect
+            .then(|| disclosure_statement(input)),
+        analyses: input.results.iter().map(|r| analysis(r, plots)).collect(),
+        caveats,
+        provenance: Provenance {
+            input: input.table.source.written.clone(),
+            input_sha256: input.table.source.sha256.clone(),
+            pipeline: input.pipeline_written.clone(),
+            pipeline_sha256: input.pipeline_sha256.clone(),
+            tool: format!("tally {}", env!("CARGO_PKG_VERSION")),
+        },
+    }
+}
+
+/// The input, the rows read, used and rejected, the flow and the unmapped answers.
+fn data(input: &ReportInput) -> Data {
+    let plan = input.plan;
+    let t = input.table;
+    let counts_input = plan.input.kind == crate::plan::InputKind::Counts;
+    let rejected: Vec<Count> = t
+        .rejected_by_reason()
+        .into_iter()
+        .map(|(reason, n)| Count {
+            label: reason.to_string(),
+            count: thousands(n),
+        })
+        .collect();
+    let mut rows = vec![Count {
+        label: "Read".into(),
+        count: thousands(t.records_read),
+    }];
+    rows.extend(rejected.iter().map(|c| Count {
+        label: format!("Rejected: {}", c.label),
+        count: c.count.clone(),
+    }));
+    rows.push(Count {
+        label: "Used".into(),
+        count: thousands(t.records_kept),
+    });
+    if t.blank_lines > 0 {
+        rows.push(Count {
+            label: "Blank lines skipped (not rows)".into(),
+            count: thousands(t.blank_lines),
+        });
+    }
+    if counts_input {
+        rows.push(Count {
+            label: "Respondents in used rows (sum of counts)".into(),
+            count: thousands(t.respondents),
+        });
+    }
+    let read_as = format!(
+        "Read as {}, {}-separated ({}){}.",
+        t.encoding,
+        crate::ingest::sniff::name(t.delimiter),
+        if t.delimiter_sniffed {
+            "detected"
+        } else {
+            "as the pipeline says"
+        },
+        if plan.input.format == crate::plan::Format::Csv {
+            String::new()
+        } else {
+            format!("; a {} export", plan.input.format.name())
+        }
+    );
+    Data {
+        input: t.source.written.clone(),
+        kind: plan.input.kind.name(),
+        read: thousands(t.records_read),
+        used: thousands(t.records_kept),
+        rejected: thousands(t.rejected.len() as u64),
+        read_as,
+        warnings: t.warnings.clone(),
+        rows,
+        flow: Flow {
+            rejected,
+            unit: if counts_input {
+                format!(" ({} respondents)", thousands(t.respondents))
+            } else {
+                String::new()
+            },
+            analyses: input.results.iter().map(flow_analysis).collect(),
+        },
+        unmapped: input
+            .unmapped
+            .iter()
+            .map(|u| UnmappedRow {
+                column: u.column.clone(),
+                value: u.value.clone(),
+                respondents: unmapped_count(u.respondents, &input.disclosure, thousands),
+                suggestion: u.suggestion.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// One analysis in the flow: excluded by reason, analysed.
+fn flow_analysis(r: &AnalysisResult) -> FlowAnalysis {
+    FlowAnalysis {
+        anchor: r.plan.name.clone(),
+        title: r.plan.title.clone(),
+        excluded: (!r.data.exclusions.is_empty()).then(|| excluded_total_text(r)),
+        exclusions: r
+            .data
+            .exclusions
+            .iter()
+            .map(|x| Count {
+                label: x.reason.to_string(),
+                count: count_text(x.respondents, x.hidden, thousands),
+            })
+            .collect(),
+        analysed: included_text(r),
+        denominator: r.plan.denominator.clone(),
+    }
+}
+
+/// One analysis's section.
+fn analysis(r: &AnalysisResult, plots: &[PlotFile]) -> Analysis {
+    let p = &r.plan;
+    Analysis {
+        anchor: p.name.clone(),
+        title: p.title.clone(),
+        question: p.question.clone(),
+        denominator: p.denominator.clone(),
+        n: included_text(r),
+        exclusions: exclusion_sentence(r),
+        table: estimate_table(r),
+        simultaneous: simultaneous_table(r),
+        comparisons: comparisons(r),
+        plots: plots
+            .iter()
+            .filter(|f| f.analysis == p.name)
+            .map(|f| Plot {
+                stem: f.stem.clone(),
+                alt: f.rendered.alt.clone(),
+                svg_inline: f.rendered.svg_inline.clone(),
+            })
+            .collect(),
+        level: level_pct(p.level),
+        method: p.method.title(),
+        methods: methods_paragraph(r),
+    }
+}
+
+/// The estimates: one row per subgroup, one cell per level, as disclosure control left
+/// them.
+fn estimate_table(r: &AnalysisResult) -> EstimateTable {
+    let p = &r.plan;
+    let rows = r
+        .groups()
+        .into_iter()
+        .map(|key| {
+            let estimates: Vec<_> = r.rows_of(&key).collect();
+            let labels = if p.by.is_empty() {
+                vec!["All".to_string()]
+            } else {
+                key.iter()
+                    .map(|v| v.as_deref().map_or("All", |v| p.labels.show(v)).to_string())
+                    .collect()
+            };
+            EstimateRow {
+                labels,
+                n: estimates
+                    .first()
+                    .map_or(String::new(), |x| count_text(x.n, x.hidden_n, thousands)),
+                cells: estimates.into_iter().map(cell).collect(),
+            }
+        })
+        .collect();
+    let count = |unreliable: bool| {
+        r.rows
+            .iter()
+            .filter(|e| match e.flag {
+                Some(Flag::Unreliable(_)) => unreliable,
+                Some(Flag::Review(_)) => !unreliable,
+                _ => false,
+            })
+            .count()
+    };
+    EstimateTable {
+        ci: ci_phrase(r),
+        groups: if p.by.is_empty() {
+            vec!["Group".into()]
+        } else {
+            p.by.clone()
+        },
+        levels: p.levels.iter().map(|l| p.labels.show(l).into()).collect(),
+        rows,
+        unreliable: count(true),
+        review: count(false),
+        min_n: p.reliability.min_n,
+    }
+}
+
+/// One estimate as published.
+fn cell(e: &crate::estimate::EstimateRow) -> Cell {
+    let estimate = e.interval.map(|i| Estimate {
+        pct: pct(i.estimate),
+        lower: pct(i.lower),
+        upper: pct(i.upper),
+        count: thousands(e.count),
+        n: thousands(e.n),
+        mark: match &e.flag {
+            Some(f @ Flag::Unreliable(_)) => Some(Mark {
+                symbol: "\u{2020}",
+                kind: "Unreliable",
+                reason: f.reason().into(),
+            }),
+            Some(f @ Flag::Review(_)) => Some(Mark {
+                symbol: "\u{2021}",
+                kind: "Review",
+                reason: f.reason().into(),
+            }),
+            _ => None,
+        },
+    });
+    let suppressed = (estimate.is_none() && e.is_hidden()).then(|| Suppressed {
+        count: count_text(e.count, e.hidden_count, thousands),
+        n: count_text(e.n, e.hidden_n, thousands),
+    });
+    Cell {
+        estimate,
+        suppressed,
+    }
+}
+
+/// The simultaneous intervals, when the analysis asks for them.
+fn simultaneous_table(r: &AnalysisResult) -> Option<SimultaneousTable> {
+    let p = &r.plan;
+    let m = p.simultaneous?;
+    Some(SimultaneousTable {
+        level: level_pct(p.level),
+        method: m.title(),
+        levels: p.levels.iter().map(|l| p.labels.show(l).into()).collect(),
+        rows: r
+            .groups()
+            .into_iter()
+            .map(|key| SimultaneousRow {
+                label: short_label(&p.labels, &key),
+                cells: r
+                    .rows_of(&key)
+                    .map(|e| {
+                        e.simultaneous
+                            .map(|(lo, hi)| format!("{} to {}", pct(lo), pct(hi)))
+                    })
+                    .collect(),
+            })
+            .collect(),
+    })
+}
+
+/// The comparisons and the test of independence, when the analysis asks for them.
+fn comparisons(r: &AnalysisResult) -> Option<Comparisons> {
+    let p = &r.plan;
+    let cp = p.compare.as_ref()?;
+    let measure = cp.method.measure();
+    let table = (!r.comparisons.is_empty()).then(|| ComparisonTable {
+        measure: match measure {
+            Measure::Diff => "Difference (percentage points)",
+            Measure::Ratio => "Ratio",
+            Measure::OddsRatio => "Odds ratio",
+        },
+        method: cp.method.title(),
+        level: level_pct(p.level),
+        test: cp.test.name(),
+        count: r.comparisons.len(),
+        adjust: cp.adjust.name(),
+        rows: r
+            .comparisons
+            .iter()
+            .map(|c| comparison_row(r, c, measure))
+            .collect(),
+    });
+    let independence = r.independence.as_ref().map(|t| Independence {
+        outcome: p.outcome.clone(),
+        by: t.by.clone(),
+        groups: t
+            .groups
+            .iter()
+            .map(|g| p.labels.show(g))
+            .collect::<Vec<_>>()
+            .join(", "),
+        pearson: format!("{:.2}", t.tests.pearson),
+        df: t.tests.df.to_string(),
+        pearson_p: format_p(t.tests.pearson_p),
+        g: format!("{:.2}", t.tests.g),
+        g_p: format_p(t.tests.g_p),
+        cramers_v: format!("{:.3}", t.tests.cramers_v),
+    });
+    Some(Comparisons {
+        by: p.by[cp.by].clone(),
+        table,
+        independence,
+    })
+}
+
+/// One comparison as published: nothing of a withheld one but its groups.
+fn comparison_row(
+    r: &AnalysisResult,
+    c: &crate::estimate::ComparisonRow,
+    measure: Measure,
+) -> ComparisonRow {
+    let share = |x: u64, n: u64| {
+        if c.withheld {
+            "-".to_string()
+        } else if n == 0 {
+            "n = 0".to_string()
+        } else {
+            format!(
+                "{} ({} / {})",
+                pct(x as f64 / n as f64),
+                thousands(x),
+                thousands(n)
+            )
+        }
+    };
+    ComparisonRow {
+        outcome: r.plan.labels.show(&c.level).into(),
+        label: comparison_label(&r.plan.labels, c),
+        group1: share(c.pair.x1, c.pair.n1),
+        group2: share(c.pair.x2, c.pair.n2),
+        effect: c.result.map(|x| Effect {
+            estimate: format_effect(measure, x.estimate),
+            lower: format_effect(measure, x.lower),
+            upper: format_effect(measure, x.upper),
+        }),
+        no_effect: match c.result {
+            Some(_) => None,
+            None if c.withheld => Some("withheld: a compared cell is suppressed"),
+            None => Some("not defined"),
+        },
+        p: c.p_value.map_or("-".into(), format_p),
+        p_adjusted: c.p_adjusted.map_or("-".into(), format_p),
+    }
+}
