@@ -11,7 +11,7 @@
 //! | `logit` | `"logit"` | `expit(logit p ± t se/(p(1−p)))`: R fits `svyglm(y ~ 1, quasibinomial)`, whose sandwich SE of the intercept is the delta-method one |
 //! | `xlogit` | `"xlogit"` | the same through `svycontrast(log(p/(1−p)))`, identical in exact arithmetic |
 //! | `likelihood` | `"likelihood"` | `{μ : 2 n_L KL(p ‖ μ) ≤ t²}`, `n_L = p(1−p)(n−1)/(n v)`, `KL(p‖μ) = p ln(p/μ) + (1−p) ln((1−p)/(1−μ))`; see below |
-//! | `arcsine` | `"asin"` | `sin²(asin √p ± t se/(2√(p(1−p))))` |
+//! | `arcsine` | `"asin"` | `sin²(asin √p ± t se/(2√(p(1−p))))`, the angle kept in [0, π/2] (R lets a bound past 0 or π/2 fold back inside, e.g. a lower bound above 0 where it should be 0; no reference case reaches that) |
 //! | `korn-graubard` | `"beta"` | `[B⁻¹(α/2; x*, n*(1−p)+1), B⁻¹(1−α/2; x*+1, n*(1−p))]` (Korn & Graubard 1998) |
 //! | `wald` | `"mean"` | `p ± t se`, not clipped (as R) |
 //! | `clopper-pearson` | `"beta"` | Clopper-Pearson on `(x*, n*)`: the same interval as `korn-graubard` |
@@ -123,7 +123,13 @@ impl SurveyCi {
     /// The two-sided interval at confidence `level` (in (0, 1)); `None` when the method has
     /// none for this estimate (module docs).
     pub fn interval(self, e: &DomainEstimate, level: f64) -> Option<(f64, f64)> {
-        if e.df == 0 || !(e.var >= 0.0) || !(level > 0.0 && level < 1.0) {
+        if e.df == 0
+            || e.var.is_nan()
+            || e.var < 0.0
+            || level <= 0.0
+            || level >= 1.0
+            || level.is_nan()
+        {
             return None;
         }
         let edge = e.p <= 0.0 || e.p >= 1.0;
@@ -138,7 +144,9 @@ impl SurveyCi {
             SurveyCi::Arcsine if !edge => {
                 let theta = e.p.sqrt().asin();
                 let h = t * e.se / (2.0 * (e.p * (1.0 - e.p)).sqrt());
-                Some(((theta - h).sin().powi(2), (theta + h).sin().powi(2)))
+                let half_pi = std::f64::consts::FRAC_PI_2;
+                let (lo, hi) = ((theta - h).max(0.0), (theta + h).min(half_pi));
+                Some((lo.sin().powi(2), hi.sin().powi(2)))
             }
             SurveyCi::Wald if !edge => Some((e.p - t * e.se, e.p + t * e.se)),
             SurveyCi::Likelihood if !edge => Some(likelihood(e, t)),
@@ -227,4 +235,89 @@ fn jeffreys(p: f64, n: f64, alpha: f64) -> (f64, f64) {
         beta_quantile(a, b, 1.0 - alpha / 2.0)
     };
     (lower, upper)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn est(p: f64, var: f64, n: u64, df: u64) -> DomainEstimate {
+        DomainEstimate {
+            p,
+            var,
+            se: var.sqrt(),
+            df,
+            n,
+            n_psu: df + 1,
+            sum_w: n as f64,
+            sum_w2: n as f64,
+        }
+    }
+
+    #[test]
+    fn names_round_trip_and_map_to_r() {
+        for m in SurveyCi::ALL {
+            assert_eq!(SurveyCi::from_name(m.name()), Ok(m));
+        }
+        assert_eq!(SurveyCi::KornGraubard.r_name(), Some("beta"));
+        assert_eq!(SurveyCi::Arcsine.r_name(), Some("asin"));
+        assert_eq!(SurveyCi::Wilson.r_name(), None);
+        assert!(SurveyCi::from_name("beta")
+            .unwrap_err()
+            .contains("known: logit, likelihood"));
+    }
+
+    #[test]
+    fn arcsine_keeps_the_angle_in_range() {
+        // p = 0.01 with a large variance: asin(0.1) - h < 0, so the lower bound is 0
+        // (R's sin^2 of a negative angle would give a positive lower bound).
+        let e = est(0.01, 0.0004, 50, 10);
+        let (lo, hi) = SurveyCi::Arcsine.interval(&e, 0.95).unwrap();
+        assert_eq!(lo, 0.0);
+        assert!(hi > 0.01 && hi < 1.0);
+    }
+
+    #[test]
+    fn no_interval_at_df_zero_or_nan_variance() {
+        for m in SurveyCi::ALL {
+            assert_eq!(m.interval(&est(0.3, 0.01, 10, 0), 0.95), None, "{m:?}");
+            assert_eq!(m.interval(&est(0.3, f64::NAN, 10, 3), 0.95), None, "{m:?}");
+        }
+    }
+
+    #[test]
+    fn with_srs_variance_and_infinite_df_the_methods_meet_their_binomial_forms() {
+        // var = p(1-p)/n and df = n - 1 make n* = n exactly (the t ratio is 1), so the
+        // effective-n methods are the binomial intervals of tally's ci module.
+        let (x, n) = (7u64, 40u64);
+        let p = x as f64 / n as f64;
+        let e = est(p, p * (1.0 - p) / n as f64, n, n - 1);
+        for (m, reference) in [
+            (
+                SurveyCi::ClopperPearson,
+                crate::stats::ci::clopper_pearson::interval(x, n, 0.95),
+            ),
+            (
+                SurveyCi::Wilson,
+                crate::stats::ci::wilson::interval(x, n, 0.95),
+            ),
+            (
+                SurveyCi::Jeffreys,
+                crate::stats::ci::jeffreys::interval(x, n, 0.95),
+            ),
+        ] {
+            let (lo, hi) = m.interval(&e, 0.95).unwrap();
+            assert!((lo - reference.0).abs() < 1e-12, "{m:?} {lo} {reference:?}");
+            assert!((hi - reference.1).abs() < 1e-12, "{m:?} {hi} {reference:?}");
+        }
+    }
+
+    #[test]
+    fn every_interval_holds_the_estimate() {
+        let e = est(0.23, 0.0009, 300, 29);
+        for m in SurveyCi::ALL {
+            let (lo, hi) = m.interval(&e, 0.9).unwrap();
+            assert!(lo < 0.23 && 0.23 < hi, "{m:?} {lo} {hi}");
+        }
+    }
 }

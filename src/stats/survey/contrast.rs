@@ -87,5 +87,22 @@ pub fn wald(estimate: f64, se: f64, level: f64, df: Option<u64>) -> Option<(f64,
         None => -normal_quantile(half),
     };
     se.is_finite()
-        .then(|| (estimate - q * se, estimate + q * se))
+        .then_some((estimate - q * se, estimate + q * se))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wald_uses_the_normal_or_the_t_quantile() {
+        let (lo, hi) = wald(0.1, 0.02, 0.95, None).unwrap();
+        assert!((hi - 0.1 - 1.959_963_984_540_054 * 0.02).abs() < 1e-15);
+        assert!((0.1 - lo - (hi - 0.1)).abs() < 1e-15);
+        // t with 1 df at 97.5%: tan(pi * 0.475) = 12.706204736174...
+        let (_, hi) = wald(0.0, 1.0, 0.95, Some(1)).unwrap();
+        assert!((hi - (std::f64::consts::PI * 0.475).tan()).abs() < 1e-10);
+        assert_eq!(wald(0.0, 1.0, 0.95, Some(0)), None);
+        assert_eq!(wald(0.0, f64::NAN, 0.95, None), None);
+    }
 }

@@ -23,9 +23,11 @@
 //! `n* = p(1 − p)/var · (t_{n−1, α/2} / t_{df, α/2})²`: the design-based effective n with
 //! Korn and Graubard's degrees-of-freedom adjustment, `n` the domain's respondents and `df`
 //! its design df. At p = 0 or 1 the variance is 0 and R gives NaN; tally takes the design
-//! effect as 1 there, `n* = n (t_{n−1}/t_df)²` (the convention of the NCHS data presentation
-//! standards for proportions, Parker et al. 2017, for p̂ = 0 or 1). NaN when `df = 0` or
-//! `n = 1`, or when the variance is NaN (a domain in one PSU).
+//! effect as 1 there, `n* = n (t_{n−1}/t_df)²`, so that an interval exists (the NCHS data
+//! presentation standards for proportions, Parker et al. 2017, Vital Health Stat 2(175), use
+//! the sample size as the effective size when p̂ is 0 or 1). NaN when `df = 0` or `n = 1`,
+//! or when the variance is NaN (a domain in one PSU). n* is not capped at n (NCHS also
+//! sets deff < 1 to 1; that belongs to the reliability rules, not here).
 
 use super::linearize::DomainEstimate;
 use crate::stats::dist::t_quantile;

@@ -126,13 +126,16 @@ pub struct DomainEstimate {
 }
 
 /// The weighted proportion of outcome `col` in `domain`, with its variance; `None` when the
-/// domain has no respondents (or no weight).
+/// domain has no respondents (or no weight) or `col` is not a column of the table.
 pub fn estimate(
     design: &Design,
     table: &Table,
     domain: &Domain,
     col: usize,
 ) -> Option<DomainEstimate> {
+    if col >= table.cols() {
+        return None;
+    }
     let ratio = Ratio::domain_share(table, domain, col);
     let (y, total) = ratio.totals(table);
     let (n, n_psu, n_strata, sum_w2) = counts(table, &ratio.den);
@@ -169,8 +172,7 @@ fn counts(table: &Table, cells: &[bool]) -> (u64, u64, u64, f64) {
     let mut psus = BTreeSet::new();
     let mut strata = BTreeSet::new();
     let mut element_units = 0;
-    for (i, cell) in table.cells.iter().enumerate().filter(|(i, _)| cells[*i]) {
-        let _ = i;
+    for (cell, _) in table.cells.iter().zip(cells).filter(|(_, keep)| **keep) {
         for t in cell.iter().filter(|t| t.n > 0) {
             n += t.n;
             sum_w2 += t.sum_w2;
@@ -272,5 +274,144 @@ impl StratumSums {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Fpc, PsuTotals, Stratum};
+    use super::*;
+
+    /// Respondents `(stratum, psu, row, col, weight)` as a table, per PSU or per stratum.
+    fn table(design: &Design, resp: &[(u32, u32, usize, usize, f64)], units: Units) -> Table {
+        let (rows, cols) = (2, 2);
+        let mut cells = vec![Vec::new(); rows * cols];
+        for &(stratum, psu, r, c, w) in resp {
+            cells[r * cols + c].push(PsuTotals {
+                stratum,
+                psu,
+                n: 1,
+                sum_w: w,
+                sum_w2: w * w,
+            });
+        }
+        Table::new(design, rows, cols, units, cells).unwrap()
+    }
+
+    fn sample() -> Vec<(u32, u32, usize, usize, f64)> {
+        // Two strata; weights vary; both rows and columns occur in both strata.
+        let mut v = Vec::new();
+        let weights = [1.0, 2.5, 0.5, 4.0, 1.5, 3.0, 2.0, 0.25, 5.0, 1.0, 2.0, 3.5];
+        for (i, w) in weights.iter().enumerate() {
+            let stratum = 1 + (i % 2) as u32;
+            v.push((stratum, i as u32, (i / 2) % 2, (i / 3) % 2, *w));
+        }
+        v
+    }
+
+    fn design_for(resp: &[(u32, u32, usize, usize, f64)], fpc: Fpc) -> Design {
+        let n1 = resp.iter().filter(|r| r.0 == 1).count() as u64;
+        let n2 = resp.len() as u64 - n1;
+        Design::new(
+            &[
+                Stratum {
+                    id: 1,
+                    n_psu: n1,
+                    fpc,
+                },
+                Stratum {
+                    id: 2,
+                    n_psu: n2,
+                    fpc,
+                },
+            ],
+            LonelyPsu::Fail,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn unweighted_srs_gives_the_textbook_variance() {
+        // ids = ~1, unit weights, whole sample: var = p(1-p)/(n-1).
+        let n = 30u64;
+        let resp: Vec<_> = (0..n)
+            .map(|i| (0u32, i as u32, 0usize, usize::from(i % 3 == 0), 1.0))
+            .collect();
+        let design = Design::unstratified(n, LonelyPsu::Fail).unwrap();
+        let t = table(&design, &resp, Units::Elements);
+        let e = estimate(&design, &t, &Domain::rows(&[0]), 1).unwrap();
+        let p = 10.0 / 30.0;
+        assert!((e.p - p).abs() < 1e-15);
+        assert!((e.var - p * (1.0 - p) / (n as f64 - 1.0)).abs() < 1e-16);
+        assert_eq!(e.df, n - 1);
+    }
+
+    #[test]
+    fn the_element_closed_form_equals_the_per_psu_sum() {
+        let resp = sample();
+        for fpc in [Fpc::None, Fpc::PopulationSize(40.0), Fpc::Fraction(0.3)] {
+            let design = design_for(&resp, fpc);
+            let per_psu = table(&design, &resp, Units::Clusters);
+            let closed = table(&design, &resp, Units::Elements);
+            for rows in [&[0usize][..], &[1], &[0, 1]] {
+                for col in 0..2 {
+                    let d = Domain::rows(rows);
+                    let a = estimate(&design, &per_psu, &d, col).unwrap();
+                    let b = estimate(&design, &closed, &d, col).unwrap();
+                    assert!((a.p - b.p).abs() < 1e-15);
+                    assert!((a.var - b.var).abs() < 1e-15, "{fpc:?} {rows:?} {col}");
+                    assert_eq!((a.df, a.n), (b.df, b.n));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn covariance_is_symmetric_and_zero_for_disjoint_unstratified_elements() {
+        let resp: Vec<_> = sample()
+            .into_iter()
+            .map(|r| (0, r.1, r.2, r.3, r.4))
+            .collect();
+        let design = Design::unstratified(resp.len() as u64, LonelyPsu::Fail).unwrap();
+        let t = table(&design, &resp, Units::Elements);
+        let a = Ratio::domain_share(&t, &Domain::rows(&[0]), 1);
+        let b = Ratio::domain_share(&t, &Domain::rows(&[1]), 1);
+        assert!(covariance(&design, &t, &a, &b).abs() < 1e-18);
+        // With strata the same two domains are correlated.
+        let resp = sample();
+        let design = design_for(&resp, Fpc::None);
+        let t = table(&design, &resp, Units::Elements);
+        let a = Ratio::domain_share(&t, &Domain::rows(&[0]), 1);
+        let b = Ratio::domain_share(&t, &Domain::rows(&[1]), 1);
+        let ab = covariance(&design, &t, &a, &b);
+        assert!(ab.abs() > 1e-6);
+        assert_eq!(ab, covariance(&design, &t, &b, &a));
+    }
+
+    #[test]
+    fn a_census_stratum_contributes_nothing() {
+        let resp = sample();
+        let census = design_for(&resp, Fpc::Fraction(1.0));
+        let t = table(&census, &resp, Units::Clusters);
+        let e = estimate(&census, &t, &Domain::rows(&[0, 1]), 0).unwrap();
+        assert_eq!(e.var, 0.0);
+    }
+
+    #[test]
+    fn a_domain_in_one_psu_has_no_variance() {
+        let resp = vec![(1, 1, 0, 0, 1.0), (1, 1, 0, 1, 2.0), (1, 2, 1, 0, 1.0)];
+        let design = Design::new(
+            &[Stratum {
+                id: 1,
+                n_psu: 3,
+                fpc: Fpc::None,
+            }],
+            LonelyPsu::Fail,
+        )
+        .unwrap();
+        let t = table(&design, &resp, Units::Clusters);
+        let e = estimate(&design, &t, &Domain::rows(&[0]), 0).unwrap();
+        assert!(e.var.is_nan() && e.se.is_nan());
+        assert_eq!((e.df, e.n_psu), (0, 1));
     }
 }

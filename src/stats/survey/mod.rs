@@ -183,8 +183,12 @@ pub enum DesignError {
     /// Totals of a cell name a stratum that is not in the design.
     UnknownStratum { stratum: u32, cell: (usize, usize) },
     /// A cell's totals are not finite and non-negative, or Σw is positive with n = 0.
-    BadTotals { cell: (usize, usize), detail: String },
-    /// More distinct PSUs in the totals of a stratum than the design gives it.
+    BadTotals {
+        cell: (usize, usize),
+        detail: String,
+    },
+    /// More distinct PSUs (respondents, for an element design) in the totals of a stratum
+    /// than the design gives it.
     TooManyPsus { stratum: u32, seen: u64, n_psu: u64 },
     /// The table's shape does not match its cells.
     Shape { detail: String },
@@ -208,7 +212,11 @@ impl fmt::Display for DesignError {
                 f,
                 "stratum {stratum} has no PSU (hint: leave empty strata out of the design)"
             ),
-            DesignError::BadFpc { stratum, fpc, n_psu } => write!(
+            DesignError::BadFpc {
+                stratum,
+                fpc,
+                n_psu,
+            } => write!(
                 f,
                 "stratum {stratum}: fpc {fpc:?} is neither a population size of at least its \
                  {n_psu} PSUs nor a sampling fraction in (0, 1]"
@@ -389,6 +397,7 @@ impl Table {
             });
         }
         let mut psus: BTreeMap<u32, std::collections::BTreeSet<u32>> = BTreeMap::new();
+        let mut respondents: BTreeMap<u32, u64> = BTreeMap::new();
         let mut merged = Vec::with_capacity(cells.len());
         for (i, cell) in cells.into_iter().enumerate() {
             let at = (i / cols, i % cols);
@@ -397,6 +406,7 @@ impl Table {
                 check_totals(design, &t, at)?;
                 let psu = if units == Units::Elements { 0 } else { t.psu };
                 psus.entry(t.stratum).or_default().insert(psu);
+                *respondents.entry(t.stratum).or_default() += t.n;
                 let e = m.entry((t.stratum, psu)).or_insert(PsuTotals {
                     psu,
                     n: 0,
@@ -410,16 +420,19 @@ impl Table {
             }
             merged.push(m.into_values().collect());
         }
-        if units == Units::Clusters {
-            for (stratum, set) in &psus {
-                let n_psu = design.stratum(*stratum).map_or(0, |s| s.n_psu);
-                if set.len() as u64 > n_psu {
-                    return Err(DesignError::TooManyPsus {
-                        stratum: *stratum,
-                        seen: set.len() as u64,
-                        n_psu,
-                    });
-                }
+        // Each respondent is a PSU of an element design.
+        for (stratum, set) in &psus {
+            let n_psu = design.stratum(*stratum).map_or(0, |s| s.n_psu);
+            let seen = match units {
+                Units::Clusters => set.len() as u64,
+                Units::Elements => respondents.get(stratum).copied().unwrap_or(0),
+            };
+            if seen > n_psu {
+                return Err(DesignError::TooManyPsus {
+                    stratum: *stratum,
+                    seen,
+                    n_psu,
+                });
             }
         }
         Ok(Table {
@@ -442,9 +455,12 @@ impl Table {
         self.units
     }
 
-    /// The totals of cell `(r, c)`.
+    /// The totals of cell `(r, c)` (none outside the table).
     pub fn cell(&self, r: usize, c: usize) -> &[PsuTotals] {
-        &self.cells[r * self.cols + c]
+        if r >= self.rows || c >= self.cols {
+            return &[];
+        }
+        self.cells.get(r * self.cols + c).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -469,4 +485,98 @@ fn check_totals(design: &Design, t: &PsuTotals, cell: (usize, usize)) -> Result<
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stratum(id: u32, n_psu: u64, fpc: Fpc) -> Stratum {
+        Stratum { id, n_psu, fpc }
+    }
+
+    #[test]
+    fn a_lonely_psu_fails_by_default_naming_its_stratum() {
+        let strata = [stratum(1, 3, Fpc::None), stratum(7, 1, Fpc::None)];
+        let err = Design::new(&strata, LonelyPsu::default()).unwrap_err();
+        assert_eq!(err, DesignError::LonelyPsu { stratum: 7 });
+        assert!(err.to_string().starts_with("stratum 7 has only one PSU"));
+        assert!(err.to_string().contains("hint:"));
+        for rule in ["remove", "certainty", "adjust", "average"] {
+            let rule = LonelyPsu::from_name(rule).unwrap();
+            assert_eq!(Design::new(&strata, rule).unwrap().df(), 2);
+        }
+        assert!(LonelyPsu::from_name("drop").is_err());
+    }
+
+    #[test]
+    fn fpc_is_a_population_size_or_a_fraction() {
+        let scale = |fpc| {
+            Design::new(&[stratum(1, 4, fpc)], LonelyPsu::Fail)
+                .unwrap()
+                .stratum(1)
+                .unwrap()
+                .scale
+        };
+        // n = 4 of N = 16: (1 - 1/4) * 4/3 = 1, both ways.
+        assert!((scale(Fpc::PopulationSize(16.0)) - 1.0).abs() < 1e-15);
+        assert!((scale(Fpc::Fraction(0.25)) - 1.0).abs() < 1e-15);
+        assert!((scale(Fpc::None) - 4.0 / 3.0).abs() < 1e-15);
+        for bad in [
+            Fpc::PopulationSize(3.0),
+            Fpc::Fraction(0.0),
+            Fpc::Fraction(1.5),
+        ] {
+            let err = Design::new(&[stratum(2, 4, bad)], LonelyPsu::Fail).unwrap_err();
+            assert!(
+                matches!(err, DesignError::BadFpc { stratum: 2, .. }),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn tables_are_checked_against_the_design() {
+        let design = Design::new(&[stratum(1, 2, Fpc::None)], LonelyPsu::Fail).unwrap();
+        let t = |stratum, psu, sum_w: f64| PsuTotals {
+            stratum,
+            psu,
+            n: 1,
+            sum_w,
+            sum_w2: sum_w * sum_w,
+        };
+        let err = Table::new(
+            &design,
+            1,
+            2,
+            Units::Clusters,
+            vec![vec![t(9, 1, 1.0)], vec![]],
+        );
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            "cell (row 0, column 0) has totals for stratum 9, which is not in the design"
+        );
+        let err = Table::new(
+            &design,
+            1,
+            2,
+            Units::Clusters,
+            vec![vec![t(1, 1, -1.0)], vec![]],
+        );
+        assert!(matches!(
+            err,
+            Err(DesignError::BadTotals { cell: (0, 0), .. })
+        ));
+        let three = vec![vec![t(1, 1, 1.0), t(1, 2, 1.0)], vec![t(1, 3, 1.0)]];
+        let err = Table::new(&design, 1, 2, Units::Clusters, three).unwrap_err();
+        assert_eq!(
+            err,
+            DesignError::TooManyPsus {
+                stratum: 1,
+                seen: 3,
+                n_psu: 2
+            }
+        );
+        assert!(Table::new(&design, 2, 2, Units::Clusters, vec![vec![]]).is_err());
+    }
 }

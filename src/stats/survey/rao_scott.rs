@@ -81,7 +81,10 @@ pub fn rao_scott(design: &Design, table: &Table) -> Option<RaoScott> {
     }
     let m = (r - 1) * (c - 1);
     let basis = interaction_basis(r, c);
-    let inv_p: Vec<f64> = p.iter().map(|&x| if x == 0.0 { 0.0 } else { 1.0 / x }).collect();
+    let inv_p: Vec<f64> = p
+        .iter()
+        .map(|&x| if x == 0.0 { 0.0 } else { 1.0 / x })
+        .collect();
     // A = D⁻¹ C (k x m).
     let a: Vec<f64> = (0..k * m).map(|i| inv_p[i / m] * basis[i]).collect();
     let mut denom = vec![0.0; m * m];
@@ -138,10 +141,7 @@ fn interaction_basis(r: usize, c: usize) -> Vec<f64> {
     let m = (r - 1) * (c - 1);
     let mut b = vec![0.0; r * c * m];
     let (rf, cf) = (r as f64, c as f64);
-    for (col, (i, j)) in (1..r)
-        .flat_map(|i| (1..c).map(move |j| (i, j)))
-        .enumerate()
-    {
+    for (col, (i, j)) in (1..r).flat_map(|i| (1..c).map(move |j| (i, j))).enumerate() {
         for k in 0..r {
             for l in 0..c {
                 let own = if k == i && l == j { 1.0 } else { 0.0 };
@@ -158,7 +158,8 @@ fn interaction_basis(r: usize, c: usize) -> Vec<f64> {
 /// pivoting; `None` when `A` is singular.
 fn solve(mut a: Vec<f64>, mut b: Vec<f64>, m: usize) -> Option<Vec<f64>> {
     for col in 0..m {
-        let pivot = (col..m).max_by(|&x, &y| a[x * m + col].abs().total_cmp(&a[y * m + col].abs()))?;
+        let pivot =
+            (col..m).max_by(|&x, &y| a[x * m + col].abs().total_cmp(&a[y * m + col].abs()))?;
         if a[pivot * m + col] == 0.0 || !a[pivot * m + col].is_finite() {
             return None;
         }
@@ -193,8 +194,11 @@ fn solve(mut a: Vec<f64>, mut b: Vec<f64>, m: usize) -> Option<Vec<f64>> {
 
 /// `P(F > f)` for `F ~ F(d1, d2)`: the upper tail of Beta(d1/2, d2/2) at `d1 f/(d1 f + d2)`.
 fn f_sf(f: f64, d1: f64, d2: f64) -> f64 {
-    if !(f > 0.0) {
-        return if f == 0.0 { 1.0 } else { f64::NAN };
+    if f.is_nan() || f < 0.0 {
+        return f64::NAN;
+    }
+    if f == 0.0 {
+        return 1.0;
     }
     beta_cdf_pair(d1 / 2.0, d2 / 2.0, d1 * f / (d1 * f + d2)).1
 }

@@ -11,7 +11,7 @@
 //! 1e-9. `logit` goes through R's IRLS fit (converged to a relative deviance change of
 //! 1e-8): measured up to 6e-10, inside 1e-9.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use tally::stats::dist::t_quantile;
 use tally::stats::survey::contrast::contrast;
@@ -110,7 +110,7 @@ fn build_design(resp: &[Resp], units: Units, lonely: LonelyPsu) -> Result<Design
             },
         })
         .collect();
-    let _ = units;
+    let _ = units; // n_psu counts respondents for element designs: each is its own PSU.
     Design::new(&strata, lonely)
 }
 
@@ -430,4 +430,48 @@ fn design_based_estimates_match_r_survey() {
         w.compared,
         w.failures.join("\n")
     );
+}
+
+/// The closed form for element designs (per-cell Σw and Σw² only) against R, and against
+/// the per-respondent PSU sum of the same design, to 1e-12.
+#[test]
+fn the_element_closed_form_equals_r_and_the_per_psu_sum() {
+    let reference = rows(include_str!("../../reference/survey_reference.csv"));
+    let mut compared = 0;
+    for name in ["s4000_weighted", "weighted100", "stratified"] {
+        let resp = respondents(name);
+        let design = build_design(&resp, Units::Elements, LonelyPsu::Fail).unwrap();
+        let (closed, names, cols) =
+            build_table(&design, &resp, Units::Elements, |r| r.domain.clone());
+        // Each respondent its own PSU: ids are unique within the design.
+        let (per_psu, _, _) = build_table(&design, &resp, Units::Clusters, |r| r.domain.clone());
+        for r in reference
+            .iter()
+            .filter(|r| r["design"] == name && r["quantity"] == "se" && !r["domain"].contains('|'))
+        {
+            let col = cols.iter().position(|c| *c == r["outcome"]).unwrap();
+            let d = domain_rows(&names, &r["domain"]);
+            let a = estimate(&design, &closed, &d, col).unwrap();
+            let b = estimate(&design, &per_psu, &d, col).unwrap();
+            let want: f64 = r["value"].parse().unwrap();
+            assert!(
+                (a.se - want).abs() < 1e-12,
+                "{name} {:?}: {} vs {want}",
+                r,
+                a.se
+            );
+            assert!((a.var - b.var).abs() < 1e-15, "{name} {r:?}");
+            compared += 1;
+        }
+    }
+    assert!(compared >= 64, "{compared}");
+}
+
+/// `survey.lonely.psu = "fail"` (R's default): R stops with "Stratum (3) has only one PSU";
+/// tally refuses the design, naming the stratum.
+#[test]
+fn a_lonely_psu_fails_by_default() {
+    let resp = respondents("lonely_fail");
+    let err = build_design(&resp, Units::Clusters, LonelyPsu::Fail).unwrap_err();
+    assert_eq!(err, DesignError::LonelyPsu { stratum: 3 });
 }
