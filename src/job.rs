@@ -103,6 +103,10 @@ pub enum JobError {
     /// A percentages table whose derived counts do not give every published figure back.
     #[error(transparent)]
     Published(validate::percentages::Unsatisfiable),
+    /// A weighted survey's design that cannot give variances (a lonely PSU, an fpc that
+    /// varies within a stratum).
+    #[error("{0}")]
+    Design(String),
     /// A published table with more respondents than the survey's declared total.
     #[error("{0}")]
     Bases(String),
@@ -450,6 +454,7 @@ fn estimate_stage(
     disclosure: &DisclosurePlan,
 ) -> Result<Published, JobError> {
     let mut results = estimate::estimate(plan, data);
+    estimate::weighted::apply(plan, table, &mut results).map_err(JobError::Design)?;
     estimate::check_exact_sizes(plan, &results).map_err(JobError::ExactTooLarge)?;
     let protection = crate::disclosure::protect(&mut results, plan, table, unmapped, disclosure)
         .map_err(JobError::Disclosure)?;

@@ -113,6 +113,23 @@ pub struct InputSpec {
     /// A `by` value that marks a published total row (percentages), e.g. `"All"`: its
     /// figures are not data but are checked against the sum of the groups.
     pub total: Option<String>,
+    /// The survey weight column (respondents): estimates are weighted, with design-based
+    /// standard errors.
+    pub weight: Option<String>,
+    /// Counts tables of a weighted survey: the column of each row's sum of weights, and of
+    /// its sum of squared weights (both needed, so that counts made elsewhere stay exact).
+    pub sum_w_column: Option<String>,
+    pub sum_w2_column: Option<String>,
+    /// Design: the stratum column.
+    pub strata: Option<String>,
+    /// Design: the cluster (primary sampling unit) column.
+    pub cluster: Option<String>,
+    /// Design: the finite population correction column (the stratum's population size, or
+    /// the sampling fraction), constant within a stratum.
+    pub fpc: Option<String>,
+    /// What a stratum with one PSU does: `fail` (default), `certainty`, `remove`,
+    /// `adjust` or `average` (R survey's `survey.lonely.psu`).
+    pub lonely_psu: Option<String>,
     /// `csv` (default), `qualtrics`, `surveymonkey`, `google-forms` or `limesurvey`.
     pub format: Option<String>,
     /// `auto` (default), `utf-8`, `utf-16` or `windows-1252`.

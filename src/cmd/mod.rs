@@ -52,6 +52,7 @@ pub fn job_outcome(e: &crate::job::JobError) -> Outcome {
         | JobError::NeverOccurs(_)
         | JobError::Published(_)
         | JobError::Bases(_)
+        | JobError::Design(_)
         | JobError::Labels(_)
         | JobError::ExactTooLarge(_)
         | JobError::Disclosure(_)

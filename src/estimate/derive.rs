@@ -44,8 +44,23 @@ pub fn derive(r: &mut AnalysisResult) {
                 row.simultaneous = None;
                 continue;
             }
-            row.interval = a.method.interval(row.count, n, a.level);
-            row.flag = (n > 0).then(|| reliability::assess(row.count, n, &a.reliability));
+            if a.survey_method.is_some() {
+                // Weighted: the design-based figures, judged on the effective n.
+                let w = row.weighted;
+                row.interval = w.and_then(|w| {
+                    w.interval.map(|(lower, upper)| crate::stats::ci::Interval {
+                        estimate: w.p,
+                        lower,
+                        upper,
+                    })
+                });
+                row.flag = w.map(|w| {
+                    reliability::assess_design(w.p, w.n_kg, w.korn_graubard, w.df, &a.reliability)
+                });
+            } else {
+                row.interval = a.method.interval(row.count, n, a.level);
+                row.flag = (n > 0).then(|| reliability::assess(row.count, n, &a.reliability));
+            }
             row.simultaneous = sim.as_ref().map(|v| v[li]);
         }
     }

@@ -73,6 +73,8 @@ mod tests {
             group: g.iter().map(|s| s.to_string()).collect(),
             outcome: o.into(),
             count: n,
+            sums: [0.0; 2],
+            unit: Default::default(),
         }
     }
 

@@ -16,6 +16,7 @@
 mod derive;
 pub mod grouping;
 mod result;
+pub mod weighted;
 
 pub use derive::derive;
 pub use result::{AnalysisResult, ComparisonRow, EstimateRow, IndependenceTest, Suppression};
@@ -80,6 +81,7 @@ pub fn estimate_analysis(a: &AnalysisPlan, data: AnalysisData) -> AnalysisResult
                 simultaneous: None,
                 hidden_count: None,
                 hidden_n: None,
+                weighted: None,
             });
         }
     }

@@ -28,6 +28,9 @@ pub struct EstimateRow {
     /// Disclosure control hid the group size (and so every estimate of the group); `n` is
     /// then 0.
     pub hidden_n: Option<Suppression>,
+    /// A weighted survey's design-based figures (`count` and `n` stay unweighted);
+    /// `interval` then holds the weighted proportion and its interval.
+    pub weighted: Option<super::weighted::Weighted>,
 }
 
 impl EstimateRow {
@@ -35,6 +38,7 @@ impl EstimateRow {
     pub fn hide_count(&mut self, why: Suppression) {
         self.hidden_count = Some(why);
         self.count = 0;
+        self.weighted = None;
         self.interval = None;
         self.flag = None;
         self.simultaneous = None;
@@ -44,6 +48,7 @@ impl EstimateRow {
     pub fn hide_n(&mut self, why: Suppression) {
         self.hidden_n = Some(why);
         self.n = 0;
+        self.weighted = None;
         self.interval = None;
         self.flag = None;
         self.simultaneous = None;

@@ -11,7 +11,10 @@
 //! 6. the count is a whole number (counts tables); the percentage is a number from 0 to
 //!    100 and the base a whole number of at least 1 (percentages tables, whose count is
 //!    derived: [`crate::stats::published`]);
-//! 7. the respondent id has not been seen before (the detail names its first line).
+//! 7. the survey weight is a positive, finite number (weighted respondent files); a
+//!    counts table's Σw and Σw² are finite, Σw > 0 where the count is, and
+//!    Σw² ≥ (Σw)² / count (Cauchy-Schwarz: else they cannot be sums of the row's weights);
+//! 8. the respondent id has not been seen before (the detail names its first line).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -22,7 +25,7 @@ use super::ids::IdSet;
 use super::intern::{FastHash, Interner};
 use super::layout::{self, Extract, Layout};
 use super::{IngestError, RawValue, Refusal, Rejected, ValueCheck};
-use crate::plan::InputPlan;
+use crate::plan::{InputPlan, WeightSource};
 use crate::stats::published::Percent;
 
 /// Where a record's respondents come from.
@@ -36,6 +39,15 @@ enum Weight {
     Percent { percent: usize, base: usize },
 }
 
+/// Where a weighted survey's weights are read.
+#[derive(Debug, Clone, Copy)]
+enum Weights {
+    /// A respondent's weight.
+    Column(usize),
+    /// A counts row's Σw and Σw².
+    Sums(usize, usize),
+}
+
 /// What the builder has counted: the part of the [`super::Table`] the records give.
 pub(super) struct Tally {
     /// Distinct tuples of raw values, in order of first appearance, with their counts.
@@ -47,6 +59,8 @@ pub(super) struct Tally {
     pub warnings: Vec<String>,
     /// Percentages tables: every published figure read, in file order.
     pub figures: Vec<super::Figure>,
+    /// Weighted surveys: each tuple's Σw and Σw², in the order of `rows`.
+    pub sums: Vec<[f64; 2]>,
 }
 
 /// Checks and counts records one at a time (see the module doc).
@@ -60,6 +74,10 @@ pub(super) struct TableBuilder<'a> {
     extract: Vec<Extract>,
     checks: Vec<(Extract, &'a ValueCheck<'a>)>,
     weight: Weight,
+    weights: Option<Weights>,
+    /// The current record's Σw and Σw².
+    record_sums: [f64; 2],
+    sums: Vec<[f64; 2]>,
     id_index: Option<usize>,
     withheld: Vec<Option<Protected>>,
     delimiter: String,
@@ -126,6 +144,15 @@ impl<'a> TableBuilder<'a> {
                 },
                 (None, None) => Weight::One,
             },
+            weights: match input.design.as_ref().map(|d| &d.weight) {
+                None => None,
+                Some(WeightSource::Column(w)) => Some(Weights::Column(source_index(w)?)),
+                Some(WeightSource::Sums { sum_w, sum_w2 }) => {
+                    Some(Weights::Sums(source_index(sum_w)?, source_index(sum_w2)?))
+                }
+            },
+            record_sums: [0.0; 2],
+            sums: Vec::new(),
             id_index: input.id_column.as_ref().map(source_index).transpose()?,
             withheld: layout.withheld(),
             delimiter: (delimiter as char).to_string(),
@@ -205,6 +232,10 @@ impl<'a> TableBuilder<'a> {
                 p.derive(b)
             }
         };
+        if let Some(w) = self.weights {
+            self.record_sums =
+                read_weights(record, w, weight).map_err(|d| ("invalid weight", d))?;
+        }
         if let Some(ii) = self.id_index {
             if let Some(first) = self.ids.insert(record.field(ii), line) {
                 return Err((
@@ -256,13 +287,24 @@ impl<'a> TableBuilder<'a> {
                     path: self.path.to_string(),
                     line,
                 })?;
+        let weighted = self.weights.is_some();
+        let [w, w2] = self.record_sums;
         match self.tuples.get(self.codes.as_slice()) {
             // Cannot overflow: a tuple's count is at most `respondents`.
-            Some(&at) => self.counts[at] += weight,
+            Some(&at) => {
+                self.counts[at] += weight;
+                if weighted {
+                    self.sums[at][0] += w;
+                    self.sums[at][1] += w2;
+                }
+            }
             None => {
                 self.tuples
                     .insert(self.codes.as_slice().into(), self.counts.len());
                 self.counts.push(weight);
+                if weighted {
+                    self.sums.push([w, w2]);
+                }
             }
         }
         if let Some((percent, base)) = self.figure.take() {
@@ -330,6 +372,54 @@ impl<'a> TableBuilder<'a> {
             rejected: self.rejected,
             warnings: self.warnings,
             figures,
+            sums: self.sums,
+        }
+    }
+}
+
+/// A record's Σw and Σw²: a respondent's weight `w` (then `w²`), or a counts row's two
+/// columns, checked to be sums that `count` weights can have.
+fn read_weights(record: &RawRecord, at: Weights, count: u64) -> Result<[f64; 2], String> {
+    let number = |i: usize, what: &str| -> Result<f64, String> {
+        let s = String::from_utf8_lossy(record.field(i));
+        let t = s.trim();
+        if t.is_empty() {
+            return Err(format!("the {what} is missing"));
+        }
+        match t.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(v),
+            _ => Err(format!("{what} `{t}` is not a number")),
+        }
+    };
+    match at {
+        Weights::Column(i) => {
+            let w = number(i, "weight")?;
+            if w <= 0.0 {
+                return Err(format!(
+                    "weight `{w}` is not positive (a respondent with weight 0 or below stands for no one; leave them out of the file, or fix the weight)"
+                ));
+            }
+            Ok([w, w * w])
+        }
+        Weights::Sums(a, b) => {
+            let (w, w2) = (
+                number(a, "sum of weights")?,
+                number(b, "sum of squared weights")?,
+            );
+            if w < 0.0 || w2 < 0.0 {
+                return Err("a sum of weights is negative".into());
+            }
+            if count > 0 && w == 0.0 {
+                return Err(format!("{count} respondent(s) with a sum of weights of 0"));
+            }
+            // Cauchy-Schwarz: (Σw)² ≤ n Σw², with a relative margin for rounding.
+            if count > 0 && w * w > count as f64 * w2 * (1.0 + 1e-9) {
+                return Err(format!(
+                    "Σw² = {w2} is below (Σw)² / n = {}: these cannot be the sums of {count} weights",
+                    w * w / count as f64
+                ));
+            }
+            Ok([w, w2])
         }
     }
 }

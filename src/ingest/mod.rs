@@ -126,6 +126,10 @@ pub struct Table {
     /// Percentages tables: every published figure, in file order (empty otherwise).
     #[serde(default)]
     pub figures: Vec<Figure>,
+    /// Weighted surveys: the Σw and Σw² of each tuple of `rows`, in its order (empty when
+    /// unweighted).
+    #[serde(default)]
+    pub sums: Vec<[f64; 2]>,
 }
 
 impl Table {
@@ -325,5 +329,6 @@ pub fn read_from<'r, R: Read + Send + 'r>(
         delimiter_sniffed: input.delimiter.is_none(),
         warnings: tally.warnings,
         figures: tally.figures,
+        sums: tally.sums,
     })
 }

@@ -18,6 +18,7 @@ fn input(kind: InputKind) -> InputPlan {
         table_column: None,
         respondents: None,
         percentages: None,
+        design: None,
         format: Format::Csv,
         encoding: decode::EncodingChoice::Auto,
         rename: Default::default(),

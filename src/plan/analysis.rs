@@ -12,6 +12,7 @@ use crate::spec::{AnalysisSpec, PipelineSpec, ReliabilitySpec};
 use crate::stats::ci::{self, Method, DEFAULT_METHOD};
 use crate::stats::reliability::Thresholds;
 use crate::stats::simultaneous::Simultaneous;
+use crate::stats::survey::SurveyCi;
 
 /// What to do with a missing outcome or subgroup answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,10 +95,38 @@ pub struct AnalysisPlan {
     /// Its counts are derived from published percentages (`input.kind = "percentages"`):
     /// every output marks them so.
     pub derived: bool,
+    /// A weighted survey's interval method (design-based, [`crate::stats::survey`]); `None`
+    /// for an unweighted one, whose method is `method`.
+    pub survey_method: Option<SurveyCi>,
+}
+
+impl AnalysisPlan {
+    /// The interval method's name, as pipelines write it.
+    pub fn ci_name(&self) -> &'static str {
+        self.survey_method
+            .map_or(self.method.name(), SurveyCi::name)
+    }
+
+    /// The interval method in a report's words.
+    pub fn ci_title(&self) -> &'static str {
+        self.survey_method
+            .map_or(self.method.title(), SurveyCi::title)
+    }
+
+    /// Where the interval method is described.
+    pub fn ci_citation(&self) -> &'static str {
+        self.survey_method
+            .map_or(self.method.citation(), SurveyCi::citation)
+    }
 }
 
 /// What every analysis starts from: `[ci]` and `[reliability]`.
 pub(super) struct Defaults {
+    /// A weighted survey: interval methods are design-based ones.
+    weighted: bool,
+    /// `[ci] method` of a weighted survey, resolved per analysis (reported once per
+    /// analysis that uses it).
+    survey_method: Option<String>,
     method: Method,
     level: f64,
     reliability: Thresholds,
@@ -106,9 +135,16 @@ pub(super) struct Defaults {
 /// Plans `[ci]` (default: Wilson intervals at 95%) and `[reliability]` (default: the NCHS
 /// thresholds).
 pub(super) fn plan_defaults(spec: &PipelineSpec, problems: &mut Problems) -> Defaults {
+    let weighted = spec.input.weight.is_some() || spec.input.sum_w_column.is_some();
     Defaults {
-        method: resolve_method(spec.ci.method.as_deref(), "ci.method", problems)
-            .unwrap_or(DEFAULT_METHOD),
+        weighted,
+        survey_method: spec.ci.method.clone().filter(|_| weighted),
+        method: if weighted {
+            DEFAULT_METHOD
+        } else {
+            resolve_method(spec.ci.method.as_deref(), "ci.method", problems)
+                .unwrap_or(DEFAULT_METHOD)
+        },
         level: resolve_level(spec.ci.level, "ci.level", problems).unwrap_or(0.95),
         reliability: plan_reliability(spec.reliability.as_ref(), problems),
     }
@@ -196,12 +232,38 @@ fn plan_analysis(
     let levels = plan_levels(a, missing, key, problems);
     check_by(a, key, problems);
     let ci = a.ci.clone().unwrap_or_default();
-    let method = resolve_method(ci.method.as_deref(), &key.of("ci.method"), problems)
-        .unwrap_or(defaults.method);
+    let (method, survey_method) = if defaults.weighted {
+        (
+            defaults.method,
+            Some(resolve_survey_method(
+                a.ci.as_ref(),
+                defaults,
+                key,
+                problems,
+            )),
+        )
+    } else {
+        let method = resolve_method(ci.method.as_deref(), &key.of("ci.method"), problems)
+            .unwrap_or(defaults.method);
+        (method, None)
+    };
     let level = resolve_level(ci.level, &key.of("ci.level"), problems).unwrap_or(defaults.level);
     let (negative, neutral, positive) = plan_diverging(a, &levels, key, problems);
     let filter = plan_filter(a, key, problems);
     let headline = plan_headline(a.headline.as_deref(), &levels, key, problems);
+    if defaults.weighted {
+        for (given, what) in [
+            (a.compare.is_some(), "compare"),
+            (a.simultaneous.is_some(), "simultaneous"),
+        ] {
+            if given {
+                problems.add(
+                    &key.of(what),
+                    format!("`{what}` is not available for a weighted survey in this version: its intervals and tests would be those of unweighted counts\nhint: remove it; the weighted estimates carry design-based intervals"),
+                );
+            }
+        }
+    }
     let compare = a
         .compare
         .as_ref()
@@ -235,6 +297,7 @@ fn plan_analysis(
         overall: a.overall.unwrap_or(true),
         table_by: None,
         derived: false,
+        survey_method,
     }
 }
 
@@ -554,6 +617,28 @@ pub(super) fn check_expect_empty(
 }
 
 /// An interval method by name (absent: `None`, the caller's default).
+/// A weighted survey's interval method: the analysis's `ci.method`, else `[ci] method`, else
+/// Korn-Graubard (the NCHS standard's interval for complex surveys).
+fn resolve_survey_method(
+    ci: Option<&crate::spec::CiSpec>,
+    defaults: &Defaults,
+    key: AnalysisKey,
+    problems: &mut Problems,
+) -> SurveyCi {
+    let (name, at) = match (
+        ci.and_then(|c| c.method.as_deref()),
+        defaults.survey_method.as_deref(),
+    ) {
+        (Some(m), _) => (m, key.of("ci.method")),
+        (None, Some(m)) => (m, "ci.method".to_string()),
+        (None, None) => return SurveyCi::KornGraubard,
+    };
+    let found = SurveyCi::from_name(name).map_err(|e| {
+        format!("{e}: a weighted survey's intervals are design-based (R survey's svyciprop)\nhint: `tally methods` lists them")
+    });
+    problems.take(&at, found).unwrap_or(SurveyCi::KornGraubard)
+}
+
 fn resolve_method(name: Option<&str>, key: &str, problems: &mut Problems) -> Option<Method> {
     let name = name?;
     let method = Method::from_name(name)

@@ -66,6 +66,37 @@ impl InputKind {
     }
 }
 
+/// Where a weighted survey's weights come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WeightSource {
+    /// A respondent file's weight column (each a positive, finite number).
+    Column(String),
+    /// A counts table's columns of Σw and Σw² per row.
+    Sums { sum_w: String, sum_w2: String },
+}
+
+/// The sampling design of a weighted survey (`input.weight`, `strata`, `cluster`, `fpc`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesignPlan {
+    pub weight: WeightSource,
+    pub strata: Option<String>,
+    pub cluster: Option<String>,
+    pub fpc: Option<String>,
+    /// `survey.lonely.psu`'s choice for a stratum with one PSU.
+    pub lonely_psu: String,
+}
+
+/// The choices for a stratum with one PSU, as R survey names them (`survey.lonely.psu`).
+pub const LONELY_PSU: &[&str] = &["fail", "remove", "certainty", "adjust", "average"];
+
+impl DesignPlan {
+    /// The columns the design reads into every tuple (strata, cluster, fpc): the weights
+    /// are summed, not part of a tuple.
+    pub fn tuple_columns(&self) -> impl Iterator<Item = &String> {
+        self.strata.iter().chain(&self.cluster).chain(&self.fpc)
+    }
+}
+
 /// The columns of a percentages file (`input.kind = "percentages"`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PercentagesPlan {
@@ -250,6 +281,8 @@ pub struct InputPlan {
     pub respondents: Option<u64>,
     /// The percentage and base columns (`kind = "percentages"`).
     pub percentages: Option<PercentagesPlan>,
+    /// The weights and sampling design of a weighted survey.
+    pub design: Option<DesignPlan>,
     pub format: Format,
     pub encoding: EncodingChoice,
     /// Export column name -> name used in the pipeline.
@@ -363,6 +396,27 @@ pub(super) fn plan_input(
         base_column: input.base_column.clone().unwrap_or_else(|| "base".into()),
         total: input.total.clone(),
     });
+    let design = plan_design(input, kind, problems);
+    // Every respondent of a weighted survey has a stratum, a PSU and an fpc where the design
+    // has them: a row without one is rejected (counted, with its line), never guessed.
+    let mut rules = rules;
+    if let Some(d) = &design {
+        for (c, positive) in d
+            .strata
+            .iter()
+            .map(|c| (c, false))
+            .chain(d.cluster.iter().map(|c| (c, false)))
+            .chain(d.fpc.iter().map(|c| (c, true)))
+        {
+            rules.push(Rule {
+                column: c.clone(),
+                allowed: None,
+                range: positive.then_some((f64::MIN_POSITIVE, f64::MAX)),
+                integer: false,
+                required: true,
+            });
+        }
+    }
     let base = pipeline.parent().unwrap_or(Path::new(""));
     InputPlan {
         path: base.join(&input.path),
@@ -378,6 +432,7 @@ pub(super) fn plan_input(
         table_column: input.table_column.clone(),
         respondents: input.respondents,
         percentages,
+        design,
         format: reading.format,
         encoding: reading.encoding,
         rename: input.rename.clone(),
@@ -428,6 +483,88 @@ fn plan_aggregated(input: &InputSpec, kind: InputKind, problems: &mut Problems) 
     if input.respondents == Some(0) {
         problems.add("input.respondents", "respondents must be at least 1");
     }
+}
+
+/// `input.weight` (respondents) or `sum_w_column` and `sum_w2_column` (counts), with the
+/// optional design columns; `None` for an unweighted survey. Nothing falls back to
+/// unweighted silently: a design column without weights, a weight column on a counts table,
+/// or Σw without Σw², is a problem.
+fn plan_design(input: &InputSpec, kind: InputKind, problems: &mut Problems) -> Option<DesignPlan> {
+    let design_given = [&input.strata, &input.cluster, &input.fpc, &input.lonely_psu]
+        .iter()
+        .any(|c| c.is_some());
+    let weight = match (
+        kind,
+        &input.weight,
+        &input.sum_w_column,
+        &input.sum_w2_column,
+    ) {
+        (InputKind::Respondents, Some(w), None, None) => WeightSource::Column(w.clone()),
+        (InputKind::Counts, None, Some(w), Some(w2)) => WeightSource::Sums {
+            sum_w: w.clone(),
+            sum_w2: w2.clone(),
+        },
+        (_, None, None, None) => {
+            if design_given {
+                problems.add(
+                    "input.weight",
+                    "a sampling design (strata, cluster, fpc or lonely_psu) needs the survey's weights\nhint: name the weight column: weight = \"...\" (counts tables: sum_w_column and sum_w2_column)",
+                );
+            }
+            return None;
+        }
+        (InputKind::Counts, Some(_), _, _) => {
+            problems.add(
+                "input.weight",
+                "a counts table gives its weights as sums per row: name the columns of Σw and Σw² with sum_w_column and sum_w2_column (one weight column cannot say how the weights of a row's respondents vary)",
+            );
+            return None;
+        }
+        (InputKind::Counts, None, w, _) => {
+            let (key, other) = if w.is_some() {
+                ("input.sum_w2_column", "sum_w_column")
+            } else {
+                ("input.sum_w_column", "sum_w2_column")
+            };
+            problems.add(
+                key,
+                format!("{other} is given without it: a weighted counts table needs both Σw and Σw² per row, or its standard errors would be guessed\nhint: compute Σw² beside Σw where the counts were made (e.g. SUM(w * w))"),
+            );
+            return None;
+        }
+        (InputKind::Respondents, _, _, _) => {
+            problems.add(
+                "input.sum_w_column",
+                "sum_w_column and sum_w2_column apply only to kind = \"counts\"; a respondent file names its weight column: weight = \"...\"",
+            );
+            return None;
+        }
+        (InputKind::Percentages, _, _, _) => {
+            problems.add(
+                "input.weight",
+                "published percentages carry no weights: give the weighted table as counts with Σw and Σw² (kind = \"counts\"), or the respondent file",
+            );
+            return None;
+        }
+    };
+    let lonely_psu = input.lonely_psu.clone().unwrap_or_else(|| "fail".into());
+    if !LONELY_PSU.contains(&lonely_psu.as_str()) {
+        problems.add(
+            "input.lonely_psu",
+            format!(
+                "unknown choice `{lonely_psu}` for a stratum with one PSU; expected one of {}{}",
+                LONELY_PSU.join(", "),
+                hint_for(&lonely_psu, LONELY_PSU)
+            ),
+        );
+    }
+    Some(DesignPlan {
+        weight,
+        strata: input.strata.clone(),
+        cluster: input.cluster.clone(),
+        fpc: input.fpc.clone(),
+        lonely_psu,
+    })
 }
 
 /// `input.kind`: `respondents` (default), `counts` or `percentages`.

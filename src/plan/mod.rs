@@ -29,8 +29,8 @@ use std::path::{Path, PathBuf};
 pub use analysis::{AnalysisPlan, MissingInfo, MissingPolicy, MISSING_LABEL, MISSING_POLICIES};
 pub use compare::{CompareGroups, ComparePlan};
 pub use input::{
-    EncodingChoice, EncodingInfo, Format, FormatInfo, InputKind, InputKindInfo, InputPlan,
-    MultiSelect, PercentagesPlan, ENCODINGS, FORMATS, INPUT_KINDS,
+    DesignPlan, EncodingChoice, EncodingInfo, Format, FormatInfo, InputKind, InputKindInfo,
+    InputPlan, MultiSelect, PercentagesPlan, WeightSource, ENCODINGS, FORMATS, INPUT_KINDS,
 };
 pub use labels::{unknown_in_data, Labels};
 use problems::{is_machine_name, AnalysisKey, Problems};
@@ -82,6 +82,13 @@ impl Plan {
         }
         if let Some(t) = &self.input.table_column {
             push(t);
+        }
+        // The design's strata, clusters and fpc are part of every tuple, so that the totals
+        // a variance needs stay additive (the weights themselves are summed per tuple).
+        if let Some(d) = &self.input.design {
+            for c in d.tuple_columns() {
+                push(c);
+            }
         }
         cols
     }

@@ -213,8 +213,9 @@ fn figure(p: &AnalysisPlan, e: &EstimateRow) -> String {
         Some(Flag::Unreliable(why)) => format!("; unreliable: {why}"),
         _ => String::new(),
     };
+    let derived = if p.derived { ", derived" } else { "" };
     format!(
-        "{} ({} CI {} to {}; {x} of {n}{unreliable})",
+        "{} ({} CI {} to {}; {x} of {n}{derived}{unreliable})",
         pct(i.estimate),
         level_pct(p.level),
         pct(i.lower),
@@ -294,6 +295,8 @@ mod tests {
                 group: if by { vec![g.to_string()] } else { vec![] },
                 outcome: o.to_string(),
                 count: *c,
+                sums: [0.0; 2],
+                unit: Default::default(),
             })
             .collect();
         let mut orders: Vec<String> = Vec::new();

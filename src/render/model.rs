@@ -78,6 +78,21 @@ pub struct Data {
     pub rows: Vec<Count>,
     pub flow: Flow,
     pub unmapped: Vec<UnmappedRow>,
+    /// A percentages input: every published figure with the count derived from it.
+    pub published: Vec<PublishedFigure>,
+}
+
+/// A published percentage and the count derived from it.
+#[derive(Debug, Serialize)]
+pub struct PublishedFigure {
+    pub line: String,
+    /// The figure's category values, `column = value, ...`.
+    pub values: String,
+    pub percent: String,
+    pub base: String,
+    pub derived: String,
+    /// "group", or "total (checked)" for a published total.
+    pub role: &'static str,
 }
 
 /// From rows read to respondents analysed.
@@ -87,6 +102,8 @@ pub struct Flow {
     pub rejected: Vec<Count>,
     /// " (N respondents)" for a counts input, else empty.
     pub unit: String,
+    /// "entering every analysis", or how the tables of a file of several enter them.
+    pub entering: String,
     pub analyses: Vec<FlowAnalysis>,
 }
 
@@ -146,6 +163,9 @@ pub struct EstimateTable {
     pub review: usize,
     /// The smallest n the reliability standard accepts.
     pub min_n: u64,
+    /// What the figures in a cell are: "count / n", or said to be derived from published
+    /// percentages.
+    pub counts: &'static str,
 }
 
 /// One subgroup.
@@ -318,11 +338,32 @@ pub fn build(input: &ReportInput, plots: &[PlotFile]) -> Report {
     }
 }
 
+/// The published figures of a percentages input, in file order.
+fn published_figures(t: &crate::ingest::Table) -> Vec<PublishedFigure> {
+    t.figures
+        .iter()
+        .map(|f| PublishedFigure {
+            line: f.line.to_string(),
+            values: t
+                .columns
+                .iter()
+                .zip(&f.values)
+                .filter_map(|(c, v)| v.as_ref().map(|v| format!("{c} = {v}")))
+                .collect::<Vec<_>>()
+                .join(", "),
+            percent: format!("{}%", f.percent),
+            base: thousands(f.base),
+            derived: thousands(f.derived),
+            role: if f.total { "total (checked)" } else { "group" },
+        })
+        .collect()
+}
+
 /// The input, the rows read, used and rejected, the flow and the unmapped answers.
 fn data(input: &ReportInput) -> Data {
     let plan = input.plan;
     let t = input.table;
-    let counts_input = plan.input.kind == crate::plan::InputKind::Counts;
+    let counts_input = plan.input.kind.is_aggregated();
     let rejected: Vec<Count> = t
         .rejected_by_reason()
         .into_iter()
@@ -350,10 +391,31 @@ fn data(input: &ReportInput) -> Data {
         });
     }
     if counts_input {
+        let tables = plan.input.table_column.is_some();
         rows.push(Count {
-            label: "Respondents in used rows (sum of counts)".into(),
+            label: if tables {
+                "Respondents in used rows (sum of counts, over all tables)".into()
+            } else {
+                "Respondents in used rows (sum of counts)".into()
+            },
             count: thousands(t.respondents),
         });
+        if let Some(n) = plan.input.respondents {
+            rows.push(Count {
+                label: "Survey respondents (as published)".into(),
+                count: thousands(n),
+            });
+        }
+        if let Some(c) = &plan.input.table_column {
+            rows.extend(
+                crate::validate::bases::bases(plan, t)
+                    .into_iter()
+                    .map(|(name, base)| Count {
+                        label: format!("Base of table {c} = {name}"),
+                        count: thousands(base),
+                    }),
+            );
+        }
     }
     let read_as = format!(
         "Read as {}, {}-separated ({}){}.",
@@ -381,10 +443,19 @@ fn data(input: &ReportInput) -> Data {
         rows,
         flow: Flow {
             rejected,
-            unit: if counts_input {
-                format!(" ({} respondents)", thousands(t.respondents))
+            unit: match (counts_input, plan.input.table_column.is_some()) {
+                (true, false) => format!(" ({} respondents)", thousands(t.respondents)),
+                (true, true) => format!(
+                    " ({} published tables of the survey's {} respondents)",
+                    crate::validate::bases::bases(plan, t).len(),
+                    thousands(plan.input.respondents.unwrap_or(0))
+                ),
+                (false, _) => String::new(),
+            },
+            entering: if plan.input.table_column.is_some() {
+                "each analysis reading its own table".into()
             } else {
-                String::new()
+                "entering every analysis".into()
             },
             analyses: input.results.iter().map(flow_analysis).collect(),
         },
@@ -398,6 +469,7 @@ fn data(input: &ReportInput) -> Data {
                 suggestion: u.suggestion.clone(),
             })
             .collect(),
+        published: published_figures(t),
     }
 }
 
@@ -444,7 +516,7 @@ fn analysis(r: &AnalysisResult, plots: &[PlotFile]) -> Analysis {
             })
             .collect(),
         level: level_pct(p.level),
-        method: p.method.title(),
+        method: p.ci_title(),
         methods: methods_paragraph(r),
     }
 }
@@ -496,6 +568,11 @@ fn estimate_table(r: &AnalysisResult) -> EstimateTable {
         unreliable: count(true),
         review: count(false),
         min_n: p.reliability.min_n,
+        counts: if p.derived {
+            "count / n, derived from the published percentages"
+        } else {
+            "count / n"
+        },
     }
 }
 

@@ -82,7 +82,7 @@ pub fn short_label(labels: &Labels, key: &[Option<String>]) -> String {
 
 /// "Wilson 95% CI" and similar.
 pub fn ci_phrase(r: &AnalysisResult) -> String {
-    format!("{} {} CI", r.plan.method.title(), level_pct(r.plan.level))
+    format!("{} {} CI", r.plan.ci_title(), level_pct(r.plan.level))
 }
 
 pub use super::findings::key_findings;
@@ -145,15 +145,20 @@ pub fn methods_paragraph(r: &AnalysisResult) -> String {
             "Missing answers were kept as their own category, `missing`."
         }
     };
+    let derived = if p.derived {
+        " The counts are derived from published percentages and their bases (each percentage of its base, rounded half up), and every published percentage is given back by them at its printed precision; they are as exact as the publication's rounding allows."
+    } else {
+        ""
+    };
     format!(
-        "Each percentage is the number of respondents giving that answer divided by the denominator: {}, {} respondents in all. {} {}{} Intervals are two-sided {} confidence intervals by the {} method ({}).",
+        "Each percentage is the number of respondents giving that answer divided by the denominator: {}, {} respondents in all. {} {}{} Intervals are two-sided {} confidence intervals by the {} method ({}).{derived}",
         p.denominator,
         included_text(r),
         exclusion_sentence(r),
         missing,
         by,
         level_pct(p.level),
-        p.method.title(),
-        p.method.citation()
+        p.ci_title(),
+        p.ci_citation()
     )
 }

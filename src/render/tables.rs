@@ -67,6 +67,9 @@ pub fn csv_bytes(rows: Rows, internal: bool) -> Vec<u8> {
     w.into_inner().unwrap_or_default()
 }
 
+/// The design-based columns of a weighted survey's estimates.
+const WEIGHTED_COLUMNS: [&str; 6] = ["se", "deff", "deff_kish", "n_eff", "df", "sum_w"];
+
 /// How every output marks counts derived from published percentages.
 pub const DERIVED: &str = "derived from published percentages (rounded half up)";
 
@@ -99,6 +102,12 @@ pub fn estimates_csv(results: &[AnalysisResult]) -> Rows {
     if derived {
         header.push("count_source".into());
     }
+    // A weighted survey's design-based figures (`proportion` and the bounds are then the
+    // weighted ones; `count` and `n` stay unweighted).
+    let weighted = results.iter().any(|r| r.plan.survey_method.is_some());
+    if weighted {
+        header.extend(WEIGHTED_COLUMNS.map(String::from));
+    }
     let mut rows = vec![header.iter().map(|h| safe_cell(h).into_owned()).collect()];
     for r in results {
         for e in &r.rows {
@@ -120,7 +129,7 @@ pub fn estimates_csv(results: &[AnalysisResult]) -> Rows {
             match e.interval {
                 Some(i) => {
                     row.extend([num(i.estimate), num(i.lower), num(i.upper)]);
-                    row.push(r.plan.method.name().into());
+                    row.push(r.plan.ci_name().into());
                     row.push(num(r.plan.level));
                     let flag = e.flag.as_ref();
                     row.push(flag.map_or("", |f| f.code()).into());
@@ -129,7 +138,7 @@ pub fn estimates_csv(results: &[AnalysisResult]) -> Rows {
                 }
                 None => {
                     row.extend([String::new(), String::new(), String::new()]);
-                    row.push(r.plan.method.name().into());
+                    row.push(r.plan.ci_name().into());
                     row.push(num(r.plan.level));
                     row.push(String::new());
                     push_simultaneous(&mut row, r, e);
@@ -144,6 +153,19 @@ pub fn estimates_csv(results: &[AnalysisResult]) -> Rows {
             }
             if derived {
                 row.push(if r.plan.derived { DERIVED } else { "" }.into());
+            }
+            if weighted {
+                match e.weighted {
+                    Some(w) => row.extend([
+                        num(w.se),
+                        num(w.deff),
+                        num(w.deff_kish),
+                        num(w.n_eff),
+                        w.df.to_string(),
+                        num(w.sum_w),
+                    ]),
+                    None => row.extend(WEIGHTED_COLUMNS.map(|_| String::new())),
+                }
             }
             rows.push(row);
         }
@@ -279,7 +301,7 @@ pub fn estimates_json(input: &ReportInput) -> Result<Vec<u8>, serde_json::Error>
             levels: &r.plan.levels,
             by: &r.plan.by,
             denominator: &r.plan.denominator,
-            ci_method: r.plan.method.name(),
+            ci_method: r.plan.ci_name(),
             ci_level: r.plan.level,
             table: r.plan.table.as_deref(),
             counts: r.plan.derived.then_some(DERIVED),

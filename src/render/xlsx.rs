@@ -123,7 +123,7 @@ fn analysis_sheet(ws: &mut Worksheet, r: &AnalysisResult, st: &Styles) -> Result
         format!(
             "Denominator: {}. {} {} confidence intervals.",
             p.denominator,
-            p.method.title(),
+            p.ci_title(),
             crate::text::level_pct(p.level)
         ),
     )?;

@@ -124,13 +124,16 @@ impl std::fmt::Display for Percent {
     }
 }
 
+/// An inclusive range of counts.
+pub type Range = (u64, u64);
+
 /// Whether counts of groups `(percent, base)` can add up to a total published as
 /// `(percent, base)` for one level: the total's range of counts meets the range of the
 /// sums of the groups' counts. `Err` with the two ranges when they do not meet.
 pub fn total_can_hold(
     groups: &[(Percent, u64)],
     total: (Percent, u64),
-) -> Result<(), ((u64, u64), (u64, u64))> {
+) -> Result<(), (Range, Range)> {
     let mut sum = (0u64, 0u64);
     for &(p, b) in groups {
         // A group's figure that no count reproduces is reported on its own.

@@ -70,9 +70,47 @@ pub fn assess(x: u64, n: u64, t: &Thresholds) -> Flag {
     let Some(ci) = CLOPPER_PEARSON.interval(x, n, 0.95) else {
         return Flag::Unreliable("n = 0: no respondents".into());
     };
-    let w = ci.upper - ci.lower;
     let p = x as f64 / n as f64;
-    let edge = x == 0 || x == n;
+    by_width(
+        p,
+        ci.upper - ci.lower,
+        x == 0 || x == n,
+        "Clopper-Pearson",
+        t,
+    )
+}
+
+/// Assesses a weighted estimate of a complex survey as the standard does (Parker et al.
+/// 2017, for complex designs): the effective n is Korn and Graubard's `n*` (the n the
+/// design is worth, adjusted for its degrees of freedom), the interval the 95%
+/// Korn-Graubard one, and an estimate on fewer than 8 design degrees of freedom is
+/// flagged for review.
+pub fn assess_design(
+    p: f64,
+    n_eff: f64,
+    korn_graubard: Option<(f64, f64)>,
+    df: u64,
+    t: &Thresholds,
+) -> Flag {
+    if n_eff.is_nan() || n_eff < t.min_n as f64 {
+        return Flag::Unreliable(if n_eff.is_nan() {
+            "no effective sample size (the estimate's domain lies in one PSU)".into()
+        } else {
+            format!("the effective n = {n_eff:.1} is below {}", t.min_n)
+        });
+    }
+    let Some((lo, hi)) = korn_graubard else {
+        return Flag::Unreliable("no Korn-Graubard interval".into());
+    };
+    let flag = by_width(p, hi - lo, p <= 0.0 || p >= 1.0, "Korn-Graubard", t);
+    if flag == Flag::Reliable && df < 8 {
+        return Flag::Review(format!("{df} design degrees of freedom, fewer than 8"));
+    }
+    flag
+}
+
+/// Steps 2 to 5 of the rule, on an interval of width `w` around `p`.
+fn by_width(p: f64, w: f64, edge: bool, interval: &str, t: &Thresholds) -> Flag {
     if w <= t.width_ok {
         return if edge {
             Flag::Review("the estimate is 0% or 100%".into())
@@ -82,7 +120,7 @@ pub fn assess(x: u64, n: u64, t: &Thresholds) -> Flag {
     }
     if w >= t.max_width {
         return Flag::Unreliable(format!(
-            "the 95% Clopper-Pearson interval is {:.1} points wide (limit {:.0})",
+            "the 95% {interval} interval is {:.1} points wide (limit {:.0})",
             w * 100.0,
             t.max_width * 100.0
         ));

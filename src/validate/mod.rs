@@ -100,13 +100,29 @@ pub struct Excluded {
     pub hidden: Option<Suppression>,
 }
 
-/// One subgroup-by-outcome count, after recoding.
+/// One subgroup-by-outcome count, after recoding; of a weighted survey, per sampling unit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cell {
     /// One value per `by` column.
     pub group: Vec<String>,
     pub outcome: String,
     pub count: u64,
+    /// Weighted surveys: the cell's Σw and Σw² in its unit (zero when unweighted).
+    pub sums: [f64; 2],
+    /// Weighted surveys: the stratum, PSU and fpc values of the cell's respondents (all
+    /// `None` when unweighted, or when the design has no such column).
+    pub unit: Unit,
+}
+
+/// A cell's key while counting: subgroup values, outcome, sampling unit.
+type CellKey = (Vec<String>, String, Unit);
+
+/// Where a cell's respondents were sampled: raw values of the design's columns.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Unit {
+    pub stratum: RawValue,
+    pub psu: RawValue,
+    pub fpc: RawValue,
 }
 
 /// An analysis's data: the cells in its denominator and the accounting of everyone else.
@@ -175,11 +191,11 @@ fn column_index(table: &Table, column: &str) -> usize {
 fn prepare_analysis(plan: &Plan, a: &AnalysisPlan, table: &Table) -> AnalysisData {
     let indices = Indices::new(plan, a, table);
     let mut exclusions: BTreeMap<Exclusion, u64> = BTreeMap::new();
-    let mut cells: IndexMap<(Vec<String>, String), u64> = IndexMap::new();
+    let mut cells: IndexMap<CellKey, (u64, [f64; 2])> = IndexMap::new();
     let mut included = 0u64;
     let mut available = 0u64;
 
-    for (values, count) in &table.rows {
+    for (t, (values, count)) in table.rows.iter().enumerate() {
         let count = *count;
         let class = classify(plan, a, &indices, values);
         if class == Err(Exclusion::OtherTable) {
@@ -193,8 +209,14 @@ fn prepare_analysis(plan: &Plan, a: &AnalysisPlan, table: &Table) -> AnalysisDat
                 let key = (
                     group.into_iter().map(str::to_string).collect(),
                     outcome.to_string(),
+                    indices.unit(values),
                 );
-                *cells.entry(key).or_insert(0) += count;
+                let cell = cells.entry(key).or_insert((0, [0.0; 2]));
+                cell.0 += count;
+                if let Some(w) = table.sums.get(t) {
+                    cell.1[0] += w[0];
+                    cell.1[1] += w[1];
+                }
             }
         }
     }
@@ -203,7 +225,7 @@ fn prepare_analysis(plan: &Plan, a: &AnalysisPlan, table: &Table) -> AnalysisDat
     let group_orders =
         a.by.iter()
             .enumerate()
-            .map(|(k, c)| group_order(plan, c, cells.keys().map(|(g, _)| g[k].as_str())))
+            .map(|(k, c)| group_order(plan, c, cells.keys().map(|(g, _, _)| g[k].as_str())))
             .collect();
     AnalysisData {
         available,
@@ -219,10 +241,12 @@ fn prepare_analysis(plan: &Plan, a: &AnalysisPlan, table: &Table) -> AnalysisDat
         hidden_included: None,
         cells: cells
             .into_iter()
-            .map(|((group, outcome), count)| Cell {
+            .map(|((group, outcome, unit), (count, sums))| Cell {
                 group,
                 outcome,
                 count,
+                sums,
+                unit,
             })
             .collect(),
         group_orders,
@@ -233,6 +257,8 @@ fn prepare_analysis(plan: &Plan, a: &AnalysisPlan, table: &Table) -> AnalysisDat
 pub struct Indices {
     /// The table column, when the analysis reads one table of several.
     table: Option<usize>,
+    /// The design's stratum, cluster and fpc columns (weighted surveys).
+    design: [Option<usize>; 3],
     outcome: usize,
     by: Vec<usize>,
     filter: Vec<usize>,
@@ -241,8 +267,15 @@ pub struct Indices {
 impl Indices {
     pub fn new(plan: &Plan, a: &AnalysisPlan, table: &Table) -> Indices {
         let table_column = a.table.as_ref().and(plan.input.table_column.as_ref());
+        let design = plan.input.design.as_ref();
+        let at = |c: Option<&String>| c.map(|c| column_index(table, c));
         Indices {
             table: table_column.map(|c| column_index(table, c)),
+            design: [
+                at(design.and_then(|d| d.strata.as_ref())),
+                at(design.and_then(|d| d.cluster.as_ref())),
+                at(design.and_then(|d| d.fpc.as_ref())),
+            ],
             outcome: column_index(table, &a.outcome),
             by: a.by.iter().map(|b| column_index(table, b)).collect(),
             filter: a
@@ -250,6 +283,18 @@ impl Indices {
                 .iter()
                 .map(|(c, _)| column_index(table, c))
                 .collect(),
+        }
+    }
+}
+
+impl Indices {
+    /// The sampling unit of a tuple (all `None` without a design).
+    fn unit(&self, values: &[RawValue]) -> Unit {
+        let [s, p, f] = self.design.map(|i| i.and_then(|i| values[i].clone()));
+        Unit {
+            stratum: s,
+            psu: p,
+            fpc: f,
         }
     }
 }

@@ -146,6 +146,7 @@ mod tests {
             table_column: None,
             respondents: None,
             percentages: None,
+            design: None,
             format: Format::GoogleForms,
             encoding: EncodingChoice::Auto,
             rename: Default::default(),

@@ -112,6 +112,7 @@ pub fn input_plan(path: &std::path::Path, written: String, format: Format) -> In
         table_column: None,
         respondents: None,
         percentages: None,
+        design: None,
         format,
         encoding: EncodingChoice::Auto,
         rename: indexmap::IndexMap::new(),

@@ -101,6 +101,34 @@ impl SurveyCi {
         R_NAMES[self.index()].0
     }
 
+    /// The method's name in a report's words.
+    pub fn title(self) -> &'static str {
+        match self {
+            SurveyCi::Logit => "design-based logit",
+            SurveyCi::Likelihood => "design-based likelihood",
+            SurveyCi::Arcsine => "design-based arcsine",
+            SurveyCi::KornGraubard => "Korn-Graubard",
+            SurveyCi::Wald => "design-based Wald",
+            SurveyCi::Xlogit => "design-based logit (svycontrast)",
+            SurveyCi::Wilson => "Wilson on the effective n",
+            SurveyCi::ClopperPearson => "Clopper-Pearson on the effective n",
+            SurveyCi::Jeffreys => "Jeffreys on the effective n",
+        }
+    }
+
+    /// Where the method is described.
+    pub fn citation(self) -> &'static str {
+        match self {
+            SurveyCi::KornGraubard | SurveyCi::ClopperPearson => {
+                "Korn and Graubard 1998; R survey svyciprop(method = \"beta\")"
+            }
+            SurveyCi::Wilson | SurveyCi::Jeffreys => {
+                "Korn and Graubard 1998 for the effective n; Dean and Pagano 2015"
+            }
+            _ => "Lumley 2010, section 2.4.2; R survey svyciprop",
+        }
+    }
+
     /// The `svyciprop` method that computes it, if any.
     pub fn r_name(self) -> Option<&'static str> {
         R_NAMES[self.index()].1
