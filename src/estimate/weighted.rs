@@ -222,10 +222,7 @@ type Totals = (Vec<Vec<String>>, survey::Table);
 
 /// The analysis's cells as a table of totals: one row per full subgroup, one column per
 /// level; `None` when no one is in the denominator.
-fn survey_table(
-    frame: &Frame,
-    r: &AnalysisResult,
-) -> Result<Option<Totals>, String> {
+fn survey_table(frame: &Frame, r: &AnalysisResult) -> Result<Option<Totals>, String> {
     let mut keys: IndexMap<&[String], usize> = IndexMap::new();
     for c in &r.data.cells {
         let next = keys.len();

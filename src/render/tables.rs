@@ -137,17 +137,21 @@ pub fn estimates_csv(results: &[AnalysisResult]) -> Rows {
                     row.push(flag.map_or(String::new(), |f| f.reason().to_string()));
                 }
                 None => {
-                    row.extend([String::new(), String::new(), String::new()]);
+                    // A weighted estimate can stand without an interval (p = 0 or 1 on a
+                    // Wald-type scale, a domain in one PSU).
+                    let p = e.weighted.map_or(String::new(), |w| num(w.p));
+                    row.extend([p, String::new(), String::new()]);
                     row.push(r.plan.ci_name().into());
                     row.push(num(r.plan.level));
                     row.push(String::new());
                     push_simultaneous(&mut row, r, e);
-                    row.push(match e.hidden_count.or(e.hidden_n) {
-                        Some(rule) => format!(
+                    row.push(match (e.hidden_count.or(e.hidden_n), e.weighted) {
+                        (Some(rule), _) => format!(
                             "suppressed ({} disclosure control; see suppression.csv)",
                             rule.name()
                         ),
-                        None => "n = 0: no estimate".into(),
+                        (None, Some(_)) => "no interval by this method (an estimate of 0% or 100%, or a domain in one PSU)".into(),
+                        (None, None) => "n = 0: no estimate".into(),
                     });
                 }
             }

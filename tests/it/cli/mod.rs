@@ -14,6 +14,7 @@ mod published;
 mod renderers;
 mod reports;
 mod verify;
+mod weighted;
 
 /// [`SIMPLE_PIPELINE`] as an internal run: for tests of other things than disclosure on
 /// a handful of respondents, whom no protected report could show (the survey's size alone
