@@ -98,6 +98,8 @@ pub struct AnalysisPlan {
     /// A weighted survey's interval method (design-based, [`crate::stats::survey`]); `None`
     /// for an unweighted one, whose method is `method`.
     pub survey_method: Option<SurveyCi>,
+    /// A weighted survey's design in words, for the methods paragraph.
+    pub design_words: Option<String>,
 }
 
 impl AnalysisPlan {
@@ -298,6 +300,7 @@ fn plan_analysis(
         table_by: None,
         derived: false,
         survey_method,
+        design_words: None,
     }
 }
 

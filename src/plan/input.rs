@@ -90,6 +90,33 @@ pub struct DesignPlan {
 pub const LONELY_PSU: &[&str] = &["fail", "remove", "certainty", "adjust", "average"];
 
 impl DesignPlan {
+    /// The design in a methods paragraph's words.
+    pub fn words(&self) -> String {
+        let weights = match &self.weight {
+            WeightSource::Column(w) => format!("the weights of column `{w}`"),
+            WeightSource::Sums { sum_w, sum_w2 } => {
+                format!("the sums of weights of columns `{sum_w}` and `{sum_w2}`")
+            }
+        };
+        let mut parts = Vec::new();
+        if let Some(s) = &self.strata {
+            parts.push(format!("strata `{s}`"));
+        }
+        match &self.cluster {
+            Some(c) => parts.push(format!("clusters (PSUs) `{c}`")),
+            None => parts.push("each respondent its own sampling unit".into()),
+        }
+        if let Some(f) = &self.fpc {
+            parts.push(format!("finite population correction `{f}`"));
+        }
+        let lonely = if self.strata.is_some() || self.cluster.is_some() {
+            format!("; a stratum with one PSU: `{}`", self.lonely_psu)
+        } else {
+            String::new()
+        };
+        format!("{weights}; design: {}{lonely}", parts.join(", "))
+    }
+
     /// The columns the design reads into every tuple (strata, cluster, fpc): the weights
     /// are summed, not part of a tuple.
     pub fn tuple_columns(&self) -> impl Iterator<Item = &String> {

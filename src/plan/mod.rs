@@ -202,6 +202,12 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
     let defaults = analysis::plan_defaults(&spec, &mut problems);
     let mut analyses = analysis::plan_analyses(&spec.analyses, &defaults, &mut problems);
     let unchecked_labels = labels::plan_labels(&spec, &mut analyses, &mut problems);
+    if let Some(d) = &input.design {
+        let words = d.words();
+        for a in &mut analyses {
+            a.design_words = Some(words.clone());
+        }
+    }
     if input.kind == InputKind::Percentages {
         analysis::check_one_outcome(&analyses, &mut problems);
         for a in &mut analyses {

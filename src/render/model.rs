@@ -570,6 +570,8 @@ fn estimate_table(r: &AnalysisResult) -> EstimateTable {
         min_n: p.reliability.min_n,
         counts: if p.derived {
             "count / n, derived from the published percentages"
+        } else if p.survey_method.is_some() {
+            "weighted percentage, unweighted count / n"
         } else {
             "count / n"
         },

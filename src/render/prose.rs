@@ -145,6 +145,19 @@ pub fn methods_paragraph(r: &AnalysisResult) -> String {
             "Missing answers were kept as their own category, `missing`."
         }
     };
+    if let Some(design) = &p.design_words {
+        return format!(
+            "Each percentage is weighted: the sum of the weights of the respondents giving that answer divided by the sum of the weights of the denominator ({}), with {design}. The counts beside it are unweighted: {} respondents in all. {} {}{} Standard errors are by Taylor linearisation, as R's survey package computes them (Binder 1983; Lumley 2010), each subgroup a domain of the full design (as svyby and subset do), with the design degrees of freedom of each domain (its PSUs minus its strata); estimates.csv gives the SE, the design effect, Kish's effective n and the df of every estimate. Intervals are two-sided {} confidence intervals by the {} method ({}); reliability is judged on Korn and Graubard's effective n and the design degrees of freedom (NCHS standard for complex surveys).",
+            p.denominator,
+            included_text(r),
+            exclusion_sentence(r),
+            missing,
+            by,
+            level_pct(p.level),
+            p.ci_title(),
+            p.ci_citation()
+        );
+    }
     let derived = if p.derived {
         " The counts are derived from published percentages and their bases (each percentage of its base, rounded half up), and every published percentage is given back by them at its printed precision; they are as exact as the publication's rounding allows."
     } else {
