@@ -42,7 +42,8 @@
 //!    program: headless Chromium), [`cli`] (clap types only).
 //! 2. [`stats`]: the statistics on plain numbers: `ci` (one file per interval method),
 //!    `compare` (one file per comparison method, plus the 2 x 2 tests), `tables` (r x c
-//!    tests), `simultaneous`, `multiplicity`, `reliability` (NCHS flags), `dist` (the one
+//!    tests), `simultaneous`, `multiplicity`, `reliability` (NCHS flags), `meta` (pooling
+//!    proportions across surveys, as metafor), `dist` (the one
 //!    home of statrs, and our incomplete beta, its inverse and the root finder).
 //!    [`plots`]: the only plotters code, one file per plot kind and one registry of kinds
 //!    ([`plots::KINDS`]), drawing plain data. [`suggest`]: did-you-mean.

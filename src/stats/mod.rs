@@ -11,6 +11,8 @@
 //!   ([`compare::tests2x2`]).
 //! - [`tables`]: r x c tests of independence. [`simultaneous`]: multinomial intervals.
 //!   [`multiplicity`]: adjusted p-values. [`reliability`]: the NCHS flags.
+//! - [`meta`]: meta-analysis of proportions across surveys (metafor's `escalc`, `rma`,
+//!   `confint`, `predict`, `rma.glmm`, `leave1out`, `cumul`).
 //! - [`dist`]: the one home of statrs, and our incomplete beta, its inverse and the root
 //!   finder.
 //!
@@ -20,6 +22,7 @@
 pub mod ci;
 pub mod compare;
 pub mod dist;
+pub mod meta;
 pub mod multiplicity;
 pub mod reliability;
 pub mod simultaneous;
