@@ -65,7 +65,8 @@
 //!    `markdown`, `xlsx` (the only rust_xlsxwriter code), `prose` (the sentences the
 //!    outputs share), `findings` (the key findings, built from structured parts), `figures`
 //!    (analyses as plain data for [`plots`])).
-//! 5. The edges: [`output`] (the only writer of reports), [`manifest`], [`cache`], then
+//! 5. The edges: [`output`] (the only writer of reports), [`manifest`], [`cache`],
+//!    [`review`] (review pipelines: a meta-analysis across surveys, plan, run, render), then
 //!    [`job`] (the spine) and [`cmd`] (one file per subcommand; exit codes decided in one
 //!    place, [`cmd::Outcome`] and [`cmd::job_outcome`]).
 //!
@@ -112,6 +113,7 @@ pub mod plan;
 pub mod plots;
 pub mod registry;
 pub mod render;
+pub mod review;
 pub mod spec;
 pub mod stats;
 pub mod suggest;

@@ -23,7 +23,11 @@ cases <- list(
   edges = data.frame(x = c(0, 20, 7, 12, 3, 40), n = c(15, 20, 25, 30, 18, 60),
                      group = c("a", "a", "b", "b", "a", "b"), year = 2001:2006),
   nohet = data.frame(x = c(10, 21, 4, 29, 8), n = c(50, 100, 20, 150, 40),
-                     group = c("a", "b", "a", "b", "a"), year = 2001:2005)
+                     group = c("a", "b", "a", "b", "a"), year = 2001:2005),
+  # The shipped example review (data/review-get-harm.csv); tests/it/cli/review.rs compares
+  # its report with these.
+  afme = data.frame(x = c(161, 556, 803), n = c(342, 912, 1027), group = c("a", "a", "a"),
+                    year = c(2019, 2019, 2019))
 )
 
 rows <- list()
@@ -134,7 +138,7 @@ glmm_loose <- list(glmerCtrl = list(optimizer = "bobyqa",
                                     optCtrl = list(rhoend = 1e-12, maxfun = 1e5)))
 glmm_diff <- 0
 glmm_note <- character(0)
-for (case in c("k2", "k3", "k12", "edges", "nohet")) {
+for (case in c("k2", "k3", "k12", "edges", "nohet", "afme")) {
   d <- cases[[case]]
   res <- tryCatch(rma.glmm(measure = "PLO", xi = d$x, ni = d$n, method = "ML", control = glmm_tight),
     error = function(e) {

@@ -11,6 +11,7 @@ mod init;
 mod labels;
 mod pipeline_problems;
 mod reports;
+mod review;
 mod verify;
 
 /// [`SIMPLE_PIPELINE`] as an internal run: for tests of other things than disclosure on
