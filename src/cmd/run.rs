@@ -3,6 +3,9 @@
 //! failing never stops the others, and neither does a bad pipeline file in a batch: it is
 //! reported (and listed in the summary as not run) while the good ones run. The exit code is
 //! the worst outcome: 2 if any pipeline file was bad, else 1 if any job failed, else 0.
+//! Review pipelines (a top-level `[review]` table, [`crate::review`]) run after the jobs,
+//! one after another, so that they can read the reports the jobs wrote; a failed review
+//! counts as a failed job.
 //!
 //! Output on stderr: with `--log-format text` (default), errors as they happen, a progress
 //! bar for batches on a terminal, and a summary (one line for one pipeline, a table in input
@@ -108,7 +111,6 @@ fn run_pipelines(
     plans: Vec<(String, Plan)>,
     invalid: Vec<String>,
 ) -> Outcome {
-    let log = log;
     let planning = if invalid.is_empty() {
         Outcome::Success
     } else {
@@ -159,7 +161,7 @@ fn plan_all(args: &crate::cli::RunArgs, log: &Log) -> Result<Planned, Outcome> {
     };
     for path in &paths {
         let shown = path.display().to_string();
-        if let Some(text) = review_text(path) {
+        if let Some(text) = crate::review::read_if_review(path) {
             planned.reviews.push((path.clone(), text));
             continue;
         }
@@ -179,15 +181,6 @@ fn plan_all(args: &crate::cli::RunArgs, log: &Log) -> Result<Planned, Outcome> {
         }
     }
     Ok(planned)
-}
-
-/// The text of a review pipeline file; `None` for any other file (or one that cannot be
-/// read, which the ordinary planning then reports).
-fn review_text(path: &Path) -> Option<String> {
-    let mut f = crate::files::open_regular(path).ok()?;
-    let mut text = String::new();
-    std::io::Read::read_to_string(&mut f, &mut text).ok()?;
-    crate::review::is_review(&text).then_some(text)
 }
 
 /// The job options from the command line: the Chromium for `--pdf`, the stage cache.

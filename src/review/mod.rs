@@ -10,7 +10,7 @@
 //!   twice, a subgroup with one survey, a missing or stale referenced report).
 //! - [`run`]: the statistics ([`crate::stats::meta`]). [`render`]: the artifacts
 //!   (`index.html`, `report.md`, `pooled.csv`, `studies.csv`, `plots/forest.svg|png`).
-//! - [`write`] (I/O at the edge): plan, compute, render, then [`crate::output`] writes the
+//! - [`write()`] (I/O at the edge): plan, compute, render, then [`crate::output`] writes the
 //!   report directory with its `manifest.json`.
 
 pub mod plan;
@@ -32,6 +32,23 @@ pub use spec::is_review;
 pub struct Written {
     pub report_dir: PathBuf,
     pub surveys: usize,
+}
+
+/// The text of a review pipeline file; `None` for any other file (or one that cannot be
+/// read, which the ordinary planning then reports).
+pub fn read_if_review(path: &Path) -> Option<String> {
+    let mut f = crate::files::open_regular(path).ok()?;
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut f, &mut text).ok()?;
+    is_review(&text).then_some(text)
+}
+
+/// Checks a review pipeline as `tally run` would read it (its surveys, referenced reports
+/// and counts), writing nothing: the number of surveys.
+pub fn check(path: &Path, text: &str, reports_root: &Path) -> Result<usize, String> {
+    let plan = plan::load(path, text, reports_root)?;
+    run::compute(&plan).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(plan.surveys.len())
 }
 
 /// Runs the review pipeline at `path` (its text `text`), writing its report under

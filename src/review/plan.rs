@@ -308,7 +308,7 @@ fn find_estimate(text: &str, s: &SurveyRefSpec) -> Result<(u64, u64), String> {
             };
         }
     }
-    if !analyses.iter().any(|a| *a == s.analysis) {
+    if !analyses.contains(&s.analysis) {
         return Err(format!(
             "that report has no analysis `{}`\nhint: its analyses are {}",
             s.analysis,

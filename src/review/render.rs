@@ -71,13 +71,11 @@ fn range(lo: f64, hi: f64) -> String {
     format!("{:.1}% to {:.1}%", lo * 100.0, hi * 100.0)
 }
 
+/// `(estimate, ci, pi)` on the proportion scale.
+type Pooled = (f64, Option<(f64, f64)>, Option<(f64, f64)>);
+
 /// `(estimate, ci, pi)` of a fit on the proportion scale.
-fn props(
-    plan: &ReviewPlan,
-    r: &Results,
-    f: &Fit,
-    counts: &[Count],
-) -> (f64, Option<(f64, f64)>, Option<(f64, f64)>) {
+fn props(plan: &ReviewPlan, r: &Results, f: &Fit, counts: &[Count]) -> Pooled {
     let p = |y| r.prop(plan, y, counts);
     (
         p(f.estimate),
