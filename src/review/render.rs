@@ -310,7 +310,36 @@ fn pooled_csv(plan: &ReviewPlan, r: &Results) -> String {
             f(s.p_value)
         );
     }
+    if let Some(Ok(g)) = &r.glmm {
+        glmm_row(&mut out, r, g);
+    }
     out
+}
+
+/// The GLMM as a sensitivity row; its Q is the likelihood-ratio statistic (metafor's
+/// `QE.LRT`).
+fn glmm_row(out: &mut String, r: &Results, g: &crate::stats::meta::glmm::GlmmFit) {
+    let ex = |y: f64| f(1.0 / (1.0 + (-y).exp()));
+    let n: f64 = r.counts.iter().map(|c| c.n).sum();
+    let _ = writeln!(
+        out,
+        "glmm (sensitivity),{},{n},{},{},{},{},{},{},{},{},{},,,{},{},{},{},,,{}",
+        g.k,
+        ex(g.estimate),
+        ex(g.ci.0),
+        ex(g.ci.1),
+        ex(g.pi.0),
+        ex(g.pi.1),
+        f(g.estimate),
+        f(g.se),
+        f(g.p_value),
+        f(g.tau2),
+        f(g.q_lrt),
+        g.k - 1,
+        f(g.q_p),
+        f(g.i2),
+        f(g.h2)
+    );
 }
 
 fn studies_csv(plan: &ReviewPlan, r: &Results) -> String {

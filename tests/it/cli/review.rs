@@ -8,13 +8,17 @@ use crate::support::{code, csv_file_rows, csv_rows, run_example, stderr, Scratch
 
 /// metafor's value of `quantity` for the example's counts (PLO, REML, Hartung-Knapp).
 fn metafor(quantity: &str) -> f64 {
+    metafor_of("REML", "knha", quantity)
+}
+
+fn metafor_of(method: &str, test: &str, quantity: &str) -> f64 {
     csv_rows(include_str!("../../reference/meta_reference.csv"))
         .into_iter()
         .find(|r| {
             r["case"] == "afme"
                 && r["measure"] == "PLO"
-                && r["method"] == "REML"
-                && r["test"] == "knha"
+                && r["method"] == method
+                && r["test"] == test
                 && r["quantity"] == quantity
         })
         .map(|r| r["value"].parse().unwrap())
@@ -55,6 +59,23 @@ fn example_review_writes_its_report_and_agrees_with_metafor() {
         assert!(
             (got - want).abs() <= 1e-9 * want.abs().max(1.0),
             "{col}: {got} vs {want}"
+        );
+    }
+    // The GLMM row (rma.glmm, lme4): estimate and tau² to 1e-6, the interval to 1e-5.
+    let glmm = pooled
+        .iter()
+        .find(|r| r["scope"] == "glmm (sensitivity)")
+        .unwrap();
+    for (col, q, tol) in [
+        ("estimate_transformed", "estimate", 1e-6),
+        ("tau2", "tau2", 1e-6),
+        ("se_transformed", "se", 1e-5),
+    ] {
+        let got: f64 = glmm[col].parse().unwrap();
+        let want = metafor_of("GLMM", "z", q);
+        assert!(
+            (got - want).abs() <= tol * want.abs().max(1.0),
+            "glmm {col}: {got} vs {want}"
         );
     }
     let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
@@ -216,4 +237,57 @@ group = "M.E. specialist"
         "{e}"
     );
     assert!(e.contains("is stale: the pipeline file changed"), "{e}");
+}
+
+/// Runs a review of `csv` in a scratch project; it must succeed. Returns the project.
+fn succeeds(csv: &str) -> Scratch {
+    let s = Scratch::new();
+    s.write("counts.csv", csv);
+    s.write("r.toml", REVIEW);
+    let o = s.run(&["run", "r.toml", "--reports-dir", "out"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    s
+}
+
+#[test]
+fn subgroups_get_their_own_pooled_rows_and_a_test_of_differences() {
+    let s = succeeds("survey,x,n,subgroup\nA,10,50,s\nB,14,60,s\nC,40,70,n\nD,35,60,n\n");
+    let pooled = csv_file_rows(&s.path().join("out/r/pooled.csv"));
+    let scopes: Vec<&str> = pooled.iter().map(|r| r["scope"].as_str()).collect();
+    assert_eq!(
+        scopes,
+        [
+            "all",
+            "subgroup: s",
+            "subgroup: n",
+            "between subgroups",
+            "glmm (sensitivity)"
+        ]
+    );
+    let between = &pooled[3];
+    assert_eq!(between["q_df"], "1");
+    let p: f64 = between["q_p"].parse().unwrap();
+    assert!(p < 0.001, "20% vs 60% differ: p = {p}");
+    let md = s.read("out/r/report.md");
+    assert!(md.contains("Test for subgroup differences (each subgroup with its own tau²)"));
+    assert!(
+        md.contains("Few surveys (2 in the smallest pooled set)"),
+        "{md}"
+    );
+    assert!(s
+        .read("out/r/plots/forest.svg")
+        .contains("Subgroup differences"));
+}
+
+#[test]
+fn a_glmm_that_cannot_be_fitted_is_reported_not_hidden() {
+    // Every survey at 0%: the logit model pools corrected counts, the GLMM has no maximum.
+    let s = succeeds("survey,x,n\nA,0,20\nB,0,30\nC,0,25\n");
+    let md = s.read("out/r/report.md");
+    assert!(
+        md.contains("The binomial-normal GLMM could not be fitted"),
+        "{md}"
+    );
+    let studies = csv_file_rows(&s.path().join("out/r/studies.csv"));
+    assert!(studies.iter().all(|r| r["continuity_corrected"] == "true"));
 }
