@@ -43,7 +43,9 @@
 //! 2. [`stats`]: the statistics on plain numbers: `ci` (one file per interval method),
 //!    `compare` (one file per comparison method, plus the 2 x 2 tests), `tables` (r x c
 //!    tests), `simultaneous`, `multiplicity`, `reliability` (NCHS flags), `survey`
-//!    (design-based estimation on per-PSU totals, as R `survey`), `dist` (the one
+//!    (design-based estimation on per-PSU totals, as R `survey`), `meta` (pooling
+//!    proportions across surveys, as metafor), `published` (counts behind published
+//!    percentages), `dist` (the one
 //!    home of statrs, and our incomplete beta, its inverse and the root finder).
 //!    [`plots`]: the only plotters code, one file per plot kind and one registry of kinds
 //!    ([`plots::KINDS`]), drawing plain data. [`suggest`]: did-you-mean.
@@ -68,7 +70,8 @@
 //!    on by default), `xlsx` (the only rust_xlsxwriter code), `prose` (the sentences the
 //!    outputs share), `findings` (the key findings, built from structured parts), `figures`
 //!    (analyses as plain data for [`plots`])).
-//! 5. The edges: [`output`] (the only writer of reports), [`manifest`], [`cache`], then
+//! 5. The edges: [`output`] (the only writer of reports), [`manifest`], [`cache`],
+//!    [`review`] (review pipelines: a meta-analysis across surveys, plan, run, render), then
 //!    [`job`] (the spine) and [`cmd`] (one file per subcommand; exit codes decided in one
 //!    place, [`cmd::Outcome`] and [`cmd::job_outcome`]).
 //!
@@ -115,6 +118,7 @@ pub mod plan;
 pub mod plots;
 pub mod registry;
 pub mod render;
+pub mod review;
 pub mod spec;
 pub mod stats;
 pub mod suggest;

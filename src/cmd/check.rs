@@ -3,7 +3,8 @@
 //! once; then reads the data (as `run` does: streaming, distinct tuples only) to check the
 //! analysed columns' content for direct identifiers ([`crate::identify`]), the values
 //! the pipeline names that occur in no row ([`crate::validate::occurs`]) and the labels
-//! only the data can check ([`crate::validate::occurs::check_labels`]). Writes nothing.
+//! only the data can check ([`crate::validate::occurs::check_labels`]). A review pipeline
+//! ([`crate::review`]) is read and computed as `run` would. Writes nothing.
 
 use super::{print_error, Outcome};
 use crate::ingest;
@@ -19,6 +20,18 @@ pub fn run(args: &crate::cli::CheckArgs) -> Outcome {
         }
     };
     for path in &paths {
+        if let Some(text) = crate::review::read_if_review(path) {
+            match crate::review::check(path, &text, &args.reports_dir) {
+                Ok(k) => {
+                    super::say_line(&format!("ok: {} (review of {k} surveys)", path.display()))
+                }
+                Err(e) => {
+                    print_error(&e);
+                    outcome = outcome.max(Outcome::Failed);
+                }
+            }
+            continue;
+        }
         let planned = plan::load(path).and_then(|p| {
             plan::check_report_location(&p, &args.reports_dir)
                 .map(|()| p)

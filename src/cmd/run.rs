@@ -3,6 +3,9 @@
 //! failing never stops the others, and neither does a bad pipeline file in a batch: it is
 //! reported (and listed in the summary as not run) while the good ones run. The exit code is
 //! the worst outcome: 2 if any pipeline file was bad, else 1 if any job failed, else 0.
+//! Review pipelines (a top-level `[review]` table, [`crate::review`]) run after the jobs,
+//! one after another, so that they can read the reports the jobs wrote; a failed review
+//! counts as a failed job.
 //!
 //! Output on stderr: with `--log-format text` (default), errors as they happen, a progress
 //! bar for batches on a terminal, and a summary (one line for one pipeline, a table in input
@@ -56,10 +59,58 @@ pub fn run(args: &crate::cli::RunArgs) -> Outcome {
         format: args.log_format,
         quiet: args.quiet,
     };
-    let Planned { plans, invalid } = match plan_all(args, &log) {
+    let Planned {
+        plans,
+        invalid,
+        reviews,
+    } = match plan_all(args, &log) {
         Ok(p) => p,
         Err(outcome) => return outcome,
     };
+    // Reviews read other pipelines' reports, so they run after the jobs of the same batch.
+    let jobs = run_pipelines(args, &log, plans, invalid);
+    if args.explain {
+        return jobs;
+    }
+    reviews
+        .iter()
+        .map(|(path, text)| run_review(path, text, args, &log))
+        .fold(jobs, Outcome::max)
+}
+
+/// Runs one review pipeline ([`crate::review`]) and reports it.
+fn run_review(path: &Path, text: &str, args: &crate::cli::RunArgs, log: &Log) -> Outcome {
+    let shown = path.display().to_string();
+    match crate::review::write(path, text, &args.reports_dir, args.internal) {
+        Ok(w) => {
+            match log.format {
+                LogFormat::Json => log.emit(json!({
+                    "event": "job", "pipeline": shown, "status": "ok", "kind": "review",
+                    "report": w.report_dir, "surveys": w.surveys
+                })),
+                LogFormat::Text if !log.quiet => say_line(&format!(
+                    "wrote {}: review of {} surveys",
+                    w.report_dir.display(),
+                    w.surveys
+                )),
+                LogFormat::Text => {}
+            }
+            Outcome::Success
+        }
+        Err(e) => {
+            log.error(&format!("pipeline {shown}: {e}"), Some(&shown));
+            Outcome::Failed
+        }
+    }
+}
+
+/// The ordinary pipelines of a run: plan, run, report.
+fn run_pipelines(
+    args: &crate::cli::RunArgs,
+    log: &Log,
+    plans: Vec<(String, Plan)>,
+    invalid: Vec<String>,
+) -> Outcome {
     let planning = if invalid.is_empty() {
         Outcome::Success
     } else {
@@ -68,24 +119,24 @@ pub fn run(args: &crate::cli::RunArgs) -> Outcome {
     if plans.is_empty() {
         return planning;
     }
-    let opts = match options(args, &log) {
+    let opts = match options(args, log) {
         Ok(o) => o,
         Err(outcome) => return outcome,
     };
-    if let Err(outcome) = check_clashes(&plans, &opts, &log) {
+    if let Err(outcome) = check_clashes(&plans, &opts, log) {
         return outcome;
     }
     if args.explain {
-        return explain(&plans, &opts, &log).max(planning);
+        return explain(&plans, &opts, log).max(planning);
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let jobs = args.jobs.unwrap_or(cores).clamp(1, plans.len().max(1));
     let shows_progress = !args.quiet && args.log_format == LogFormat::Text;
-    let results = match run_all(&plans, &opts, jobs, shows_progress, &log) {
+    let results = match run_all(&plans, &opts, jobs, shows_progress, log) {
         Ok(r) => r,
         Err(outcome) => return outcome,
     };
-    report(&plans, &invalid, &results, &log, jobs).max(planning)
+    report(&plans, &invalid, &results, log, jobs).max(planning)
 }
 
 /// The pipelines of a run: those planned (with the path as given), and those whose file
@@ -93,6 +144,8 @@ pub fn run(args: &crate::cli::RunArgs) -> Outcome {
 struct Planned {
     plans: Vec<(String, Plan)>,
     invalid: Vec<String>,
+    /// Review pipelines (a top-level `[review]` table): path and text.
+    reviews: Vec<(std::path::PathBuf, String)>,
 }
 
 /// Plans every pipeline named, reporting every problem of each.
@@ -104,9 +157,14 @@ fn plan_all(args: &crate::cli::RunArgs, log: &Log) -> Result<Planned, Outcome> {
     let mut planned = Planned {
         plans: Vec::new(),
         invalid: Vec::new(),
+        reviews: Vec::new(),
     };
     for path in &paths {
         let shown = path.display().to_string();
+        if let Some(text) = crate::review::read_if_review(path) {
+            planned.reviews.push((path.clone(), text));
+            continue;
+        }
         let plan = plan::load(path).and_then(|p| {
             plan::check_report_location(&p, &args.reports_dir)
                 .map(|()| p)

@@ -9,9 +9,13 @@
 //! `ENTRY`) and its name in the list below.
 //! The pipeline's `report.plots` chooses among the kinds that apply to every analysis; the
 //! kinds that draw comparisons are drawn for every analysis that has some.
+//!
+//! [`meta_forest`] draws a review pipeline's meta-analysis (surveys, pooled diamond,
+//! prediction interval); it is not an analysis kind, and [`crate::review`] calls it.
 
 pub mod data;
 pub mod encode;
+pub mod meta_forest;
 pub mod style;
 
 use plotters::coord::Shift;

@@ -15,6 +15,8 @@
 //! - [`survey`]: design-based estimation for weighted and complex designs (R `survey`):
 //!   linearised domain proportions, design effects, `svyciprop` intervals, contrasts,
 //!   Rao-Scott; on additive per-PSU (or per-cell) totals.
+//! - [`meta`]: meta-analysis of proportions across surveys (metafor's `escalc`, `rma`,
+//!   `confint`, `predict`, `rma.glmm`, `leave1out`, `cumul`).
 //! - [`dist`]: the one home of statrs, and our incomplete beta, its inverse and the root
 //!   finder.
 //!
@@ -24,6 +26,7 @@
 pub mod ci;
 pub mod compare;
 pub mod dist;
+pub mod meta;
 pub mod multiplicity;
 pub mod published;
 pub mod reliability;

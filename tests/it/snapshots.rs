@@ -150,6 +150,8 @@ fn every_example_report_is_byte_for_byte_as_recorded() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        // Review pipelines: `review_example_report_is_as_recorded` below.
+        .filter(|p| !tally::review::is_review(&fs::read_to_string(p).unwrap()))
         .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
         .collect();
     names.sort();
@@ -260,4 +262,25 @@ fn timings_and_paths_are_normalised() {
         redacted_manifest(manifest),
         "{\n  \"started_at\": \"[redacted]\",\n  \"stage_seconds\": {\n    \"ingest\": \"[redacted]\",\n    \"render\": \"[redacted]\"\n  },\n  \"x\": 1\n}\n"
     );
+}
+
+#[test]
+fn review_example_report_is_as_recorded() {
+    let reports = tempfile::tempdir().unwrap();
+    let pipeline = root().join("pipelines/review-get-harm.toml");
+    let o = support::tally_run(&pipeline, reports.path())
+        .output()
+        .unwrap();
+    assert_eq!(support::code(&o), 0, "{}", support::stderr(&o));
+    let dir = reports.path().join("review-get-harm");
+    insta::assert_snapshot!(
+        "report-review-get-harm-files",
+        tree::listing(&dir, &["manifest.json"])
+    );
+    for f in ["report.md", "pooled.csv", "studies.csv"] {
+        insta::assert_snapshot!(
+            format!("report-review-get-harm-{f}"),
+            fs::read_to_string(dir.join(f)).unwrap()
+        );
+    }
 }

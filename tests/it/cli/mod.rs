@@ -13,6 +13,7 @@ mod pipeline_problems;
 mod published;
 mod renderers;
 mod reports;
+mod review;
 mod verify;
 mod weighted;
 

@@ -8,3 +8,4 @@ mod ci;
 mod compare;
 mod dist;
 mod survey;
+mod meta;
