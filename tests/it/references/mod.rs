@@ -7,5 +7,5 @@
 mod ci;
 mod compare;
 mod dist;
-mod survey;
 mod meta;
+mod survey;
