@@ -214,6 +214,15 @@ fn figure(p: &AnalysisPlan, e: &EstimateRow) -> String {
         _ => String::new(),
     };
     let derived = if p.derived { ", derived" } else { "" };
+    if p.survey_method.is_some() {
+        return format!(
+            "{} weighted ({} CI {} to {}; unweighted {x} of {n}{unreliable})",
+            pct(i.estimate),
+            level_pct(p.level),
+            pct(i.lower),
+            pct(i.upper)
+        );
+    }
     format!(
         "{} ({} CI {} to {}; {x} of {n}{derived}{unreliable})",
         pct(i.estimate),

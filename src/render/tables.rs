@@ -291,6 +291,21 @@ struct JsonEstimate<'a> {
     reliability_note: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     simultaneous: Option<[f64; 2]>,
+    /// A weighted survey's design-based figures (`proportion` and the bounds are the
+    /// weighted ones; `count` and `n` unweighted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    weighted: Option<JsonWeighted>,
+}
+
+#[derive(Serialize)]
+struct JsonWeighted {
+    proportion: f64,
+    se: Option<f64>,
+    deff: Option<f64>,
+    deff_kish: Option<f64>,
+    n_eff: Option<f64>,
+    df: u64,
+    sum_w: f64,
 }
 
 /// The same estimates as JSON, with each analysis's accounting.
@@ -348,6 +363,18 @@ pub fn estimates_json(input: &ReportInput) -> Result<Vec<u8>, serde_json::Error>
                         .map(|f| f.reason())
                         .filter(|r| !r.is_empty()),
                     simultaneous: e.simultaneous.map(|s| [s.0, s.1]),
+                    weighted: e.weighted.map(|w| {
+                        let finite = |v: f64| v.is_finite().then_some(v);
+                        JsonWeighted {
+                            proportion: w.p,
+                            se: finite(w.se),
+                            deff: finite(w.deff),
+                            deff_kish: finite(w.deff_kish),
+                            n_eff: finite(w.n_eff),
+                            df: w.df,
+                            sum_w: w.sum_w,
+                        }
+                    }),
                 })
                 .collect(),
             notes: &r.notes,

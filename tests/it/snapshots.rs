@@ -155,7 +155,10 @@ fn every_example_report_is_byte_for_byte_as_recorded() {
         .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["ame-2019-get", "synthetic-survey"]);
+    assert_eq!(
+        names,
+        ["ame-2019-get", "synthetic-survey", "weighted-survey"]
+    );
     for name in &names {
         let reports = tempfile::tempdir().unwrap();
         let pipeline = root().join(format!("pipelines/{name}.toml"));

@@ -56,11 +56,19 @@ fn ci_all_methods_one_line_each() {
     }
     let methods = in_repo(&["methods"]);
     let listing = stdout(&methods);
-    let names: Vec<&str> = listing
+    let (plain, weighted) = listing.split_once("\n\n").unwrap();
+    let names: Vec<&str> = plain
         .lines()
         .map(|l| l.split_whitespace().next().unwrap())
         .collect();
     assert_eq!(names, METHODS, "{listing}");
+    // Then the design-based methods of weighted surveys, each with its R name.
+    assert!(weighted.starts_with("weighted surveys"), "{listing}");
+    assert!(
+        weighted
+            .contains("korn-graubard    Korn-Graubard; R: svyciprop(method = \"beta\") [default]"),
+        "{listing}"
+    );
     assert!(listing.lines().next().unwrap().contains("[default]"));
 }
 
