@@ -59,9 +59,7 @@ pub fn write(
     reports_root: &Path,
     internal: bool,
 ) -> Result<Written, String> {
-    let plan = plan::load(path, text, reports_root)?;
-    let results = run::compute(&plan).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut artifacts = render::artifacts(&plan, &results, internal)?;
+    let (plan, mut artifacts) = build(path, text, reports_root, internal)?;
     artifacts.push(manifest(&plan, &artifacts));
     crate::output::write_report(&plan.report_dir, &artifacts)
         .map_err(|e| format!("writing {}: {e}", plan.report_dir.display()))?;
@@ -69,6 +67,20 @@ pub fn write(
         report_dir: plan.report_dir,
         surveys: plan.surveys.len(),
     })
+}
+
+/// Plans, computes and renders a review in memory: its plan and every artifact but the
+/// manifest (`tally verify` compares them with a published report).
+pub fn build(
+    path: &Path,
+    text: &str,
+    reports_root: &Path,
+    internal: bool,
+) -> Result<(plan::ReviewPlan, Vec<Artifact>), String> {
+    let plan = plan::load(path, text, reports_root)?;
+    let results = run::compute(&plan).map_err(|e| format!("{}: {e}", path.display()))?;
+    let artifacts = render::artifacts(&plan, &results, internal)?;
+    Ok((plan, artifacts))
 }
 
 /// `manifest.json`: the pipeline and every input with SHA-256, and every artifact.

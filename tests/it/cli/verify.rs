@@ -29,8 +29,8 @@ fn ame_project() -> Scratch {
 }
 
 #[test]
-fn both_examples_verify() {
-    for name in ["ame-2019-get", "synthetic-survey"] {
+fn every_survey_example_verifies() {
+    for name in ["ame-2019-get", "synthetic-survey", "weighted-survey"] {
         let out = run_example(name, &[]);
         let dir = out.path().join(name);
         let o = verify(&dir, &[]);
@@ -176,4 +176,26 @@ fn a_directory_without_a_manifest_is_a_usage_error() {
     let o = s.run(&["verify", "other"]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("other is not a tally report"));
+}
+
+/// The review example verifies, and fails naming the file when a figure is edited.
+#[test]
+fn the_review_example_verifies_and_an_edit_is_named() {
+    let out = run_example("review-get-harm", &[]);
+    let dir = out.path().join("review-get-harm");
+    let o = verify(&dir, &[]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("artifacts re-derived, byte for byte"),
+        "{}",
+        stdout(&o)
+    );
+    let pooled = dir.join("pooled.csv");
+    let text = std::fs::read_to_string(&pooled).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    lines[1] = lines[1].replacen('0', "9", 1);
+    std::fs::write(&pooled, lines.join("\n") + "\n").unwrap();
+    let o = verify(&dir, &[]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(stdout(&o).contains("pooled.csv"), "{}", stdout(&o));
 }
