@@ -60,8 +60,11 @@
 //!    exports, multi-select indicators, free text fenced off)); [`validate`] (recoding and
 //!    row accounting; `rules`, the `[validate]` checks ingest applies; `identifying`, the
 //!    content check; `occurs`, levels, filter values, groups and recode targets that occur
-//!    in no row); [`estimate`] (`grouping`, `derive`: every figure from the counts as
-//!    they stand, `result`); [`disclosure`] (suppression and rounding; `facts`: every
+//!    in no row; `percentages`, a published-percentages table checked and completed;
+//!    `bases`, each published table's base against the declared respondent total);
+//!    [`estimate`] (`grouping`, `derive`: every figure from the counts as they stand,
+//!    `result`, `weighted`: the design-based figures of a weighted survey, the full design
+//!    read off the input); [`disclosure`] (suppression and rounding; `facts`: every
 //!    published number as a sum of respondent classes across analyses; `audit`: the
 //!    attacker's integer programs, the one home of microlp); [`render`] (`tables`, `model`
 //!    (the report as plain data of finished strings, built once: every number formatted
