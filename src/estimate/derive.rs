@@ -70,7 +70,13 @@ pub fn derive(r: &mut AnalysisResult) {
         ));
     }
     let (comparisons, independence) = match &a.compare {
-        Some(cp) => compare_groups(a, cp, &r.data.group_orders, &r.rows, &mut notes),
+        Some(cp) => compare_groups(
+            a,
+            cp,
+            (&r.data.group_orders, &r.weighted_contrasts),
+            &r.rows,
+            &mut notes,
+        ),
         None => (Vec::new(), None),
     };
     r.comparisons = comparisons;
@@ -83,7 +89,7 @@ pub fn derive(r: &mut AnalysisResult) {
 fn compare_groups(
     a: &AnalysisPlan,
     cp: &ComparePlan,
-    group_orders: &[Vec<String>],
+    (group_orders, contrasts): (&[Vec<String>], &[super::weighted::WeightedContrast]),
     rows: &[EstimateRow],
     notes: &mut Vec<String>,
 ) -> (Vec<ComparisonRow>, Option<IndependenceTest>) {
@@ -133,18 +139,28 @@ fn compare_groups(
             let pair = compare::Pair { x1, n1, x2, n2 };
             // Nothing is computed from a hidden number (its count or n stands at 0).
             let shown = !(h1 || h2);
+            let (result, p_value) = if !shown {
+                (None, None)
+            } else if cp.design {
+                contrasts
+                    .iter()
+                    .find(|c| &c.level == level && &c.group1 == g1 && &c.group2 == g2)
+                    .map_or((None, None), |c| {
+                        super::weighted::compare_weighted(c, cp.method.measure(), a.level)
+                    })
+            } else {
+                (
+                    compare::compare(cp.method, pair, a.level),
+                    cp.test.run(pair).map(|t| t.p_value),
+                )
+            };
             let mut row = ComparisonRow {
                 level: level.clone(),
                 group1: g1.clone(),
                 group2: g2.clone(),
                 pair,
-                result: shown
-                    .then(|| compare::compare(cp.method, pair, a.level))
-                    .flatten(),
-                p_value: shown
-                    .then(|| cp.test.run(pair))
-                    .flatten()
-                    .map(|t| t.p_value),
+                result,
+                p_value,
                 p_adjusted: None,
                 withheld: false,
             };
@@ -164,7 +180,12 @@ fn compare_groups(
         out[i].p_adjusted = Some(adj);
     }
     let hidden = groups.iter().any(|g| a.levels.iter().any(|l| cell(g, l).2));
-    let independence = if hidden {
+    let independence = if cp.design {
+        notes.push(format!(
+            "the test of independence of the answer and `{by}` is not given for a weighted survey in this version (the Rao-Scott test is not yet in reports); the comparisons are design-based"
+        ));
+        None
+    } else if hidden {
         notes.push(format!(
             "the test of independence of the answer and `{by}` is withheld: its table has suppressed cells, and the test would be computed from them"
         ));

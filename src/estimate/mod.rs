@@ -92,6 +92,7 @@ pub fn estimate_analysis(a: &AnalysisPlan, data: AnalysisData) -> AnalysisResult
         comparisons: Vec::new(),
         independence: None,
         notes: Vec::new(),
+        weighted_contrasts: Vec::new(),
     };
     derive(&mut r);
     r

@@ -108,6 +108,9 @@ pub struct AnalysisResult {
     pub comparisons: Vec<ComparisonRow>,
     pub independence: Option<IndependenceTest>,
     pub notes: Vec<String>,
+    /// A weighted survey's design-based contrasts of every pair of compared groups, for
+    /// every compared level ([`super::weighted`]); empty when unweighted.
+    pub weighted_contrasts: Vec<super::weighted::WeightedContrast>,
 }
 
 impl AnalysisResult {

@@ -48,6 +48,21 @@ pub struct Weighted {
     pub korn_graubard: Option<(f64, f64)>,
 }
 
+/// The design-based contrast of one level between two groups of the compared column (the
+/// other `by` columns at their margin), as `svyby(covmat = TRUE)` + `svycontrast` give it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeightedContrast {
+    pub level: String,
+    pub group1: String,
+    pub group2: String,
+    pub diff: f64,
+    pub diff_se: f64,
+    pub ratio: f64,
+    pub ratio_se: f64,
+    /// The design df of the two groups together.
+    pub df: u64,
+}
+
 /// The full design of the input, and how its raw stratum and PSU values map to ids.
 pub struct Frame {
     design: Design,
@@ -212,6 +227,7 @@ pub fn apply(plan: &Plan, table: &Table, results: &mut [AnalysisResult]) -> Resu
         for row in &mut r.rows {
             row.weighted = weighted_row(&frame, &keys, &table, row, &r.plan.levels, method, level);
         }
+        r.weighted_contrasts = contrasts(&frame, &keys, &table, r);
         super::derive::derive(r);
     }
     Ok(())
@@ -252,6 +268,79 @@ fn survey_table(frame: &Frame, r: &AnalysisResult) -> Result<Option<Totals>, Str
     let table = survey::Table::new(&frame.design, keys.len(), cols, frame.units, cells)
         .map_err(|e| format!("analysis `{}`: {e}", r.plan.name))?;
     Ok(Some((keys.keys().map(|k| k.to_vec()).collect(), table)))
+}
+
+/// Every design-based contrast the analysis's `compare` can ask for: each compared level,
+/// each ordered pair of groups of the compared column.
+fn contrasts(
+    frame: &Frame,
+    keys: &[Vec<String>],
+    table: &survey::Table,
+    r: &AnalysisResult,
+) -> Vec<WeightedContrast> {
+    let Some(cp) = &r.plan.compare else {
+        return Vec::new();
+    };
+    let groups = &r.data.group_orders[cp.by];
+    let domain = |g: &str| {
+        let rows: Vec<usize> = (0..keys.len()).filter(|&i| keys[i][cp.by] == g).collect();
+        Domain::rows(&rows)
+    };
+    let mut out = Vec::new();
+    for level in &cp.levels {
+        let Some(col) = r.plan.levels.iter().position(|l| l == level) else {
+            continue;
+        };
+        for g1 in groups {
+            for g2 in groups.iter().filter(|g| *g != g1) {
+                let Some(c) =
+                    survey::contrast::contrast(&frame.design, table, &domain(g1), &domain(g2), col)
+                else {
+                    continue;
+                };
+                out.push(WeightedContrast {
+                    level: level.clone(),
+                    group1: g1.clone(),
+                    group2: g2.clone(),
+                    diff: c.diff,
+                    diff_se: c.diff_se,
+                    ratio: c.ratio,
+                    ratio_se: c.ratio_se,
+                    df: c.df,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// A design-based comparison: the difference or ratio with its Wald interval on the design
+/// df (`None` for another measure, a zero df or a non-finite SE), and the two-sided p-value
+/// of the Wald t test of no difference, `2 P(T_df > |d / se(d)|)`.
+pub fn compare_weighted(
+    c: &WeightedContrast,
+    measure: crate::stats::compare::Measure,
+    level: f64,
+) -> (Option<crate::stats::compare::Comparison>, Option<f64>) {
+    use crate::stats::compare::{Comparison, Measure};
+    let (estimate, se) = match measure {
+        Measure::Diff => (c.diff, c.diff_se),
+        Measure::Ratio => (c.ratio, c.ratio_se),
+        Measure::OddsRatio => return (None, None),
+    };
+    let interval = survey::contrast::wald(estimate, se, level, Some(c.df))
+        .filter(|_| estimate.is_finite())
+        .map(|(lower, upper)| Comparison {
+            estimate,
+            lower,
+            upper,
+        });
+    let p = (c.df > 0 && c.diff_se.is_finite() && c.diff_se > 0.0).then(|| {
+        let t = c.diff / c.diff_se;
+        let df = c.df as f64;
+        crate::stats::dist::beta_cdf_pair(df / 2.0, 0.5, df / (df + t * t)).0
+    });
+    (interval, p)
 }
 
 /// The weighted figures of one row: its group (a domain of full subgroups) and level.

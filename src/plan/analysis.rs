@@ -254,14 +254,22 @@ fn plan_analysis(
     let filter = plan_filter(a, key, problems);
     let headline = plan_headline(a.headline.as_deref(), &levels, key, problems);
     if defaults.weighted {
+        let odds = a
+            .compare
+            .as_ref()
+            .is_some_and(|c| c.measure.as_deref() == Some("odds-ratio"));
         for (given, what) in [
-            (a.compare.is_some(), "compare"),
+            (odds, "compare"),
             (a.simultaneous.is_some(), "simultaneous"),
         ] {
             if given {
                 problems.add(
                     &key.of(what),
-                    format!("`{what}` is not available for a weighted survey in this version: its intervals and tests would be those of unweighted counts\nhint: remove it; the weighted estimates carry design-based intervals"),
+                    if what == "compare" {
+                        "`compare` with `measure = \"odds-ratio\"` is not available for a weighted survey in this version (design-based comparisons are differences and ratios)\nhint: use measure = \"diff\" or \"ratio\"".to_string()
+                    } else {
+                        format!("`{what}` is not available for a weighted survey in this version: its intervals would be those of unweighted counts\nhint: remove it; the weighted estimates carry design-based intervals")
+                    },
                 );
             }
         }
@@ -269,7 +277,11 @@ fn plan_analysis(
     let compare = a
         .compare
         .as_ref()
-        .and_then(|c| plan_compare(c, a, &levels, key, problems));
+        .and_then(|c| plan_compare(c, a, &levels, key, problems))
+        .map(|mut c| {
+            c.design = defaults.weighted;
+            c
+        });
     let simultaneous = a
         .simultaneous
         .as_deref()

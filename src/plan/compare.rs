@@ -22,6 +22,39 @@ pub struct ComparePlan {
     pub method: CompareMethod,
     pub test: Test,
     pub adjust: Adjust,
+    /// A weighted survey: the comparisons are design-based (`svycontrast`'s difference or
+    /// ratio with its linearised SE, a Wald t test on the design df), whatever `method` and
+    /// `test` say.
+    pub design: bool,
+}
+
+impl ComparePlan {
+    /// The interval method's name as outputs write it.
+    pub fn method_name(&self) -> &'static str {
+        if self.design {
+            "design-wald"
+        } else {
+            self.method.name()
+        }
+    }
+
+    /// The interval method in a report's words.
+    pub fn method_title(&self) -> &'static str {
+        if self.design {
+            "design-based Wald (R survey svycontrast, linearised SE, t on the design df)"
+        } else {
+            self.method.title()
+        }
+    }
+
+    /// The p-value test's name as outputs write it.
+    pub fn test_name(&self) -> &'static str {
+        if self.design {
+            "design-wald-t"
+        } else {
+            self.test.name()
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -98,6 +131,7 @@ pub(super) fn plan_compare(
         method,
         test,
         adjust,
+        design: false,
     })
 }
 

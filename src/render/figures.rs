@@ -125,9 +125,9 @@ fn comparisons(r: &AnalysisResult) -> Option<Comparisons> {
             Measure::Ratio => Effect::Ratio,
             Measure::OddsRatio => Effect::OddsRatio,
         },
-        method: cp.method.title().to_string(),
+        method: cp.method_title().to_string(),
         level: level_pct(r.plan.level),
-        test: cp.test.name().to_string(),
+        test: cp.test_name().to_string(),
         adjust: cp.adjust.name().to_string(),
         rows,
     })

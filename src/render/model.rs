@@ -646,9 +646,9 @@ fn comparisons(r: &AnalysisResult) -> Option<Comparisons> {
             Measure::Ratio => "Ratio",
             Measure::OddsRatio => "Odds ratio",
         },
-        method: cp.method.title(),
+        method: cp.method_title(),
         level: level_pct(p.level),
-        test: cp.test.name(),
+        test: cp.test_name(),
         count: r.comparisons.len(),
         adjust: cp.adjust.name(),
         rows: r

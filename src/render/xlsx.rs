@@ -236,13 +236,13 @@ fn comparisons_sheet(
                 }
             }
             ws.write_string(row, 9, cp.method.measure().name())?;
-            ws.write_string(row, 10, cp.method.name())?;
+            ws.write_string(row, 10, cp.method_name())?;
             if let Some(x) = c.result {
                 for (k, v) in [x.estimate, x.lower, x.upper].into_iter().enumerate() {
                     ws.write_number(row, 11 + k as u16, v)?;
                 }
             }
-            ws.write_string(row, 14, cp.test.name())?;
+            ws.write_string(row, 14, cp.test_name())?;
             if let Some(p) = c.p_value {
                 ws.write_number(row, 15, p)?;
             }

@@ -295,7 +295,7 @@ fn designs_tally_cannot_estimate_say_why_and_what_to_do() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
 
     // A counts table with Σw but no Σw²; a weight column on a counts table; a design
-    // without weights; a compare on a weighted survey (not yet design-based).
+    // without weights; an odds ratio on a weighted survey (not design-based yet).
     let counts = "[input]\npath = \"../data/w.csv\"\nkind = \"counts\"\nsum_w_column = \"sw\"\n[[analysis]]\nname = \"a\"\noutcome = \"o\"\nlevels = [\"x\"]\n";
     for (pipeline, key) in [
         (counts.to_string(), "key `input.sum_w2_column`"),
@@ -308,8 +308,8 @@ fn designs_tally_cannot_estimate_say_why_and_what_to_do() {
             "key `input.weight`: a sampling design",
         ),
         (
-            format!("{WEIGHTED}by = [\"s\"]\ncompare = {{ reference = \"north\" }}\n"),
-            "key `analysis[0].compare`: `compare` is not available for a weighted survey",
+            format!("{WEIGHTED}by = [\"s\"]\ncompare = {{ reference = \"north\", measure = \"odds-ratio\" }}\n"),
+            "key `analysis[0].compare`: `compare` with `measure = \"odds-ratio\"` is not available for a weighted survey",
         ),
     ] {
         s.write("pipelines/w.toml", &pipeline);
@@ -376,4 +376,71 @@ fn a_weighted_counts_table_gives_the_respondent_files_estimates() {
             }
         }
     }
+}
+
+/// Design-based comparisons of two domains (`svyby(covmat = TRUE)` + `svycontrast`): the
+/// difference and the ratio, and their SEs through the interval (estimate ± t_df · se).
+#[test]
+fn weighted_comparisons_are_rs_contrasts() {
+    let text = std::fs::read_to_string(root().join("tests/reference/survey_designs.csv")).unwrap();
+    let mut csv = String::from("stratum,psu,fpc,weight,domain,outcome\n");
+    for r in csv_rows(&text)
+        .iter()
+        .filter(|r| r["design"] == "stratclus")
+    {
+        csv.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            r["stratum"], r["psu"], r["fpc"], r["weight"], r["domain"], r["outcome"]
+        ));
+    }
+    let mut pipeline = String::from("[input]\npath = \"../data/d.csv\"\nweight = \"weight\"\nstrata = \"stratum\"\ncluster = \"psu\"\nfpc = \"fpc\"\nmissing = []\n[disclosure]\nprotect = false\n");
+    for m in ["diff", "ratio"] {
+        pipeline.push_str(&format!("[[analysis]]\nname = \"{m}\"\noutcome = \"outcome\"\nlevels = [\"maybe\", \"no\", \"yes\"]\nby = [\"domain\"]\ncompare = {{ reference = \"b\", measure = \"{m}\", adjust = \"none\" }}\n"));
+    }
+    let s = Scratch::new();
+    s.write("data/d.csv", &csv);
+    s.write("pipelines/w.toml", &pipeline);
+    let o = s.run(&["run", "pipelines/w.toml"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let refs = reference();
+    let r = |domain: &str, outcome: &str, q: &str| {
+        refs[&(
+            "stratclus".to_string(),
+            domain.to_string(),
+            outcome.to_string(),
+            String::new(),
+            q.to_string(),
+        )]
+    };
+    let rows = csv_file_rows(&s.path().join("reports/w/comparisons.csv"));
+    let mut checked = 0;
+    for row in rows
+        .iter()
+        .filter(|x| x["group1"] == "a" && x["group2"] == "b")
+    {
+        let m = row["analysis"].as_str();
+        let (want, se) = (
+            r("a|b", &row["outcome"], m),
+            r("a|b", &row["outcome"], &format!("{m}_se")),
+        );
+        let got: f64 = row["estimate"].parse().unwrap();
+        assert!(
+            (got - want).abs() < 1e-12,
+            "{m} {}: {got} vs R {want}",
+            row["outcome"]
+        );
+        // The half-width over the SE is one t quantile, the same for every row of a design.
+        let half = (row["ci_upper"].parse::<f64>().unwrap()
+            - row["ci_lower"].parse::<f64>().unwrap())
+            / 2.0;
+        let q = half / se;
+        assert!(
+            q > 1.96 && q < 2.3,
+            "{m}: half-width {half} / R se {se} = {q}"
+        );
+        assert_eq!(row["method"], "design-wald");
+        assert_eq!(row["test"], "design-wald-t");
+        checked += 1;
+    }
+    assert_eq!(checked, 6);
 }
