@@ -81,6 +81,31 @@ pub fn derive(r: &mut AnalysisResult) {
     };
     r.comparisons = comparisons;
     r.independence = independence;
+    r.design_independence = match &a.compare {
+        Some(cp) if cp.design => {
+            let groups = &r.data.group_orders[cp.by];
+            let hidden = r.rows.iter().any(|row| {
+                row.is_hidden()
+                    && row.group.iter().enumerate().all(|(i, v)| {
+                        if i == cp.by {
+                            v.as_ref().is_some_and(|g| groups.contains(g))
+                        } else {
+                            v.is_none()
+                        }
+                    })
+            });
+            if hidden && r.weighted_rao_scott.is_some() {
+                notes.push(format!(
+                    "the Rao-Scott test of the answer and `{}` is withheld: its table has suppressed cells, and the test would be computed from them",
+                    a.by[cp.by]
+                ));
+                None
+            } else {
+                r.weighted_rao_scott
+            }
+        }
+        _ => None,
+    };
     r.notes = notes;
 }
 
@@ -181,9 +206,7 @@ fn compare_groups(
     }
     let hidden = groups.iter().any(|g| a.levels.iter().any(|l| cell(g, l).2));
     let independence = if cp.design {
-        notes.push(format!(
-            "the test of independence of the answer and `{by}` is not given for a weighted survey in this version (the Rao-Scott test is not yet in reports); the comparisons are design-based"
-        ));
+        // The Rao-Scott test instead (set by the caller, withheld the same way).
         None
     } else if hidden {
         notes.push(format!(

@@ -93,6 +93,8 @@ pub fn estimate_analysis(a: &AnalysisPlan, data: AnalysisData) -> AnalysisResult
         independence: None,
         notes: Vec::new(),
         weighted_contrasts: Vec::new(),
+        weighted_rao_scott: None,
+        design_independence: None,
     };
     derive(&mut r);
     r

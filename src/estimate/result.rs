@@ -111,6 +111,12 @@ pub struct AnalysisResult {
     /// A weighted survey's design-based contrasts of every pair of compared groups, for
     /// every compared level ([`super::weighted`]); empty when unweighted.
     pub weighted_contrasts: Vec<super::weighted::WeightedContrast>,
+    /// A weighted survey's Rao-Scott test of outcome by the compared column, as computed
+    /// ([`super::weighted`]); `design_independence` is what is published of it.
+    pub weighted_rao_scott: Option<crate::stats::survey::rao_scott::RaoScott>,
+    /// The published Rao-Scott test (`None` when there is none, or when the table has a
+    /// suppressed cell).
+    pub design_independence: Option<crate::stats::survey::rao_scott::RaoScott>,
 }
 
 impl AnalysisResult {

@@ -228,6 +228,7 @@ pub fn apply(plan: &Plan, table: &Table, results: &mut [AnalysisResult]) -> Resu
             row.weighted = weighted_row(&frame, &keys, &table, row, &r.plan.levels, method, level);
         }
         r.weighted_contrasts = contrasts(&frame, &keys, &table, r);
+        r.weighted_rao_scott = rao_scott_of(&frame, r)?;
         super::derive::derive(r);
     }
     Ok(())
@@ -268,6 +269,42 @@ fn survey_table(frame: &Frame, r: &AnalysisResult) -> Result<Option<Totals>, Str
     let table = survey::Table::new(&frame.design, keys.len(), cols, frame.units, cells)
         .map_err(|e| format!("analysis `{}`: {e}", r.plan.name))?;
     Ok(Some((keys.keys().map(|k| k.to_vec()).collect(), table)))
+}
+
+/// The Rao-Scott test of the outcome by the compared column (`svychisq(~by + outcome)`,
+/// the other `by` columns at their margin): its rows are the compared column's groups.
+fn rao_scott_of(
+    frame: &Frame,
+    r: &AnalysisResult,
+) -> Result<Option<survey::rao_scott::RaoScott>, String> {
+    let Some(cp) = &r.plan.compare else {
+        return Ok(None);
+    };
+    let groups = &r.data.group_orders[cp.by];
+    let cols = r.plan.levels.len();
+    if groups.len() < 2 || cols < 2 {
+        return Ok(None);
+    }
+    let mut cells: Vec<Vec<PsuTotals>> = vec![Vec::new(); groups.len() * cols];
+    for c in &r.data.cells {
+        let (Some(row), Some(col)) = (
+            groups.iter().position(|g| g == &c.group[cp.by]),
+            r.plan.levels.iter().position(|l| l == &c.outcome),
+        ) else {
+            continue;
+        };
+        let (stratum, psu) = frame.ids(&c.unit);
+        cells[row * cols + col].push(PsuTotals {
+            stratum,
+            psu,
+            n: c.count,
+            sum_w: c.sums[0],
+            sum_w2: c.sums[1],
+        });
+    }
+    let table = survey::Table::new(&frame.design, groups.len(), cols, frame.units, cells)
+        .map_err(|e| format!("analysis `{}`: {e}", r.plan.name))?;
+    Ok(survey::rao_scott::rao_scott(&frame.design, &table))
 }
 
 /// Every design-based contrast the analysis's `compare` can ask for: each compared level,

@@ -233,6 +233,23 @@ pub struct Comparisons {
     pub by: String,
     pub table: Option<ComparisonTable>,
     pub independence: Option<Independence>,
+    /// A weighted survey's Rao-Scott test instead.
+    pub design_test: Option<DesignTest>,
+}
+
+/// The Rao-Scott test of a weighted survey (`svychisq`'s "F" and "Chisq").
+#[derive(Debug, Serialize)]
+pub struct DesignTest {
+    pub outcome: String,
+    pub by: String,
+    pub groups: String,
+    pub f: String,
+    pub f_ndf: String,
+    pub f_ddf: String,
+    pub f_p: String,
+    pub chisq: String,
+    pub chisq_df: String,
+    pub chisq_p: String,
 }
 
 /// The pairwise comparisons.
@@ -673,10 +690,27 @@ fn comparisons(r: &AnalysisResult) -> Option<Comparisons> {
         g_p: format_p(t.tests.g_p),
         cramers_v: format!("{:.3}", t.tests.cramers_v),
     });
+    let design_test = r.design_independence.map(|t| DesignTest {
+        outcome: p.outcome.clone(),
+        by: p.by[cp.by].clone(),
+        groups: r.data.group_orders[cp.by]
+            .iter()
+            .map(|g| p.labels.show(g))
+            .collect::<Vec<_>>()
+            .join(", "),
+        f: format!("{:.3}", t.f),
+        f_ndf: format!("{:.2}", t.f_ndf),
+        f_ddf: format!("{:.1}", t.f_ddf),
+        f_p: format_p(t.f_p),
+        chisq: format!("{:.2}", t.chisq),
+        chisq_df: format!("{:.0}", t.chisq_df),
+        chisq_p: format_p(t.chisq_p),
+    });
     Some(Comparisons {
         by: p.by[cp.by].clone(),
         table,
         independence,
+        design_test,
     })
 }
 

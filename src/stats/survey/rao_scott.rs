@@ -104,7 +104,9 @@ pub fn rao_scott(design: &Design, table: &Table) -> Option<RaoScott> {
         .map(|(i, j)| delta[i * m + j] * delta[j * m + i])
         .sum();
     let d0 = trace * trace / trace_sq;
-    let nu = design.df() as f64;
+    // The design df of the table's domain (`degf` of the subset design, as `svychisq` on
+    // `subset()` uses it): for a table of the whole design, the design's df.
+    let nu = super::linearize::support_df(table, &vec![true; table.rows() * table.cols()]) as f64;
     let f = pearson / trace;
     let chisq = pearson * m as f64 / trace;
     Some(RaoScott {

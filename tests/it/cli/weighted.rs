@@ -444,3 +444,58 @@ fn weighted_comparisons_are_rs_contrasts() {
     }
     assert_eq!(checked, 6);
 }
+
+/// The Rao-Scott test of a weighted table (`svychisq(~group + outcome)`, "F" and
+/// "Chisq"), as the report states it.
+#[test]
+fn the_rao_scott_test_is_rs_svychisq() {
+    let text = std::fs::read_to_string(root().join("tests/reference/survey_designs.csv")).unwrap();
+    let refs = reference();
+    for (design, keys) in [
+        (
+            "stratclus",
+            "strata = \"stratum\"\ncluster = \"psu\"\nfpc = \"fpc\"\n",
+        ),
+        ("weighted100", ""),
+    ] {
+        let rows: Vec<_> = csv_rows(&text)
+            .into_iter()
+            .filter(|r| r["design"] == design)
+            .collect();
+        let mut csv = String::from("stratum,psu,fpc,weight,group,outcome\n");
+        for r in &rows {
+            csv.push_str(&format!(
+                "{},{},{},{},{},{}\n",
+                r["stratum"], r["psu"], r["fpc"], r["weight"], r["group"], r["outcome"]
+            ));
+        }
+        let mut levels: Vec<String> = rows.iter().map(|r| r["outcome"].clone()).collect();
+        levels.sort();
+        levels.dedup();
+        let levels: Vec<String> = levels.iter().map(|l| format!("{l:?}")).collect();
+        let pipeline = format!("[input]\npath = \"../data/d.csv\"\nweight = \"weight\"\n{keys}missing = []\n[disclosure]\nprotect = false\n[[analysis]]\nname = \"a\"\noutcome = \"outcome\"\nlevels = [{}]\nby = [\"group\"]\ncompare = {{ reference = \"g1\" }}\n", levels.join(", "));
+        let s = Scratch::new();
+        s.write("data/d.csv", &csv);
+        s.write("pipelines/w.toml", &pipeline);
+        let o = s.run(&["run", "pipelines/w.toml"]);
+        assert_eq!(code(&o), 0, "{design}: {}", stderr(&o));
+        let md = s.read("reports/w/report.md");
+        let r = |q: &str| {
+            refs[&(
+                design.to_string(),
+                "(all)".to_string(),
+                "group".to_string(),
+                String::new(),
+                q.to_string(),
+            )]
+        };
+        let f = format!("F = {:.3} on", r("rs_f"));
+        assert!(
+            md.contains("Rao-Scott test of independence of outcome and group"),
+            "{md}"
+        );
+        assert!(md.contains(&f), "{design}: {f}\n{md}");
+        let ddf = format!("and {:.1} df", r("rs_f_ddf"));
+        assert!(md.contains(&ddf), "{design}: {ddf}");
+    }
+}
