@@ -138,6 +138,19 @@ fn analysis_sheet(ws: &mut Worksheet, r: &AnalysisResult, st: &Styles) -> Result
         "reliability",
         "note",
     ]);
+    // A weighted survey: the proportion and interval are weighted; its design-based figures
+    // follow (count and n stay unweighted).
+    let weighted = p.survey_method.is_some();
+    if weighted {
+        header.extend([
+            "SE",
+            "design effect",
+            "Kish design effect",
+            "effective n",
+            "design df",
+            "sum of weights",
+        ]);
+    }
     let top = 3u32;
     for (c, h) in header.iter().enumerate() {
         ws.write_string_with_format(top, c as u16, *h, &st.bold)?;
@@ -180,6 +193,17 @@ fn analysis_sheet(ws: &mut Worksheet, r: &AnalysisResult, st: &Styles) -> Result
             ws.write_string(row, c + 7, "suppressed (disclosure control)")?;
         } else if e.n == 0 {
             ws.write_string(row, c + 7, "n = 0: no estimate")?;
+        }
+        if let Some(w) = e.weighted.filter(|_| weighted) {
+            if e.interval.is_none() {
+                ws.write_number_with_format(row, c + 3, w.p, &st.pct)?;
+            }
+            let figures = [w.se, w.deff, w.deff_kish, w.n_eff, w.df as f64, w.sum_w];
+            for (k, v) in figures.into_iter().enumerate() {
+                if v.is_finite() {
+                    ws.write_number(row, c + 8 + k as u16, v)?;
+                }
+            }
         }
     }
     Ok(())

@@ -499,3 +499,28 @@ fn the_rao_scott_test_is_rs_svychisq() {
         assert!(md.contains(&ddf), "{design}: {ddf}");
     }
 }
+
+/// The spreadsheet of a weighted report carries the design-based figures too.
+#[test]
+fn the_weighted_spreadsheet_has_the_design_based_columns() {
+    let (out, dir) = crate::support::run_example("weighted-survey", &[]);
+    let _keep = out;
+    let file = std::fs::File::open(dir.join("tables.xlsx")).unwrap();
+    let mut z = zip::ZipArchive::new(file).unwrap();
+    let mut strings = String::new();
+    std::io::Read::read_to_string(
+        &mut z.by_name("xl/sharedStrings.xml").unwrap(),
+        &mut strings,
+    )
+    .unwrap();
+    for h in [
+        "SE",
+        "design effect",
+        "Kish design effect",
+        "effective n",
+        "design df",
+        "sum of weights",
+    ] {
+        assert!(strings.contains(&format!(">{h}<")), "{h}");
+    }
+}
