@@ -248,11 +248,25 @@ fn survey_table(frame: &Frame, r: &AnalysisResult) -> Result<Option<Totals>, Str
     if keys.is_empty() {
         return Ok(None);
     }
+    let table = totals(frame, r, keys.len(), |c| {
+        keys.get(c.group.as_slice()).copied()
+    })?;
+    Ok(Some((keys.keys().map(|k| k.to_vec()).collect(), table)))
+}
+
+/// The analysis's cells as a table of totals of `rows` rows (the row of a cell:
+/// `row_of`, `None` to leave it out) by its levels.
+fn totals(
+    frame: &Frame,
+    r: &AnalysisResult,
+    rows: usize,
+    row_of: impl Fn(&crate::validate::Cell) -> Option<usize>,
+) -> Result<survey::Table, String> {
     let cols = r.plan.levels.len();
-    let mut cells: Vec<Vec<PsuTotals>> = vec![Vec::new(); keys.len() * cols];
+    let mut cells: Vec<Vec<PsuTotals>> = vec![Vec::new(); rows * cols];
     for c in &r.data.cells {
-        let (Some(&row), Some(col)) = (
-            keys.get(c.group.as_slice()),
+        let (Some(row), Some(col)) = (
+            row_of(c),
             r.plan.levels.iter().position(|l| l == &c.outcome),
         ) else {
             continue;
@@ -266,9 +280,8 @@ fn survey_table(frame: &Frame, r: &AnalysisResult) -> Result<Option<Totals>, Str
             sum_w2: c.sums[1],
         });
     }
-    let table = survey::Table::new(&frame.design, keys.len(), cols, frame.units, cells)
-        .map_err(|e| format!("analysis `{}`: {e}", r.plan.name))?;
-    Ok(Some((keys.keys().map(|k| k.to_vec()).collect(), table)))
+    survey::Table::new(&frame.design, rows, cols, frame.units, cells)
+        .map_err(|e| format!("analysis `{}`: {e}", r.plan.name))
 }
 
 /// The Rao-Scott test of the outcome by the compared column (`svychisq(~by + outcome)`,
@@ -281,29 +294,12 @@ fn rao_scott_of(
         return Ok(None);
     };
     let groups = &r.data.group_orders[cp.by];
-    let cols = r.plan.levels.len();
-    if groups.len() < 2 || cols < 2 {
+    if groups.len() < 2 || r.plan.levels.len() < 2 {
         return Ok(None);
     }
-    let mut cells: Vec<Vec<PsuTotals>> = vec![Vec::new(); groups.len() * cols];
-    for c in &r.data.cells {
-        let (Some(row), Some(col)) = (
-            groups.iter().position(|g| g == &c.group[cp.by]),
-            r.plan.levels.iter().position(|l| l == &c.outcome),
-        ) else {
-            continue;
-        };
-        let (stratum, psu) = frame.ids(&c.unit);
-        cells[row * cols + col].push(PsuTotals {
-            stratum,
-            psu,
-            n: c.count,
-            sum_w: c.sums[0],
-            sum_w2: c.sums[1],
-        });
-    }
-    let table = survey::Table::new(&frame.design, groups.len(), cols, frame.units, cells)
-        .map_err(|e| format!("analysis `{}`: {e}", r.plan.name))?;
+    let table = totals(frame, r, groups.len(), |c| {
+        groups.iter().position(|g| g == &c.group[cp.by])
+    })?;
     Ok(survey::rao_scott::rao_scott(&frame.design, &table))
 }
 
