@@ -78,8 +78,11 @@ pub struct Data {
     pub rows: Vec<Count>,
     pub flow: Flow,
     pub unmapped: Vec<UnmappedRow>,
-    /// A percentages input: every published figure with the count derived from it.
+    /// A percentages input: every published figure with the count derived from it (none
+    /// listed in a published report that hides cells: see [`listed_figures`]).
     pub published: Vec<PublishedFigure>,
+    /// In their place, how many figures were read and checked.
+    pub published_unlisted: Option<String>,
 }
 
 /// A published percentage and the count derived from it.
@@ -355,6 +358,13 @@ pub fn build(input: &ReportInput, plots: &[PlotFile]) -> Report {
     }
 }
 
+/// Whether a report lists the published figures of a percentages input one by one: an
+/// internal run does, and so does a published report that hides nothing (a figure and its
+/// base give its count back, so a report that hides a count must not list them).
+pub fn listed_figures(input: &ReportInput) -> bool {
+    !input.disclosure.protect || input.suppression.is_empty()
+}
+
 /// The published figures of a percentages input, in file order.
 fn published_figures(t: &crate::ingest::Table) -> Vec<PublishedFigure> {
     t.figures
@@ -486,7 +496,17 @@ fn data(input: &ReportInput) -> Data {
                 suggestion: u.suggestion.clone(),
             })
             .collect(),
-        published: published_figures(t),
+        published: if listed_figures(input) {
+            published_figures(t)
+        } else {
+            Vec::new()
+        },
+        published_unlisted: (!listed_figures(input) && !t.figures.is_empty()).then(|| {
+            format!(
+                "The input gives {} published percentages of published bases; each count is the percentage of its base rounded half up, and every one gives its published percentage back at its printed precision. They are not listed here: with their bases they would show the small counts this report hides (an internal run lists them).",
+                t.figures.len()
+            )
+        }),
     }
 }
 

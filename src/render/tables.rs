@@ -394,7 +394,11 @@ pub fn estimates_json(input: &ReportInput) -> Result<Vec<u8>, serde_json::Error>
         input_sha256: &input.table.source.sha256,
         respondents_declared: input.plan.input.respondents,
         tables: table_bases(input),
-        published_figures: published_figures(input.table),
+        published_figures: if super::model::listed_figures(input) {
+            published_figures(input.table)
+        } else {
+            Vec::new()
+        },
         analyses,
     };
     let mut bytes = serde_json::to_vec_pretty(&report)?;

@@ -291,3 +291,32 @@ fn the_worked_examples_in_the_pipeline_docs_run_as_documented() {
         "the docs' worked examples with data were not found"
     );
 }
+
+/// A published report that hides a derived count does not list the published figures:
+/// a percentage and its base give the count back. An internal run lists them.
+#[test]
+fn a_report_that_hides_a_derived_count_does_not_list_the_figures_that_give_it() {
+    // 2.0% of 150 is 3: a count below 5, shown as <5.
+    let data = "outcome,percent,base\nworse,60.0,150\nbetter,38.0,150\nsame,2.0,150\n";
+    let pipeline = "[input]\npath = \"../data/p.csv\"\nkind = \"percentages\"\n[[analysis]]\nname = \"a\"\noutcome = \"outcome\"\nlevels = [\"worse\", \"better\", \"same\"]\n";
+    let (s, o) = run(("p.csv", data), pipeline);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let csv = s.read("reports/p/estimates.csv");
+    assert!(csv.contains(",same,<5,"), "{csv}");
+    for (file, figure) in [
+        ("report.md", "| 2.0% |"),
+        ("index.html", ">2.0%<"),
+        ("estimates.json", "\"percent\": \"2.0\""),
+    ] {
+        let text = s.read(&format!("reports/p/{file}"));
+        assert!(!text.contains(figure), "{file}: {text}");
+    }
+    assert!(s
+        .read("reports/p/report.md")
+        .contains("They are not listed here"));
+    let o = s.run(&["run", "pipelines/p.toml", "--internal"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(s
+        .read("reports/p/report.md")
+        .contains("| 4 | outcome = same | 2.0% | 150 | 3 | group |"));
+}
