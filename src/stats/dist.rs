@@ -27,6 +27,12 @@ pub fn normal_quantile(p: f64) -> f64 {
     Normal::standard().inverse_cdf(p)
 }
 
+/// The standard normal distribution function `Phi(x)`.
+pub fn normal_cdf(x: f64) -> f64 {
+    // statrs evaluates this through erfc, accurate in both tails.
+    Normal::standard().cdf(x)
+}
+
 /// The two-sided critical value `z = Phi^-1(1 - alpha/2) = -Phi^-1(alpha/2)` for a
 /// confidence `level`. Taken in the lower tail: `(1 - level)/2` is exact in binary64 for
 /// levels in [0.5, 1) (Sterbenz), whereas `1 - alpha/2` rounds, and one ulp there moves z by

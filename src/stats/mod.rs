@@ -11,6 +11,9 @@
 //!   ([`compare::tests2x2`]).
 //! - [`tables`]: r x c tests of independence. [`simultaneous`]: multinomial intervals.
 //!   [`multiplicity`]: adjusted p-values. [`reliability`]: the NCHS flags.
+//! - [`selection`]: how far self-selection could move a figure: Manski's response-rate
+//!   bounds, the Imbens-Manski interval, the selection ratio γ at which a figure crosses a
+//!   threshold.
 //! - [`published`]: the counts behind published percentages (derived, reproduced, ranges).
 //! - [`survey`]: design-based estimation for weighted and complex designs (R `survey`):
 //!   linearised domain proportions, design effects, `svyciprop` intervals, contrasts,
@@ -30,6 +33,7 @@ pub mod meta;
 pub mod multiplicity;
 pub mod published;
 pub mod reliability;
+pub mod selection;
 pub mod simultaneous;
 pub mod survey;
 pub mod tables;

@@ -8,4 +8,5 @@ mod ci;
 mod compare;
 mod dist;
 mod meta;
+mod selection;
 mod survey;
