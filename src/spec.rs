@@ -38,6 +38,26 @@ pub struct PipelineSpec {
     /// outcome level or a subgroup of an analysis, in every human-facing output.
     #[serde(default)]
     pub labels: IndexMap<String, String>,
+    /// How far self-selection could move each headline figure (`[selection]`); every
+    /// analysis may override it (`[analysis.selection]`).
+    pub selection: Option<SelectionSpec>,
+}
+
+/// `[selection]` and `[analysis.selection]`: the selection-ratio sensitivity of every
+/// headline figure and, with the number invited, the response-rate bounds
+/// ([`crate::stats::selection`]).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct SelectionSpec {
+    /// State the selection ratio at which each headline figure (and its confidence limit)
+    /// would cross `threshold`; default `true`.
+    pub ratio: Option<bool>,
+    /// The share a finding is read against, in (0, 1); default 0.5 (a majority).
+    pub threshold: Option<f64>,
+    /// How many people were invited to answer (or were eligible): the response-rate
+    /// bounds; default: not stated, no bounds.
+    pub invited: Option<u64>,
+    /// Draw each analysis's figures against the selection ratio; default `true`.
+    pub plot: Option<bool>,
 }
 
 /// `[validate.<column>]`: a row whose value breaks a rule is rejected, with its line.
@@ -214,6 +234,8 @@ pub struct AnalysisSpec {
     /// Estimate the overall row (everyone in the denominator) beside the subgroups; default
     /// true (false where `by` is the table column: tables have different bases).
     pub overall: Option<bool>,
+    /// This analysis's `[selection]` settings (each unset key from the top-level table).
+    pub selection: Option<SelectionSpec>,
 }
 
 /// `[analysis.compare]`: compare subgroups of one `by` column.

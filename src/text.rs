@@ -46,6 +46,23 @@ pub fn pct_whole(p: f64) -> String {
     format!("{:.0}%", p * 100.0)
 }
 
+/// A ratio for people ("how many times as likely"), to three significant figures:
+/// 1.5648 -> "1.56", 12.34 -> "12.3", 151.2 -> "151"; beyond 1,000 in thousands.
+pub fn ratio_text(v: f64) -> String {
+    if !v.is_finite() {
+        return "-".into();
+    }
+    if v >= 1000.0 {
+        thousands(v.round() as u64)
+    } else if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
 /// A confidence level: 0.95 -> "95%", 0.999 -> "99.9%".
 pub fn level_pct(level: f64) -> String {
     let v = level * 100.0;

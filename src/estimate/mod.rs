@@ -8,7 +8,9 @@
 //! - this file: the stage itself ([`estimate`]: counts per group and level, in display order);
 //! - `result`: the result types every later stage reads;
 //! - `derive`: every figure from the counts as they stand;
-//! - [`grouping`]: the counts of every margin (a fold over the cells).
+//! - [`grouping`]: the counts of every margin (a fold over the cells);
+//! - [`sensitivity`]: how far self-selection could move the published figures (assessed
+//!   after disclosure control, from what the report publishes).
 //!
 //! The statistics themselves are in [`crate::stats`] (plain numbers in and out); this module
 //! chooses which to compute from the plan and where each result goes.
@@ -16,12 +18,17 @@
 mod derive;
 pub mod grouping;
 mod result;
+pub mod sensitivity;
 pub mod weighted;
 
 pub use derive::derive;
 pub use result::{AnalysisResult, ComparisonRow, EstimateRow, IndependenceTest, Suppression};
 
 use crate::plan::{AnalysisPlan, Plan};
+
+/// A contrast is stated as significant when its p-value (adjusted, or unadjusted under
+/// `adjust = "none"`) is below this.
+pub const SIGNIFICANCE: f64 = 0.05;
 use crate::validate::AnalysisData;
 
 /// Estimates every analysis of a plan.

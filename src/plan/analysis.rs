@@ -100,6 +100,8 @@ pub struct AnalysisPlan {
     pub survey_method: Option<SurveyCi>,
     /// A weighted survey's design in words, for the methods paragraph.
     pub design_words: Option<String>,
+    /// How far self-selection could move its figures (`[selection]`).
+    pub selection: super::SelectionPlan,
 }
 
 impl AnalysisPlan {
@@ -132,6 +134,7 @@ pub(super) struct Defaults {
     method: Method,
     level: f64,
     reliability: Thresholds,
+    selection: super::SelectionPlan,
 }
 
 /// Plans `[ci]` (default: Wilson intervals at 95%) and `[reliability]` (default: the NCHS
@@ -149,6 +152,12 @@ pub(super) fn plan_defaults(spec: &PipelineSpec, problems: &mut Problems) -> Def
         },
         level: resolve_level(spec.ci.level, "ci.level", problems).unwrap_or(0.95),
         reliability: plan_reliability(spec.reliability.as_ref(), problems),
+        selection: super::selection::plan_selection(
+            spec.selection.as_ref(),
+            super::SelectionPlan::default(),
+            "selection",
+            problems,
+        ),
     }
 }
 
@@ -313,6 +322,12 @@ fn plan_analysis(
         derived: false,
         survey_method,
         design_words: None,
+        selection: super::selection::plan_selection(
+            a.selection.as_ref(),
+            defaults.selection,
+            &key.of("selection"),
+            problems,
+        ),
     }
 }
 

@@ -10,6 +10,7 @@
 //! - `analysis`: `[ci]`, `[reliability]` and `[[analysis]]`; `compare`: each
 //!   `[analysis.compare]`;
 //! - `report`: `[report]` and `[disclosure]`, and where a report may be written;
+//! - `selection`: `[selection]` and each `[analysis.selection]`;
 //! - `labels`: `[labels]` and each analysis's `labels`, resolved into every analysis.
 //!
 //! The section files use `problems` and each other, never this file, so the plan has no
@@ -22,6 +23,7 @@ mod input;
 mod labels;
 mod problems;
 mod report;
+mod selection;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -36,6 +38,7 @@ pub use labels::{unknown_in_data, Labels};
 use problems::{is_machine_name, AnalysisKey, Problems};
 pub use problems::{list_some, Problem};
 pub use report::{is_safe_relative, DisclosurePlan, PlotKind, ReportPlan};
+pub use selection::{SelectionPlan, DEFAULT_THRESHOLD};
 pub use validate::Rule;
 
 use crate::spec::{self, PipelineSpec};

@@ -16,6 +16,7 @@
 pub mod data;
 pub mod encode;
 pub mod meta_forest;
+pub mod selection;
 pub mod style;
 
 use plotters::coord::Shift;

@@ -15,6 +15,9 @@ pub struct PlotFile {
     pub analysis: String,
     pub stem: String,
     pub rendered: plots::Rendered,
+    /// The analysis's figures against the selection ratio (shown in its self-selection
+    /// part, not with its other plots).
+    pub selection: bool,
 }
 
 /// Renders every plot, in parallel (rayon's pool; the order of the result is the order of
@@ -33,7 +36,8 @@ pub fn render_plots(input: &ReportInput) -> Result<Vec<PlotFile>, RenderError> {
             }
         }
     }
-    jobs.into_par_iter()
+    let mut files: Vec<PlotFile> = jobs
+        .into_par_iter()
         .map(|(r, a, kind)| {
             let stem = format!("{}-{}", r.plan.name, kind.name);
             match (kind.draw)(a, internal) {
@@ -41,11 +45,38 @@ pub fn render_plots(input: &ReportInput) -> Result<Vec<PlotFile>, RenderError> {
                     analysis: r.plan.name.clone(),
                     stem,
                     rendered,
+                    selection: false,
                 }),
                 Err(message) => Err(RenderError::Plot { stem, message }),
             }
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    // Each analysis's figures against the selection ratio, after its other plots.
+    let selection: Vec<(String, plots::selection::SelectionPlot)> = input
+        .results
+        .iter()
+        .filter_map(|r| {
+            let s = crate::estimate::sensitivity::assess(r)?;
+            super::selection::plot(r, &s).map(|p| (r.plan.name.clone(), p))
+        })
+        .collect();
+    let drawn: Vec<PlotFile> = selection
+        .into_par_iter()
+        .map(|(name, plot)| {
+            let stem = format!("{name}-selection");
+            match plots::selection::draw(&plot, internal) {
+                Ok(rendered) => Ok(PlotFile {
+                    analysis: name,
+                    stem,
+                    rendered,
+                    selection: true,
+                }),
+                Err(message) => Err(RenderError::Plot { stem, message }),
+            }
+        })
+        .collect::<Result<_, _>>()?;
+    files.extend(drawn);
+    Ok(files)
 }
 
 /// An analysis as the plots see it: levels and groups by their labels (planning made sure

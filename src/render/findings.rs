@@ -14,6 +14,7 @@
 //! ```
 
 use super::prose::{count_text, format_effect};
+use crate::estimate::sensitivity::Sensitivity;
 use crate::estimate::{AnalysisResult, ComparisonRow, EstimateRow, Suppression};
 use crate::plan::AnalysisPlan;
 use crate::stats::compare::Measure;
@@ -21,9 +22,7 @@ use crate::stats::multiplicity::Adjust;
 use crate::stats::reliability::Flag;
 use crate::text::{format_p, level_pct, pct, thousands};
 
-/// A contrast is stated when its p-value (adjusted, or unadjusted under `adjust = "none"`)
-/// is below this.
-pub const SIGNIFICANCE: f64 = 0.05;
+pub use crate::estimate::SIGNIFICANCE;
 
 /// A figure already stated: (outcome, denominator, `by` column ("" for the overall row),
 /// group value, level, count, n). Two analyses of one question share figures (the overall
@@ -36,8 +35,9 @@ pub fn key_findings(results: &[AnalysisResult]) -> Vec<(String, String)> {
     let mut stated: Vec<Stated> = Vec::new();
     let mut out = Vec::new();
     for r in results {
+        let selection = crate::estimate::sensitivity::assess(r);
         for level in &r.plan.headline {
-            if let Some(f) = level_finding(r, level, &mut stated) {
+            if let Some(f) = level_finding(r, level, selection.as_ref(), &mut stated) {
                 out.push((r.plan.name.clone(), f));
             }
         }
@@ -47,7 +47,12 @@ pub fn key_findings(results: &[AnalysisResult]) -> Vec<(String, String)> {
 
 /// One level's finding: the overall figure, the subgroup figures of each `by` column, the
 /// significant contrasts; `None` when everything in it was stated before.
-fn level_finding(r: &AnalysisResult, level: &str, stated: &mut Vec<Stated>) -> Option<String> {
+fn level_finding(
+    r: &AnalysisResult,
+    level: &str,
+    selection: Option<&Sensitivity>,
+    stated: &mut Vec<Stated>,
+) -> Option<String> {
     let p = &r.plan;
     let label = p.labels.show(level);
     let mut sentences = Vec::new();
@@ -60,6 +65,9 @@ fn level_finding(r: &AnalysisResult, level: &str, stated: &mut Vec<Stated>) -> O
         if first_time(stated, p, "", "", e) {
             sentences.push(overall_sentence(p, e, label));
             said_overall = true;
+            if let Some(s) = selection {
+                sentences.extend(super::selection::finding_sentences(r, s, level));
+            }
         }
     }
     for (j, column) in p.by.iter().enumerate() {
@@ -89,6 +97,14 @@ fn level_finding(r: &AnalysisResult, level: &str, stated: &mut Vec<Stated>) -> O
         .collect();
     if !contrasts.is_empty() {
         sentences.push(format!("Significant contrasts: {}.", contrasts.join("; ")));
+        if let Some(s) = selection.filter(|_| p.selection.ratio) {
+            sentences.extend(
+                s.contrasts
+                    .iter()
+                    .filter(|c| c.level == level && c.significant)
+                    .map(|c| super::selection::contrast_sentence(r, c)),
+            );
+        }
     }
     if sentences.is_empty() {
         return None;

@@ -20,6 +20,7 @@ pub mod html;
 pub mod markdown;
 pub mod model;
 pub mod prose;
+pub mod selection;
 pub mod tables;
 pub mod templates;
 pub mod xlsx;

@@ -149,6 +149,10 @@ pub struct Analysis {
     pub method: &'static str,
     /// The methods paragraph ([`super::prose::methods_paragraph`]).
     pub methods: String,
+    /// How far self-selection could move its figures ([`super::selection`]).
+    pub selection: Option<super::selection::SelectionSection>,
+    /// The plot of its figures against the selection ratio.
+    pub selection_plot: Option<Plot>,
 }
 
 /// One row per subgroup, one column per level.
@@ -545,7 +549,7 @@ fn analysis(r: &AnalysisResult, plots: &[PlotFile]) -> Analysis {
         comparisons: comparisons(r),
         plots: plots
             .iter()
-            .filter(|f| f.analysis == p.name)
+            .filter(|f| f.analysis == p.name && !f.selection)
             .map(|f| Plot {
                 stem: f.stem.clone(),
                 alt: f.rendered.alt.clone(),
@@ -555,6 +559,16 @@ fn analysis(r: &AnalysisResult, plots: &[PlotFile]) -> Analysis {
         level: level_pct(p.level),
         method: p.ci_title(),
         methods: methods_paragraph(r),
+        selection: crate::estimate::sensitivity::assess(r)
+            .and_then(|s| super::selection::section(r, &s)),
+        selection_plot: plots
+            .iter()
+            .find(|f| f.analysis == p.name && f.selection)
+            .map(|f| Plot {
+                stem: f.stem.clone(),
+                alt: f.rendered.alt.clone(),
+                svg_inline: f.rendered.svg_inline.clone(),
+            }),
     }
 }
 
