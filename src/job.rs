@@ -113,6 +113,9 @@ pub enum JobError {
     /// A label for a code that is no level or group of the analyses in the data.
     #[error("{0}")]
     Labels(String),
+    /// `selection.invited` smaller than an analysis's respondents.
+    #[error("{0}")]
+    Invited(String),
     /// An exact conditional method asked of counts too large to enumerate.
     #[error(transparent)]
     ExactTooLarge(Box<estimate::ExactTooLarge>),
@@ -281,6 +284,7 @@ fn build_stages(
 ) -> Result<Built, JobError> {
     let (data, unmapped) = validate::prepare(plan, table);
     validate::occurs::check_labels(plan, &data).map_err(JobError::Labels)?;
+    validate::invited::check(plan, &data).map_err(JobError::Invited)?;
     laps.lap("validate");
 
     let disclosure = opts.disclosure(plan);

@@ -395,9 +395,11 @@ fn nested_home(parent: &[String], key: &str) -> Option<String> {
             ("report", fields_of::<ReportSpec>()),
             ("input", fields_of::<InputSpec>()),
             ("disclosure", fields_of::<DisclosureSpec>()),
+            ("selection", fields_of::<SelectionSpec>()),
         ],
         ["analysis", _] => &[
             ("ci", fields_of::<CiSpec>()),
+            ("selection", fields_of::<SelectionSpec>()),
             ("diverging", fields_of::<DivergingSpec>()),
         ],
         _ => &[],
@@ -427,6 +429,7 @@ fn known_keys(parent: &[String]) -> &'static [&'static str] {
         ["reliability"] => fields_of::<ReliabilitySpec>(),
         ["validate", _] => fields_of::<RuleSpec>(),
         ["disclosure"] => fields_of::<DisclosureSpec>(),
+        ["selection"] | ["analysis", _, "selection"] => fields_of::<SelectionSpec>(),
         ["input", "multi_select", _] => fields_of::<MultiSelectSpec>(),
         _ => &[],
     }

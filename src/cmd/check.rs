@@ -115,5 +115,6 @@ fn check_content(plan: &plan::Plan) -> Result<Vec<String>, String> {
     let warnings = crate::job::check_table(plan, &mut table).map_err(|e| e.to_string())?;
     let (data, _) = crate::validate::prepare(plan, &table);
     crate::validate::occurs::check_labels(plan, &data)?;
+    crate::validate::invited::check(plan, &data)?;
     Ok(warnings)
 }

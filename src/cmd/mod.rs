@@ -54,6 +54,7 @@ pub fn job_outcome(e: &crate::job::JobError) -> Outcome {
         | JobError::Bases(_)
         | JobError::Design(_)
         | JobError::Labels(_)
+        | JobError::Invited(_)
         | JobError::ExactTooLarge(_)
         | JobError::Disclosure(_)
         | JobError::Render(_)

@@ -20,6 +20,8 @@ pub struct SelectionPlan {
     pub threshold: f64,
     /// The number invited or eligible; `None`: no response-rate bounds.
     pub invited: Option<u64>,
+    /// `invited` is the analysis's own (`[analysis.selection]`), not the top-level one.
+    pub own_invited: bool,
     /// Draw the figures against the selection ratio.
     pub plot: bool,
 }
@@ -30,6 +32,7 @@ impl Default for SelectionPlan {
             ratio: true,
             threshold: DEFAULT_THRESHOLD,
             invited: None,
+            own_invited: false,
             plot: true,
         }
     }
@@ -81,6 +84,7 @@ pub(super) fn plan_selection(
             );
         } else {
             plan.invited = Some(n);
+            plan.own_invited = key.starts_with("analysis");
         }
     }
     plan

@@ -65,9 +65,6 @@ fn level_finding(
         if first_time(stated, p, "", "", e) {
             sentences.push(overall_sentence(p, e, label));
             said_overall = true;
-            if let Some(s) = selection {
-                sentences.extend(super::selection::finding_sentences(r, s, level));
-            }
         }
     }
     for (j, column) in p.by.iter().enumerate() {
@@ -95,8 +92,15 @@ fn level_finding(
         .filter(|c| c.level == level)
         .filter_map(|c| contrast(p, c))
         .collect();
-    if !contrasts.is_empty() {
+    let stated_contrasts = !contrasts.is_empty();
+    if stated_contrasts {
         sentences.push(format!("Significant contrasts: {}.", contrasts.join("; ")));
+    }
+    // Self-selection last: how far it could move the overall figure, then each contrast.
+    if let Some(s) = selection.filter(|_| said_overall) {
+        sentences.extend(super::selection::finding_sentences(r, s, level));
+    }
+    if stated_contrasts {
         if let Some(s) = selection.filter(|_| p.selection.ratio) {
             sentences.extend(
                 s.contrasts
@@ -366,11 +370,13 @@ mod tests {
         assert_eq!(f.len(), 3, "{f:#?}");
         assert_eq!(
             f[1],
-            "Q: of the 1,000 respondents who answered, 4.2% (95% CI 3.1% to 5.6%; 42 of 1,000) answered \u{201c}no\u{201d}."
+            // Selection: 1 / γ = odds(50%) / odds(4.2%) = 0.958 / 0.042 = 22.8; for the
+            // Wilson upper limit 5.63%, 0.9437 / 0.0563 = 16.8.
+            "Q: of the 1,000 respondents who answered, 4.2% (95% CI 3.1% to 5.6%; 42 of 1,000) answered \u{201c}no\u{201d}. Self-selection: the figure would rise above 50% only if respondents who did not answer \u{201c}no\u{201d} were 22.8 times as likely to take part as those who did (16.8 times for its upper 95% limit)."
         );
         assert!(f[0].contains("90.0% (95% CI") && f[0].contains("900 of 1,000"));
         assert!(
-            f[2].ends_with("answered \u{201c}Don't know\u{201d}."),
+            f[2].contains("answered \u{201c}Don't know\u{201d}. Self-selection"),
             "{}",
             f[2]
         );
@@ -480,7 +486,7 @@ mod tests {
         );
         let f = texts(&r);
         assert_eq!(f.len(), 1);
-        assert!(f[0].ends_with("answered \u{201c}no\u{201d}."), "{}", f[0]);
+        assert!(f[0].contains("answered \u{201c}no\u{201d}. Self-selection"), "{}", f[0]);
         let none = result_of(&format!("{YES_NO}headline = []\n"), &[("", "yes", 1)]);
         assert!(texts(&none).is_empty());
 

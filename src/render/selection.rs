@@ -95,8 +95,13 @@ fn ratio_sentence(
         ),
         (false, None) => format!("no selection ratio moves its {side} {level} limit"),
     };
+    let figure = if r.plan.by.is_empty() {
+        "the figure"
+    } else {
+        "the overall figure"
+    };
     Some(format!(
-        "Self-selection: the figure would {move_words} only if respondents {who} ({limit})."
+        "Self-selection: {figure} would {move_words} only if respondents {who} ({limit})."
     ))
 }
 

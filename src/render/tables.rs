@@ -261,6 +261,83 @@ struct JsonAnalysis<'a> {
     exclusions: Vec<JsonReason>,
     estimates: Vec<JsonEstimate<'a>>,
     notes: &'a [String],
+    /// How far self-selection could move its figures (`[selection]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    selection: Option<JsonSelection<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSelection<'a> {
+    threshold: f64,
+    invited: Option<u64>,
+    /// Non-respondents plus respondents left out for a missing answer (`null` without
+    /// `invited`, or when a count of missing answers is suppressed).
+    unknown_answers: Option<u64>,
+    figures: Vec<JsonSelectionFigure<'a>>,
+    contrasts: Vec<JsonSelectionContrast>,
+}
+
+#[derive(Serialize)]
+struct JsonSelectionFigure<'a> {
+    group: indexmap::IndexMap<&'a str, Option<String>>,
+    outcome: String,
+    proportion: f64,
+    /// The confidence limit on the threshold's side.
+    limit: f64,
+    /// The selection ratio at which the figure reaches the threshold.
+    ratio_to_threshold: Option<f64>,
+    /// The ratio at which the limit reaches it (`null` when it already does).
+    ratio_for_limit: Option<f64>,
+    limit_already_crosses: bool,
+    bounds: Option<[f64; 2]>,
+    imbens_manski: Option<[f64; 2]>,
+}
+
+#[derive(Serialize)]
+struct JsonSelectionContrast {
+    outcome: String,
+    group1: String,
+    group2: String,
+    /// The differential selection ratio that explains the difference away.
+    odds_ratio: f64,
+    ratio_for_limit: Option<f64>,
+    significant: bool,
+}
+
+fn json_selection(r: &AnalysisResult) -> Option<JsonSelection<'_>> {
+    let s = crate::estimate::sensitivity::assess(r)?;
+    Some(JsonSelection {
+        threshold: s.threshold,
+        invited: s.invited,
+        unknown_answers: s.unknown,
+        figures: s
+            .figures
+            .into_iter()
+            .map(|f| JsonSelectionFigure {
+                group: r.plan.by.iter().map(String::as_str).zip(f.group).collect(),
+                outcome: f.level,
+                proportion: f.estimate,
+                limit: f.limit,
+                ratio_to_threshold: f.gamma,
+                ratio_for_limit: f.gamma_limit,
+                limit_already_crosses: f.limit_crosses,
+                bounds: f.bounds.map(|b| [b.lower, b.upper]),
+                imbens_manski: f.bounds.map(|b| [b.ci_lower, b.ci_upper]),
+            })
+            .collect(),
+        contrasts: s
+            .contrasts
+            .into_iter()
+            .map(|c| JsonSelectionContrast {
+                outcome: c.level,
+                group1: c.group1,
+                group2: c.group2,
+                odds_ratio: c.odds_ratio,
+                ratio_for_limit: c.gamma_limit,
+                significant: c.significant,
+            })
+            .collect(),
+    })
 }
 
 #[derive(Serialize)]
@@ -378,6 +455,7 @@ pub fn estimates_json(input: &ReportInput) -> Result<Vec<u8>, serde_json::Error>
                 })
                 .collect(),
             notes: &r.notes,
+            selection: json_selection(r),
         })
         .collect();
     let internal = !input.disclosure.protect;

@@ -179,13 +179,14 @@ mod tests {
     fn the_critical_value_runs_from_two_sided_to_one_sided() {
         let z2 = -normal_quantile(0.025);
         let z1 = normal_quantile(0.95);
-        assert_eq!(imbens_manski_critical(0.0, 0.01, 0.95), z2);
+        assert!((imbens_manski_critical(0.0, 0.01, 0.95) - z2).abs() < 1e-14);
         let wide = imbens_manski_critical(1.0, 0.001, 0.95);
-        assert!((wide - z1).abs() < 1e-12, "{wide} vs {z1}");
+        // statrs' normal cdf is good to about 1e-12 here, the root to 1e-10.
+        assert!((wide - z1).abs() < 1e-9, "{wide} vs {z1}");
         let mid = imbens_manski_critical(0.01, 0.01, 0.95);
         assert!(mid > z1 && mid < z2);
         let f = normal_cdf(mid + 1.0) - normal_cdf(-mid);
-        assert!((f - 0.95).abs() < 1e-14);
+        assert!((f - 0.95).abs() < 1e-12);
     }
 
     #[test]

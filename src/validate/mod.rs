@@ -8,6 +8,7 @@
 //! - [`percentages`]: published percentages in (the derived counts reproduce every
 //!   figure, totals included); [`bases`]: each published table's base against the survey's
 //!   declared respondent total;
+//! - [`invited`]: `selection.invited` against each analysis's respondents;
 //! - [`occurs`]: levels, filter values, compared groups and recode targets that occur in no
 //!   row (unless declared in `expect_empty`);
 //! - here: recoding and row accounting (pure: a [`Table`] and a [`Plan`] in, values out).
@@ -32,6 +33,7 @@
 
 pub mod bases;
 pub mod identifying;
+pub mod invited;
 pub mod occurs;
 pub mod percentages;
 pub mod rules;

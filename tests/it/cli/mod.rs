@@ -12,6 +12,7 @@ mod labels;
 mod pipeline_problems;
 mod published;
 mod renderers;
+mod selection;
 mod reports;
 mod review;
 mod verify;
