@@ -14,6 +14,7 @@ mod published;
 mod renderers;
 mod reports;
 mod review;
+mod sql;
 mod verify;
 mod weighted;
 
