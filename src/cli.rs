@@ -201,7 +201,7 @@ pub struct SqlArgs {
     pub dialect: String,
     /// What the query reads, as SQL: a table name or a table function (e.g.
     /// "read_parquet('survey.parquet')"). Default: for duckdb the pipeline's input file
-    /// (read_csv, every column as text), else the placeholder <table>.
+    /// (read_csv, every column as text), else the placeholder `<table>`.
     #[arg(long, value_name = "SQL")]
     pub from: Option<String>,
     /// Also write the counts pipeline that reads the query's result (a new file).
