@@ -448,3 +448,45 @@ fn the_weighted_example_round_trips_through_its_counts() {
         Some("weight"),
     );
 }
+
+#[test]
+fn a_stratified_clustered_design_round_trips_with_its_psus_in_the_tuples() {
+    let text = std::fs::read_to_string(root().join("tests/reference/survey_designs.csv")).unwrap();
+    let rows: Vec<_> = crate::support::csv_rows(&text)
+        .into_iter()
+        .filter(|r| r["design"] == "stratclus")
+        .collect();
+    assert!(rows.len() > 50);
+    let mut data = String::from("respondent_id,stratum,psu,fpc,weight,domain,group,outcome\n");
+    for (i, r) in rows.iter().enumerate() {
+        data.push_str(&format!(
+            "{i},{},{},{},{},{},{},{}\n",
+            r["stratum"], r["psu"], r["fpc"], r["weight"], r["domain"], r["group"], r["outcome"]
+        ));
+    }
+    let mut levels: Vec<String> = rows.iter().map(|r| format!("{:?}", r["outcome"])).collect();
+    levels.sort();
+    levels.dedup();
+    let s = Scratch::new();
+    let csv = s.write("d.csv", &data);
+    let pipeline = s.write(
+        "p.toml",
+        format!(
+            "name = \"design\"\n\n[input]\npath = \"d.csv\"\nid_column = \"respondent_id\"\nweight = \"weight\"\nstrata = \"stratum\"\ncluster = \"psu\"\nfpc = \"fpc\"\n\n[disclosure]\nprotect = false\n\n[[analysis]]\nname = \"a\"\noutcome = \"outcome\"\nlevels = [{}]\nby = [\"group\"]\n",
+            levels.join(", ")
+        ),
+    );
+    round_trip_in(
+        &s,
+        &pipeline,
+        "design",
+        &csv,
+        &["outcome", "group", "stratum", "psu", "fpc"],
+        Some("weight"),
+    );
+    let counts = s.read("counts.toml");
+    assert!(
+        counts.contains("strata = \"stratum\"") && counts.contains("cluster = \"psu\""),
+        "{counts}"
+    );
+}
