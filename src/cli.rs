@@ -39,6 +39,9 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Write a starter pipeline for a new survey from its data file (every line commented).
     Init(InitArgs),
+    /// Print the GROUP BY query (DuckDB, Spark, BigQuery, Postgres) whose result, run where
+    /// the data lives, is the pipeline's counts table.
+    Sql(SqlArgs),
 }
 
 // The doc comments are the `--help` text, where `<DIR>` is a placeholder, not HTML.
@@ -186,4 +189,26 @@ pub struct InitArgs {
     /// google-forms or limesurvey.
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// A respondent pipeline (TOML).
+    #[arg(value_name = "PIPELINE")]
+    pub pipeline: PathBuf,
+    /// The engine's SQL dialect: duckdb, spark, bigquery or postgres.
+    #[arg(long, value_name = "DIALECT")]
+    pub dialect: String,
+    /// What the query reads, as SQL: a table name or a table function (e.g.
+    /// "read_parquet('survey.parquet')"). Default: for duckdb the pipeline's input file
+    /// (read_csv, every column as text), else the placeholder `<table>`.
+    #[arg(long, value_name = "SQL")]
+    pub from: Option<String>,
+    /// Also write the counts pipeline that reads the query's result (a new file).
+    #[arg(long, value_name = "FILE")]
+    pub counts_pipeline: Option<PathBuf>,
+    /// The result's path as the counts pipeline names it, relative to its folder (default:
+    /// the counts pipeline's name with .csv).
+    #[arg(long, value_name = "PATH", requires = "counts_pipeline")]
+    pub counts_file: Option<String>,
 }

@@ -74,7 +74,8 @@
 //!    outputs share), `findings` (the key findings, built from structured parts), `figures`
 //!    (analyses as plain data for [`plots`])).
 //! 5. The edges: [`output`] (the only writer of reports), [`manifest`], [`cache`],
-//!    [`review`] (review pipelines: a meta-analysis across surveys, plan, run, render), then
+//!    [`review`] (review pipelines: a meta-analysis across surveys, plan, run, render),
+//!    [`sql`] (the `GROUP BY` query of a pipeline's counts table, per SQL dialect), then
 //!    [`job`] (the spine) and [`cmd`] (one file per subcommand; exit codes decided in one
 //!    place, [`cmd::Outcome`] and [`cmd::job_outcome`]).
 //!
@@ -123,6 +124,7 @@ pub mod registry;
 pub mod render;
 pub mod review;
 pub mod spec;
+pub mod sql;
 pub mod stats;
 pub mod suggest;
 pub mod suppression;
@@ -140,5 +142,6 @@ pub fn dispatch(command: &cli::Command) -> cmd::Outcome {
         cli::Command::Methods => cmd::methods::run(),
         cli::Command::Verify(a) => cmd::verify::run(a),
         cli::Command::Init(a) => cmd::init::run(a),
+        cli::Command::Sql(a) => cmd::sql::run(a),
     }
 }

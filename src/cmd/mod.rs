@@ -7,6 +7,7 @@ pub mod compare;
 pub mod init;
 pub mod methods;
 pub mod run;
+pub mod sql;
 pub mod test;
 pub mod verify;
 

@@ -24,8 +24,8 @@ cases <- list(
                      group = c("a", "a", "b", "b", "a", "b"), year = 2001:2006),
   nohet = data.frame(x = c(10, 21, 4, 29, 8), n = c(50, 100, 20, 150, 40),
                      group = c("a", "b", "a", "b", "a"), year = 2001:2005),
-  # The shipped example review (data/review-get-harm.csv); tests/it/cli/review.rs compares
-  # its report with these.
+  # The three Action for M.E. 2019 provider groups (data/ame_2019_get.csv's triers), the
+  # review example's first counts (the example itself: gen_review_example_reference.R).
   afme = data.frame(x = c(161, 556, 803), n = c(342, 912, 1027), group = c("a", "a", "a"),
                     year = c(2019, 2019, 2019))
 )

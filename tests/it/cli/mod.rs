@@ -15,6 +15,7 @@ mod renderers;
 mod selection;
 mod reports;
 mod review;
+mod sql;
 mod verify;
 mod weighted;
 

@@ -1,28 +1,29 @@
 //! Review pipelines (`[review]`, a meta-analysis across surveys): the shipped example
-//! against metafor's values for its counts (`tests/reference/meta_reference.csv`, case
-//! `afme`), and every bad input the issue lists, each a clear error naming its entry.
+//! against metafor's values for its exact rows (`tests/reference/review_example_reference.csv`,
+//! made by `gen_review_example_reference.R` from `data/review-get-harm.csv`; versions and
+//! tolerances in `review_example_reference.versions.txt`), and every bad input the issue
+//! lists, each a clear error naming its entry.
 
 use std::collections::HashMap;
 
 use crate::support::{code, csv_file_rows, csv_rows, run_example, stderr, Scratch};
 
-/// metafor's value of `quantity` for the example's counts (PLO, REML, Hartung-Knapp).
-fn metafor(quantity: &str) -> f64 {
-    metafor_of("REML", "knha", quantity)
+/// metafor's value of `quantity` in `scope` for the example's rows (PLO, REML,
+/// Hartung-Knapp; the GLMM by ML).
+fn metafor(scope: &str, quantity: &str) -> f64 {
+    csv_rows(include_str!("../../reference/review_example_reference.csv"))
+        .into_iter()
+        .find(|r| r["scope"] == scope && r["quantity"] == quantity)
+        .map(|r| r["value"].parse().unwrap())
+        .unwrap_or_else(|| panic!("{scope} {quantity}"))
 }
 
-fn metafor_of(method: &str, test: &str, quantity: &str) -> f64 {
-    csv_rows(include_str!("../../reference/meta_reference.csv"))
-        .into_iter()
-        .find(|r| {
-            r["case"] == "afme"
-                && r["measure"] == "PLO"
-                && r["method"] == method
-                && r["test"] == test
-                && r["quantity"] == quantity
-        })
-        .map(|r| r["value"].parse().unwrap())
-        .unwrap_or_else(|| panic!("afme {quantity}"))
+fn close(got: &str, want: f64, tol: f64, what: &str) {
+    let got: f64 = got.parse().unwrap_or_else(|_| panic!("{what}: `{got}`"));
+    assert!(
+        (got - want).abs() <= tol * want.abs().max(1.0),
+        "{what}: {got} vs metafor {want}"
+    );
 }
 
 #[test]
@@ -40,62 +41,100 @@ fn example_review_writes_its_report_and_agrees_with_metafor() {
         assert!(dir.join(f).is_file(), "{f}");
     }
     let pooled: Vec<HashMap<String, String>> = csv_file_rows(&dir.join("pooled.csv"));
-    let all = &pooled[0];
-    assert_eq!(all["scope"], "all");
-    for (col, q) in [
+    let scope = |s: &str| {
+        pooled
+            .iter()
+            .find(|r| r["scope"] == s)
+            .unwrap_or_else(|| panic!("pooled.csv has no `{s}` row"))
+    };
+    let overall = [
         ("proportion", "prop.estimate"),
         ("ci_lower", "prop.ci.lb"),
         ("ci_upper", "prop.ci.ub"),
         ("pi_lower", "prop.pi.lb"),
         ("pi_upper", "prop.pi.ub"),
+        ("estimate_transformed", "estimate"),
+        ("se_transformed", "se"),
+        ("p_value", "pval"),
         ("tau2", "tau2"),
+        ("q", "QE"),
+        ("i2", "I2"),
+        ("h2", "H2"),
+    ];
+    let all = scope("all");
+    assert_eq!(all["k"], "5");
+    assert_eq!(all["n"], "3786");
+    for (col, q) in overall.iter().chain(&[
         ("tau2_lower", "tau2.lb"),
         ("tau2_upper", "tau2.ub"),
-        ("i2", "I2"),
-        ("q", "QE"),
-    ] {
-        let got: f64 = all[col].parse().unwrap();
-        let want = metafor(q);
-        assert!(
-            (got - want).abs() <= 1e-9 * want.abs().max(1.0),
-            "{col}: {got} vs {want}"
-        );
+        ("i2_lower", "I2.lb"),
+        ("i2_upper", "I2.ub"),
+    ]) {
+        close(&all[*col], metafor("all", q), 1e-9, &format!("all {col}"));
     }
-    // The GLMM row (rma.glmm, lme4): estimate and tau² to 1e-6, the interval to 1e-5.
-    let glmm = pooled
-        .iter()
-        .find(|r| r["scope"] == "glmm (sensitivity)")
-        .unwrap();
+    // Each survey period with its own tau², and the test of subgroup differences.
+    for (period, k) in [("2004 to 2008", "3"), ("2014 to 2019", "2")] {
+        let name = format!("subgroup: {period}");
+        let row = scope(&name);
+        assert_eq!(row["k"], k, "{name}");
+        for (col, q) in overall {
+            close(&row[col], metafor(&name, q), 1e-9, &format!("{name} {col}"));
+        }
+    }
+    let between = scope("between subgroups");
+    close(
+        &between["q"],
+        metafor("between subgroups", "QB"),
+        1e-9,
+        "QB",
+    );
+    close(
+        &between["q_p"],
+        metafor("between subgroups", "QBp"),
+        1e-9,
+        "QB p",
+    );
+    // The GLMM row (rma.glmm, lme4): estimate and tau² to 1e-6, the SE to 1e-5.
+    let glmm = scope("glmm (sensitivity)");
     for (col, q, tol) in [
         ("estimate_transformed", "estimate", 1e-6),
         ("tau2", "tau2", 1e-6),
+        ("proportion", "prop.estimate", 1e-6),
         ("se_transformed", "se", 1e-5),
     ] {
-        let got: f64 = glmm[col].parse().unwrap();
-        let want = metafor_of("GLMM", "z", q);
-        assert!(
-            (got - want).abs() <= tol * want.abs().max(1.0),
-            "glmm {col}: {got} vs {want}"
-        );
+        close(&glmm[col], metafor("glmm", q), tol, &format!("glmm {col}"));
     }
     let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
     let want = format!(
-        "Across 3 surveys (2,281 respondents who tried GET), the pooled proportion who reported that GET made their symptoms worse was {:.1}%",
-        metafor("prop.estimate") * 100.0
+        "Across 5 surveys (3,786 respondents who tried GET), the pooled proportion who reported that GET made their symptoms worse was {:.1}% (95% CI {:.1}% to {:.1}%); 95% prediction interval for a new survey {:.1}% to {:.1}%",
+        metafor("all", "prop.estimate") * 100.0,
+        metafor("all", "prop.ci.lb") * 100.0,
+        metafor("all", "prop.ci.ub") * 100.0,
+        metafor("all", "prop.pi.lb") * 100.0,
+        metafor("all", "prop.pi.ub") * 100.0,
     );
-    assert!(md.contains(&want), "{md}");
-    assert!(md.contains("95% prediction interval for a new survey"));
-    assert!(md.contains("Few surveys (3"), "small-k note");
+    assert!(md.contains(&want), "{want}\n{md}");
+    assert!(md.contains("Few surveys (2"), "small-k note");
+    assert!(md.contains("Survey period: 2004 to 2008"), "{md}");
     assert!(md.contains("Binomial-normal GLMM"));
+    // Five distinct surveys, each cited, each with its weight as metafor gives it.
     let studies = csv_file_rows(&dir.join("studies.csv"));
-    assert_eq!(studies.len(), 3);
-    assert!(studies
-        .iter()
-        .all(|s| s["citation"].contains("Action for M.E.")));
+    assert_eq!(studies.len(), 5);
+    let years: Vec<&str> = studies.iter().map(|s| s["year"].as_str()).collect();
+    assert_eq!(years, ["2004", "2007", "2008", "2014", "2019"]);
+    for (i, s) in studies.iter().enumerate() {
+        assert!(s["citation"].contains("http"), "{}: a URL", s["survey"]);
+        close(
+            &s["weight_percent"],
+            metafor("all", &format!("weight.{}", i + 1)),
+            1e-9,
+            &format!("weight of {}", s["survey"]),
+        );
+    }
     let manifest = std::fs::read_to_string(dir.join("manifest.json")).unwrap();
     assert!(manifest.contains("review-get-harm.csv") && manifest.contains("\"tool\": \"tally\""));
     let svg = std::fs::read_to_string(dir.join("plots/forest.svg")).unwrap();
-    assert!(svg.contains("Prediction interval") && svg.contains("161 / 342"));
+    assert!(svg.contains("Prediction interval") && svg.contains("139 / 170"));
 }
 
 #[test]
