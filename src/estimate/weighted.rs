@@ -59,6 +59,9 @@ pub struct WeightedContrast {
     pub diff_se: f64,
     pub ratio: f64,
     pub ratio_se: f64,
+    /// The log odds ratio and its SE.
+    pub log_or: f64,
+    pub log_or_se: f64,
     /// The design df of the two groups together.
     pub df: u64,
 }
@@ -339,6 +342,8 @@ fn contrasts(
                     diff_se: c.diff_se,
                     ratio: c.ratio,
                     ratio_se: c.ratio_se,
+                    log_or: c.log_or,
+                    log_or_se: c.log_or_se,
                     df: c.df,
                 });
             }
@@ -356,18 +361,30 @@ pub fn compare_weighted(
     level: f64,
 ) -> (Option<crate::stats::compare::Comparison>, Option<f64>) {
     use crate::stats::compare::{Comparison, Measure};
-    let (estimate, se) = match measure {
-        Measure::Diff => (c.diff, c.diff_se),
-        Measure::Ratio => (c.ratio, c.ratio_se),
-        Measure::OddsRatio => return (None, None),
+    let interval = match measure {
+        Measure::Diff | Measure::Ratio => {
+            let (estimate, se) = if measure == Measure::Diff {
+                (c.diff, c.diff_se)
+            } else {
+                (c.ratio, c.ratio_se)
+            };
+            survey::contrast::wald(estimate, se, level, Some(c.df))
+                .filter(|_| estimate.is_finite())
+                .map(|(lower, upper)| Comparison {
+                    estimate,
+                    lower,
+                    upper,
+                })
+        }
+        // exp of the log odds ratio's Wald interval.
+        Measure::OddsRatio => survey::contrast::wald(c.log_or, c.log_or_se, level, Some(c.df))
+            .filter(|_| c.log_or.is_finite())
+            .map(|(lower, upper)| Comparison {
+                estimate: c.log_or.exp(),
+                lower: lower.exp(),
+                upper: upper.exp(),
+            }),
     };
-    let interval = survey::contrast::wald(estimate, se, level, Some(c.df))
-        .filter(|_| estimate.is_finite())
-        .map(|(lower, upper)| Comparison {
-            estimate,
-            lower,
-            upper,
-        });
     let p = (c.df > 0 && c.diff_se.is_finite() && c.diff_se > 0.0).then(|| {
         let t = c.diff / c.diff_se;
         let df = c.df as f64;

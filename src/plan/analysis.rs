@@ -262,26 +262,11 @@ fn plan_analysis(
     let (negative, neutral, positive) = plan_diverging(a, &levels, key, problems);
     let filter = plan_filter(a, key, problems);
     let headline = plan_headline(a.headline.as_deref(), &levels, key, problems);
-    if defaults.weighted {
-        let odds = a
-            .compare
-            .as_ref()
-            .is_some_and(|c| c.measure.as_deref() == Some("odds-ratio"));
-        for (given, what) in [
-            (odds, "compare"),
-            (a.simultaneous.is_some(), "simultaneous"),
-        ] {
-            if given {
-                problems.add(
-                    &key.of(what),
-                    if what == "compare" {
-                        "`compare` with `measure = \"odds-ratio\"` is not available for a weighted survey in this version (design-based comparisons are differences and ratios)\nhint: use measure = \"diff\" or \"ratio\"".to_string()
-                    } else {
-                        format!("`{what}` is not available for a weighted survey in this version: its intervals would be those of unweighted counts\nhint: remove it; the weighted estimates carry design-based intervals")
-                    },
-                );
-            }
-        }
+    if defaults.weighted && a.simultaneous.is_some() {
+        problems.add(
+            &key.of("simultaneous"),
+            "`simultaneous` is not available for a weighted survey in this version: its intervals would be those of unweighted counts\nhint: remove it; the weighted estimates carry design-based intervals",
+        );
     }
     let compare = a
         .compare

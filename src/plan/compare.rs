@@ -22,9 +22,9 @@ pub struct ComparePlan {
     pub method: CompareMethod,
     pub test: Test,
     pub adjust: Adjust,
-    /// A weighted survey: the comparisons are design-based (`svycontrast`'s difference or
-    /// ratio with its linearised SE, a Wald t test on the design df), whatever `method` and
-    /// `test` say.
+    /// A weighted survey: the comparisons are design-based (`svycontrast`'s difference,
+    /// ratio or log odds ratio with its linearised SE, a Wald t test on the design df),
+    /// whatever `method` and `test` say.
     pub design: bool,
 }
 

@@ -67,7 +67,10 @@ pub(super) fn plan_selection(
         } else if t > 1.0 && t < 100.0 {
             problems.add(
                 &format!("{key}.threshold"),
-                format!("must be a share between 0 and 1, got {t}\nhint: write {} for {t}%", t / 100.0),
+                format!(
+                    "must be a share between 0 and 1, got {t}\nhint: write {} for {t}%",
+                    t / 100.0
+                ),
             );
         } else {
             problems.add(

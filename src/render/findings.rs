@@ -486,7 +486,11 @@ mod tests {
         );
         let f = texts(&r);
         assert_eq!(f.len(), 1);
-        assert!(f[0].contains("answered \u{201c}no\u{201d}. Self-selection"), "{}", f[0]);
+        assert!(
+            f[0].contains("answered \u{201c}no\u{201d}. Self-selection"),
+            "{}",
+            f[0]
+        );
         let none = result_of(&format!("{YES_NO}headline = []\n"), &[("", "yes", 1)]);
         assert!(texts(&none).is_empty());
 

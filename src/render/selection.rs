@@ -88,7 +88,14 @@ fn ratio_sentence(
         )
     };
     let limit = match (f.limit_crosses, f.gamma_limit) {
-        (true, _) => format!("its {side} {level} limit is already {}", if above { format!("at or below {t}") } else { format!("at or above {t}") }),
+        (true, _) => format!(
+            "its {side} {level} limit is already {}",
+            if above {
+                format!("at or below {t}")
+            } else {
+                format!("at or above {t}")
+            }
+        ),
         (false, Some(gl)) => format!(
             "{} times for its {side} {level} limit",
             ratio_text(if above { gl } else { 1.0 / gl })
@@ -208,7 +215,11 @@ pub fn section(r: &AnalysisResult, s: &Sensitivity) -> Option<SelectionSection> 
         .map(|c| {
             vec![
                 p.labels.show(&c.level).to_string(),
-                format!("{} vs {}", p.labels.show(&c.group1), p.labels.show(&c.group2)),
+                format!(
+                    "{} vs {}",
+                    p.labels.show(&c.group1),
+                    p.labels.show(&c.group2)
+                ),
                 ratio_text(c.odds_ratio),
                 c.gamma_limit.map_or("-".into(), ratio_text),
             ]
@@ -257,7 +268,11 @@ pub fn plot(r: &AnalysisResult, s: &Sensitivity) -> Option<SelectionPlot> {
         .rows
         .iter()
         .filter(|e| e.group.iter().all(Option::is_none))
-        .filter(|e| s.figures.iter().any(|f| f.level == e.outcome && f.group == e.group))
+        .filter(|e| {
+            s.figures
+                .iter()
+                .any(|f| f.level == e.outcome && f.group == e.group)
+        })
         .filter_map(|e| {
             let i = e.interval?;
             Some(Line {

@@ -203,6 +203,10 @@ for (dname in names(designs)) {
       rr <- svycontrast(b, str2lang(sprintf("`%s` / `%s`", pr[1], pr[2])))
       put(dname, lp, nm, k, "", "ratio", coef(rr)[[1]])
       put(dname, lp, nm, k, "", "ratio_se", SE(rr)[[1]])
+      lo <- svycontrast(b, str2lang(sprintf("log(`%s` / (1 - `%s`)) - log(`%s` / (1 - `%s`))",
+                                            pr[1], pr[1], pr[2], pr[2])))
+      put(dname, lp, nm, k, "", "log_or", coef(lo)[[1]])
+      put(dname, lp, nm, k, "", "log_or_se", SE(lo)[[1]])
     }
   }
   # Rao-Scott on group x outcome over the whole design.

@@ -9,6 +9,10 @@
 //! - Difference `d = p₁ − p₂`: `var(d) = v₁ + v₂ − 2c`.
 //! - Ratio `r = p₁ / p₂` (delta method, `svycontrast(quote(a/b))`): gradient
 //!   `(1/p₂, −p₁/p₂²)`, `var(r) = v₁/p₂² + p₁² v₂/p₂⁴ − 2 p₁ c / p₂³`.
+//! - Log odds ratio `l = logit p₁ − logit p₂` (delta method,
+//!   `svycontrast(quote(log(a/(1-a)) - log(b/(1-b))))`): with `g_i = 1 / (p_i (1 − p_i))`,
+//!   `var(l) = g₁² v₁ + g₂² v₂ − 2 g₁ g₂ c`. The odds ratio's interval is `exp` of the
+//!   log odds ratio's (infinite at a proportion of 0 or 1: no interval).
 //!
 //! [`wald`] gives `estimate ± q se` with `q` the t quantile on a df the caller chooses (the
 //! design df, or `None` for the normal quantile, R's `confint(svycontrast(...))` default).
@@ -30,6 +34,9 @@ pub struct Contrast {
     pub diff_se: f64,
     pub ratio: f64,
     pub ratio_se: f64,
+    /// `logit p₁ − logit p₂` and its SE (not finite when either proportion is 0 or 1).
+    pub log_or: f64,
+    pub log_or_se: f64,
     /// The design df of the two domains together (their PSUs minus their strata).
     pub df: u64,
 }
@@ -53,6 +60,8 @@ pub fn contrast(
     let (v1, v2) = (first.var, second.var);
     let diff_var = v1 + v2 - 2.0 * cov;
     let ratio_var = v1 / (p2 * p2) + p1 * p1 * v2 / p2.powi(4) - 2.0 * p1 * cov / p2.powi(3);
+    let (g1, g2) = (1.0 / (p1 * (1.0 - p1)), 1.0 / (p2 * (1.0 - p2)));
+    let log_or_var = g1 * g1 * v1 + g2 * g2 * v2 - 2.0 * g1 * g2 * cov;
     let both: Vec<bool> = {
         let rows: Vec<usize> = a
             .row_indices()
@@ -73,6 +82,8 @@ pub fn contrast(
         diff_se: diff_var.sqrt(),
         ratio: p1 / p2,
         ratio_se: ratio_var.sqrt(),
+        log_or: (p1 / (1.0 - p1)).ln() - (p2 / (1.0 - p2)).ln(),
+        log_or_se: log_or_var.sqrt(),
         df: support_df(table, &both),
     })
 }

@@ -24,7 +24,11 @@ fn data(missing: usize) -> String {
         }
     }
     for i in 0..missing {
-        let p = if i % 2 == 0 { "specialist" } else { "non_specialist" };
+        let p = if i % 2 == 0 {
+            "specialist"
+        } else {
+            "non_specialist"
+        };
         s.push_str(&format!("{p},\n"));
     }
     s
@@ -64,7 +68,8 @@ fn every_headline_figure_says_how_strong_selection_would_have_to_be() {
     // below 50% too, so the table gives a ratio for it.
     assert!(md.contains("| specialist | worse | 40.0% | 0.67 |"), "{md}");
     assert!(md.contains("no response-rate bounds are given"), "{md}");
-    let json: serde_json::Value = serde_json::from_str(&s.read("reports/p/estimates.json")).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&s.read("reports/p/estimates.json")).unwrap();
     let sel = &json["analyses"][0]["selection"];
     assert_eq!(sel["threshold"], 0.5);
     assert!(sel["invited"].is_null());
@@ -72,7 +77,10 @@ fn every_headline_figure_says_how_strong_selection_would_have_to_be() {
     assert_eq!(all["outcome"], "worse");
     assert!((all["ratio_to_threshold"].as_f64().unwrap() - 160.0 / 140.0).abs() < 1e-12);
     let c = &sel["contrasts"][0];
-    assert!((c["odds_ratio"].as_f64().unwrap() - 2.25).abs() < 1e-12, "{c}");
+    assert!(
+        (c["odds_ratio"].as_f64().unwrap() - 2.25).abs() < 1e-12,
+        "{c}"
+    );
     assert!(s.path().join("reports/p/plots/get-selection.svg").is_file());
     assert!(s.path().join("reports/p/plots/get-selection.png").is_file());
     assert!(html.contains("Self-selection: how far it could move these figures"));
@@ -91,12 +99,16 @@ fn with_the_number_invited_the_findings_give_the_response_rate_bounds() {
         "{md}"
     );
     assert!(md.contains("the answers of 700 are unknown"), "{md}");
-    let json: serde_json::Value = serde_json::from_str(&s.read("reports/p/estimates.json")).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&s.read("reports/p/estimates.json")).unwrap();
     let sel = &json["analyses"][0]["selection"];
     assert_eq!(sel["invited"], 1000);
     assert_eq!(sel["unknown_answers"], 700);
     let b = &sel["figures"][0]["bounds"];
-    assert_eq!((b[0].as_f64().unwrap(), b[1].as_f64().unwrap()), (0.16, 0.86));
+    assert_eq!(
+        (b[0].as_f64().unwrap(), b[1].as_f64().unwrap()),
+        (0.16, 0.86)
+    );
     // Imbens-Manski: σ of each bound sqrt(θ(1−θ)/1000); Δ/σ is large, so C is the
     // one-sided 1.645: 0.16 − 1.645·0.01159 = 14.1%, 0.86 + 1.645·0.01097 = 87.8%.
     let im = &sel["figures"][0]["imbens_manski"];
@@ -110,7 +122,9 @@ fn an_invited_count_below_the_respondents_is_named_with_its_key() {
     assert_eq!(code(&out), 1);
     let err = stderr(&out);
     assert!(
-        err.contains("key `selection.invited`: 300 people invited, but analysis `get` has 310 respondents"),
+        err.contains(
+            "key `selection.invited`: 300 people invited, but analysis `get` has 310 respondents"
+        ),
         "{err}"
     );
     assert!(err.contains("hint: "), "{err}");
@@ -118,11 +132,18 @@ fn an_invited_count_below_the_respondents_is_named_with_its_key() {
     let (_, out) = run("[selection]\nthreshold = 50\n", 0);
     assert_eq!(code(&out), 2);
     let err = stderr(&out);
-    assert!(err.contains("key `selection.threshold`: must be a share between 0 and 1, got 50"), "{err}");
+    assert!(
+        err.contains("key `selection.threshold`: must be a share between 0 and 1, got 50"),
+        "{err}"
+    );
     assert!(err.contains("hint: write 0.5 for 50%"), "{err}");
     let (_, out) = run("[selection]\ninvitd = 300\n", 0);
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("did you mean `invited`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("did you mean `invited`"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -130,7 +151,10 @@ fn ratio_false_and_a_threshold_of_its_own_are_obeyed() {
     let (s, out) = run("[selection]\nratio = false\n", 0);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let md = s.read("reports/p/report.md");
-    assert!(!md.contains("Self-selection:") && !md.contains("Selection would explain"), "{md}");
+    assert!(
+        !md.contains("Self-selection:") && !md.contains("Selection would explain"),
+        "{md}"
+    );
     assert!(!s.path().join("reports/p/plots/get-selection.svg").exists());
     let (s, out) = run("[selection]\nthreshold = 0.6\n", 0);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
@@ -154,7 +178,8 @@ fn a_protected_report_assesses_only_what_it_publishes() {
     s.write("p.toml", pipeline("[selection]\ninvited = 1000\n"));
     let out = s.run(&["run", "p.toml"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let json: serde_json::Value = serde_json::from_str(&s.read("reports/p/estimates.json")).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&s.read("reports/p/estimates.json")).unwrap();
     let a = &json["analyses"][0];
     let sel = &a["selection"];
     let hidden_missing = a["exclusions"]
@@ -164,9 +189,16 @@ fn a_protected_report_assesses_only_what_it_publishes() {
         .any(|x| x["respondents"].is_null());
     if hidden_missing {
         assert!(sel["unknown_answers"].is_null(), "{sel}");
-        assert!(sel["figures"].as_array().unwrap().iter().all(|f| f["bounds"].is_null()));
+        assert!(sel["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["bounds"].is_null()));
         let md = s.read("reports/p/report.md");
-        assert!(md.contains("a count of missing answers is suppressed"), "{md}");
+        assert!(
+            md.contains("a count of missing answers is suppressed"),
+            "{md}"
+        );
     }
     for f in sel["figures"].as_array().unwrap() {
         assert_ne!(f["group"]["provider"], "nurse", "{f}");
@@ -176,5 +208,8 @@ fn a_protected_report_assesses_only_what_it_publishes() {
             assert!(e["count"].is_null() || e["n"].is_null(), "{e}");
         }
     }
-    assert!(hidden_missing, "the test means the missing count to be suppressed: {a}");
+    assert!(
+        hidden_missing,
+        "the test means the missing count to be suppressed: {a}"
+    );
 }

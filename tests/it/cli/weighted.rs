@@ -295,7 +295,7 @@ fn designs_tally_cannot_estimate_say_why_and_what_to_do() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
 
     // A counts table with Σw but no Σw²; a weight column on a counts table; a design
-    // without weights; an odds ratio on a weighted survey (not design-based yet).
+    // without weights; simultaneous intervals on a weighted survey (not design-based yet).
     let counts = "[input]\npath = \"../data/w.csv\"\nkind = \"counts\"\nsum_w_column = \"sw\"\n[[analysis]]\nname = \"a\"\noutcome = \"o\"\nlevels = [\"x\"]\n";
     for (pipeline, key) in [
         (counts.to_string(), "key `input.sum_w2_column`"),
@@ -308,8 +308,8 @@ fn designs_tally_cannot_estimate_say_why_and_what_to_do() {
             "key `input.weight`: a sampling design",
         ),
         (
-            format!("{WEIGHTED}by = [\"s\"]\ncompare = {{ reference = \"north\", measure = \"odds-ratio\" }}\n"),
-            "key `analysis[0].compare`: `compare` with `measure = \"odds-ratio\"` is not available for a weighted survey",
+            format!("{WEIGHTED}simultaneous = \"goodman\"\n"),
+            "key `analysis[0].simultaneous`: `simultaneous` is not available for a weighted survey",
         ),
     ] {
         s.write("pipelines/w.toml", &pipeline);
@@ -379,7 +379,8 @@ fn a_weighted_counts_table_gives_the_respondent_files_estimates() {
 }
 
 /// Design-based comparisons of two domains (`svyby(covmat = TRUE)` + `svycontrast`): the
-/// difference and the ratio, and their SEs through the interval (estimate ± t_df · se).
+/// difference, the ratio and the odds ratio (through R's log odds ratio), and their SEs
+/// through the interval (estimate ± t_df · se, on the log scale for the odds ratio).
 #[test]
 fn weighted_comparisons_are_rs_contrasts() {
     let text = std::fs::read_to_string(root().join("tests/reference/survey_designs.csv")).unwrap();
@@ -394,8 +395,12 @@ fn weighted_comparisons_are_rs_contrasts() {
         ));
     }
     let mut pipeline = String::from("[input]\npath = \"../data/d.csv\"\nweight = \"weight\"\nstrata = \"stratum\"\ncluster = \"psu\"\nfpc = \"fpc\"\nmissing = []\n[disclosure]\nprotect = false\n");
-    for m in ["diff", "ratio"] {
-        pipeline.push_str(&format!("[[analysis]]\nname = \"{m}\"\noutcome = \"outcome\"\nlevels = [\"maybe\", \"no\", \"yes\"]\nby = [\"domain\"]\ncompare = {{ reference = \"b\", measure = \"{m}\", adjust = \"none\" }}\n"));
+    for (m, measure) in [
+        ("diff", "diff"),
+        ("ratio", "ratio"),
+        ("log_or", "odds-ratio"),
+    ] {
+        pipeline.push_str(&format!("[[analysis]]\nname = \"{m}\"\noutcome = \"outcome\"\nlevels = [\"maybe\", \"no\", \"yes\"]\nby = [\"domain\"]\ncompare = {{ reference = \"b\", measure = \"{measure}\", adjust = \"none\" }}\n"));
     }
     let s = Scratch::new();
     s.write("data/d.csv", &csv);
@@ -423,15 +428,18 @@ fn weighted_comparisons_are_rs_contrasts() {
             r("a|b", &row["outcome"], m),
             r("a|b", &row["outcome"], &format!("{m}_se")),
         );
-        let got: f64 = row["estimate"].parse().unwrap();
+        // The odds ratio is exp of R's log odds ratio, its interval exp of the log scale's.
+        let log = m == "log_or";
+        let scale = |v: f64| if log { v.ln() } else { v };
+        let got: f64 = scale(row["estimate"].parse().unwrap());
         assert!(
             (got - want).abs() < 1e-12,
             "{m} {}: {got} vs R {want}",
             row["outcome"]
         );
         // The half-width over the SE is one t quantile, the same for every row of a design.
-        let half = (row["ci_upper"].parse::<f64>().unwrap()
-            - row["ci_lower"].parse::<f64>().unwrap())
+        let half = (scale(row["ci_upper"].parse::<f64>().unwrap())
+            - scale(row["ci_lower"].parse::<f64>().unwrap()))
             / 2.0;
         let q = half / se;
         assert!(
@@ -442,7 +450,7 @@ fn weighted_comparisons_are_rs_contrasts() {
         assert_eq!(row["test"], "design-wald-t");
         checked += 1;
     }
-    assert_eq!(checked, 6);
+    assert_eq!(checked, 9);
 }
 
 /// The Rao-Scott test of a weighted table (`svychisq(~group + outcome)`, "F" and

@@ -17,8 +17,11 @@ fn selection_bounds_match_r() {
         let rec = rec.unwrap();
         match &rec[0] {
             "bounds" => {
-                let (x, d, m): (u64, u64, u64) =
-                    (rec[1].parse().unwrap(), rec[2].parse().unwrap(), rec[3].parse().unwrap());
+                let (x, d, m): (u64, u64, u64) = (
+                    rec[1].parse().unwrap(),
+                    rec[2].parse().unwrap(),
+                    rec[3].parse().unwrap(),
+                );
                 let level = num(&rec[4]);
                 let b = bounds(x, d, m, level).unwrap();
                 let checks = [
@@ -30,7 +33,9 @@ fn selection_bounds_match_r() {
                 ];
                 for (what, got, want, tol) in checks {
                     if (got - want).abs() > tol {
-                        failures.push(format!("{x} of {d}, m {m}, {level}: {what} {got} vs {want}"));
+                        failures.push(format!(
+                            "{x} of {d}, m {m}, {level}: {what} {got} vs {want}"
+                        ));
                     }
                 }
                 n_bounds += 1;

@@ -194,6 +194,8 @@ fn figure(
             "diff_se" => c.diff_se,
             "ratio" => c.ratio,
             "ratio_se" => c.ratio_se,
+            "log_or" => c.log_or,
+            "log_or_se" => c.log_or_se,
             q => panic!("unknown contrast quantity {q}"),
         });
     }
