@@ -122,6 +122,25 @@ for (dname in names(designs)) {
         put(dname, mname, dn, k, "beta_upper", r[[2]])
       }
     }
+    # The difference specialist - non_specialist within each treatment, as tally's
+    # design-based comparisons give it (svyby(covmat = TRUE) + svycontrast). survey 4.1.1's
+    # svyby(covmat = TRUE) fails on a subset of a calibrated design ("number of items to
+    # replace"), so the two domain means are taken as ratios of the whole design, with their
+    # covariance: svyratio(~z1 + z2, ~d1 + d2, covmat = TRUE), z = y d.
+    for (t in sort(unique(s4$treatment))) {
+      for (k in levels_all) {
+        v <- cd$variables
+        d1 <- as.numeric(v$treatment == t & v$provider == "non_specialist")
+        d2 <- as.numeric(v$treatment == t & v$provider == "specialist")
+        y <- as.numeric(v$outcome == k)
+        cd2 <- update(cd, d1 = d1, d2 = d2, z1 = y * d1, z2 = y * d2)
+        r <- svyratio(~z1 + z2, ~d1 + d2, cd2, covmat = TRUE)
+        b <- coef(r); V <- vcov(r)
+        a1 <- "z1/d1"; a2 <- "z2/d2"
+        put(dname, mname, t, k, "diff", b[[a2]] - b[[a1]])
+        put(dname, mname, t, k, "diff_se", sqrt(V[a1, a1] + V[a2, a2] - 2 * V[a1, a2]))
+      }
+    }
   }
 }
 out <- do.call(rbind, res)
