@@ -284,9 +284,9 @@ fn check_counts(margins: &[MarginPlan], population: Option<f64>, problems: &mut 
             Some((other, n)) if (sum - n).abs() > 1e-9 * n.abs().max(1.0) => problems.add(
                 &format!("weighting.margins.{}", m.column),
                 format!(
-                    "the counts of `{}` sum to {sum}, but {} is {n}: every margin must add up to the same population\nhint: correct the counts, or give shares (summing to 1) and the population size once, as population = N",
+                    "the counts of `{}` sum to {sum}, but {} {n}: every margin must add up to the same population\nhint: correct the counts, or give shares (summing to 1) and the population size once, as population = N",
                     m.column,
-                    if other == "population" { "`population`".to_string() } else { format!("those of `{other}` sum to") }
+                    if other == "population" { "`population` is".to_string() } else { format!("those of `{other}` sum to") }
                 ),
             ),
             Some(_) => {}

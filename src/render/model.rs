@@ -787,7 +787,7 @@ pub struct Weighting {
     /// The method in words, with its R function.
     pub method: String,
     /// Convergence, the largest margin error, the weights' range, the design effect.
-    pub sentences: Vec<String>,
+    pub sentences: String,
     pub margins: Vec<WeightingMargin>,
     /// Why some margins show no sample shares (disclosure), if any do.
     pub withheld: Option<String>,
@@ -933,6 +933,7 @@ fn weighting(input: &ReportInput, plots: &[PlotFile]) -> Option<Weighting> {
             alt: f.rendered.alt.clone(),
             svg_inline: f.rendered.svg_inline.clone(),
         });
+    let sentences = sentences.join(" ");
     Some(Weighting {
         method: crate::plan::WEIGHTING_METHODS
             .iter()

@@ -138,11 +138,51 @@ for (dname in names(designs)) {
         b <- coef(r); V <- vcov(r)
         a1 <- "z1/d1"; a2 <- "z2/d2"
         put(dname, mname, t, k, "diff", b[[a2]] - b[[a1]])
-        put(dname, mname, t, k, "diff_se", sqrt(V[a1, a1] + V[a2, a2] - 2 * V[a1, a2]))
+        se <- sqrt(V[a1, a1] + V[a2, a2] - 2 * V[a1, a2])
+        put(dname, mname, t, k, "diff_se", se)
+        # The Wald interval on the design df of the two groups together (degf of the subset).
+        q <- qt(0.975, degf(cd[cd$variables$treatment == t, ]))
+        put(dname, mname, t, k, "diff_lower", b[[a2]] - b[[a1]] - q * se)
+        put(dname, mname, t, k, "diff_upper", b[[a2]] - b[[a1]] + q * se)
       }
     }
   }
 }
+## ---------------------------------------------------------------- the example pipeline
+# pipelines/raked-survey.toml: the element design raked as above, blank outcomes excluded
+# from each analysis's denominator (they stay in the design with zero weight in the domain,
+# as subset() keeps them in a calibrated design).
+ex <- calibrations(designs$element$des, NA)$rake
+for (t in sort(unique(s4$treatment))) {
+  for (g in c("(all)", "non_specialist", "specialist")) {
+    keep <- ex$variables$treatment == t & ex$variables$outcome != "" &
+      (g == "(all)" | ex$variables$provider == g)
+    sd <- ex[keep, ]
+    dn <- if (g == "(all)") t else paste0(t, "/", g)
+    for (k in setdiff(levels_all, "")) {
+      sd$variables$y <- as.numeric(sd$variables$outcome == k)
+      m <- svymean(~y, sd)
+      put("example", "rake", dn, k, "p", coef(m)[[1]])
+      put("example", "rake", dn, k, "se", sqrt(vcov(m)[[1]]))
+      put("example", "rake", dn, k, "df", degf(sd))
+      put("example", "rake", dn, k, "sum_w", sum(weights(sd)))
+      r <- attr(svyciprop(~y, sd, method = "beta"), "ci")
+      put("example", "rake", dn, k, "beta_lower", r[[1]])
+      put("example", "rake", dn, k, "beta_upper", r[[2]])
+    }
+  }
+}
+v <- ex$variables
+d1 <- as.numeric(v$treatment == "GET" & v$provider == "non_specialist" & v$outcome != "")
+d2 <- as.numeric(v$treatment == "GET" & v$provider == "specialist" & v$outcome != "")
+y <- as.numeric(v$outcome == "worsened")
+ex2 <- update(ex, d1 = d1, d2 = d2, z1 = y * d1, z2 = y * d2)
+r <- svyratio(~z1 + z2, ~d1 + d2, ex2, covmat = TRUE)
+b <- coef(r); V <- vcov(r)
+put("example", "rake", "GET", "worsened", "diff", b[["z2/d2"]] - b[["z1/d1"]])
+put("example", "rake", "GET", "worsened", "diff_se",
+    sqrt(V["z1/d1", "z1/d1"] + V["z2/d2", "z2/d2"] - 2 * V["z1/d1", "z2/d2"]))
+
 out <- do.call(rbind, res)
 write.csv(out, file.path(here, "calibration_reference.csv"), row.names = FALSE, quote = TRUE)
 cat(nrow(out), "rows\n")

@@ -90,7 +90,7 @@ fn analyses() -> String {
     );
     for t in ["CBT", "GET", "pacing"] {
         s.push_str(&format!(
-            "[[analysis]]\nname = \"t_{t}\"\noutcome = \"outcome\"\nlevels = {levels}\nexpect_empty = [\"\"]\nfilter = {{ treatment = [\"{t}\"] }}\nby = [\"provider\"]\n"
+            "[[analysis]]\nname = \"t_{t}\"\noutcome = \"outcome\"\nlevels = {levels}\nexpect_empty = [\"\"]\nfilter = {{ treatment = [\"{t}\"] }}\nby = [\"provider\"]\ncompare = {{ reference = \"specialist\", measure = \"diff\", levels = [\"improved\", \"no_change\", \"worsened\"] }}\n"
         ));
     }
     s
@@ -108,8 +108,10 @@ fn design_keys(design: &str) -> (&'static str, Option<f64>) {
     }
 }
 
-/// Runs one calibration of one design; returns its estimates.csv rows.
-fn run(design: &str, method: &str) -> Vec<HashMap<String, String>> {
+type Rows = Vec<HashMap<String, String>>;
+
+/// Runs one calibration of one design; returns its estimates.csv and comparisons.csv rows.
+fn run(design: &str, method: &str) -> (Rows, Rows) {
     let data =
         std::fs::read_to_string(root().join("tests/reference/calibration_4000.csv")).unwrap();
     let (keys, population) = design_keys(design);
@@ -123,7 +125,47 @@ fn run(design: &str, method: &str) -> Vec<HashMap<String, String>> {
     s.write("pipelines/c.toml", &pipeline);
     let o = s.run(&["run", "pipelines/c.toml"]);
     assert_eq!(code(&o), 0, "{design} {method}: {}", stderr(&o));
-    csv_file_rows(&s.path().join("reports/c/estimates.csv"))
+    (
+        csv_file_rows(&s.path().join("reports/c/estimates.csv")),
+        csv_file_rows(&s.path().join("reports/c/comparisons.csv")),
+    )
+}
+
+/// Holds every design-based difference (non-specialist − specialist, the reference
+/// group second) against R's svyratio + contrast (specialist − non-specialist, so negated).
+fn check_differences(
+    design: &str,
+    method: &str,
+    rows: &[HashMap<String, String>],
+    refs: &HashMap<Key, f64>,
+    worst: &mut HashMap<&'static str, f64>,
+) -> usize {
+    let mut checked = 0;
+    for row in rows {
+        assert_eq!(row["group2"], "specialist");
+        let t = row["analysis"].trim_start_matches("t_").to_string();
+        for (column, q) in [
+            ("estimate", "diff"),
+            ("ci_lower", "diff_upper"),
+            ("ci_upper", "diff_lower"),
+        ] {
+            let k = (
+                design.to_string(),
+                method.to_string(),
+                t.clone(),
+                row["outcome"].clone(),
+                q.to_string(),
+            );
+            let want = -refs[&k];
+            let got: f64 = row[column].parse().unwrap();
+            assert!((got - want).abs() <= 1e-9, "{k:?}: tally {got}, R {want}");
+            let e = worst.entry(q).or_insert(0.0);
+            *e = e.max((got - want).abs());
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 27, "{design} {method}");
+    checked
 }
 
 fn domain_of(row: &HashMap<String, String>) -> String {
@@ -210,8 +252,9 @@ fn held_against_r(design: &str, methods: &[&str]) {
     let mut worst = HashMap::new();
     let mut checked = 0;
     for method in methods {
-        let rows = run(design, method);
+        let (rows, diffs) = run(design, method);
         checked += check(design, method, &rows, &refs, &mut worst);
+        checked += check_differences(design, method, &diffs, &refs, &mut worst);
     }
     if let Ok(path) = std::env::var("TALLY_CALIBRATION_MAXDIFF") {
         let mut lines: Vec<String> = worst
@@ -242,4 +285,258 @@ fn a_self_selected_sample_calibrated_and_trimmed_matches_r_survey() {
 #[test]
 fn a_stratified_cluster_design_calibrated_by_every_method_matches_r_survey() {
     held_against_r("stratclus", METHODS);
+}
+
+/// A small survey for the refusals: sex and severity, one weight column.
+fn small_survey() -> String {
+    let mut s = String::from("sex,severity,o,w\n");
+    for i in 0..120 {
+        let sex = if i % 3 == 0 { "male" } else { "female" };
+        let sev = ["mild", "moderate", "severe"][i % 3 + 0 * (i / 3)];
+        let sev = if i % 7 == 0 { "severe" } else { sev };
+        let o = if i % 2 == 0 { "x" } else { "y" };
+        s.push_str(&format!("{sex},{sev},{o},{}\n", 1.0 + (i % 5) as f64 * 0.5));
+    }
+    s
+}
+
+const HEAD: &str = "[input]\npath = \"../data/w.csv\"\nweight = \"w\"\n[disclosure]\nprotect = false\n[[analysis]]\nname = \"a\"\noutcome = \"o\"\nlevels = [\"x\", \"y\"]\n";
+
+/// Runs `weighting` over [`small_survey`] (or `data`); returns (exit code, stderr).
+fn refused(weighting: &str, data: Option<&str>) -> (i32, String) {
+    let s = Scratch::new();
+    s.write("data/w.csv", data.map_or_else(small_survey, str::to_string));
+    s.write("pipelines/w.toml", format!("{HEAD}{weighting}"));
+    let o = s.run(&["run", "pipelines/w.toml"]);
+    (code(&o), stderr(&o))
+}
+
+#[test]
+fn margins_that_do_not_add_up_are_refused_with_their_key() {
+    let (c, e) = refused(
+        "[weighting]\nmethod = \"rake\"\n[weighting.margins.sex]\nfemale = 0.6\nmale = 0.3\n",
+        None,
+    );
+    assert_eq!(c, 2, "{e}");
+    assert!(
+        e.contains("key `weighting.margins.sex`: the shares of `sex` sum to 0.9, not 1"),
+        "{e}"
+    );
+    let (c, e) = refused(
+        "[weighting]\nmethod = \"rake\"\n[weighting.margins.sex]\nfemale = 600\nmale = 400\n[weighting.margins.severity]\nmild = 300\nmoderate = 300\nsevere = 300\n",
+        None,
+    );
+    assert_eq!(c, 2, "{e}");
+    assert!(
+        e.contains("key `weighting.margins.severity`: the counts of `severity` sum to 900, but those of `sex` sum to 1000"),
+        "{e}"
+    );
+    assert!(e.contains("hint:"), "{e}");
+}
+
+#[test]
+fn a_population_level_nobody_in_the_sample_has_is_named_with_what_to_collapse() {
+    let (c, e) = refused(
+        "[weighting]\nmethod = \"rake\"\n[weighting.margins.sex]\nfemale = 0.6\nmale = 0.3\nother = 0.1\n",
+        None,
+    );
+    assert_eq!(c, 1, "{e}");
+    assert!(
+        e.contains("key `weighting.margins.sex`: level `other` of `sex` has population but no respondent in the sample"),
+        "{e}"
+    );
+    assert!(
+        e.contains("hint: collapse `other` with a neighbouring level"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_sample_level_the_margin_does_not_list_is_refused() {
+    let (c, e) = refused(
+        "[weighting]\nmethod = \"rake\"\n[weighting.margins.sex]\nfemale = 0.7\n[weighting.margins.severity]\nmild = 0.2\nmoderate = 0.5\nsevere = 0.3\n",
+        None,
+    );
+    assert_eq!(c, 2, "{e}");
+    assert!(e.contains("the shares of `sex` sum to 0.7, not 1"), "{e}");
+    let (c, e) = refused(
+        "[weighting]\nmethod = \"rake\"\n[weighting.margins.sex]\nfemale = 1.0\n",
+        None,
+    );
+    assert_eq!(c, 1, "{e}");
+    assert!(
+        e.contains("key `weighting.margins.sex`: 40 respondent(s) answered `male`, which is not a level of the margin (its levels: female)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn raking_that_does_not_converge_is_refused_not_published() {
+    let (c, e) = refused(
+        "[weighting]\nmethod = \"rake\"\nmax_iterations = 1\nepsilon = 1e-12\n[weighting.margins.sex]\nfemale = 0.5\nmale = 0.5\n[weighting.margins.severity]\nmild = 0.2\nmoderate = 0.2\nsevere = 0.6\n",
+        None,
+    );
+    assert_eq!(c, 1, "{e}");
+    assert!(
+        e.contains("key `weighting.max_iterations`: raking did not converge in 1 iterations"),
+        "{e}"
+    );
+    assert!(e.contains("hint: raise max_iterations (now 1)"), "{e}");
+}
+
+#[test]
+fn weights_past_the_trimming_bound_and_bad_bounds_are_refused() {
+    // Unit base weights: trimming is exact; one pass leaves weights past the bound.
+    let data: String = small_survey()
+        .lines()
+        .map(|l| l.rsplit_once(',').map_or(l, |(a, _)| a).to_string() + "\n")
+        .collect();
+    let s = Scratch::new();
+    s.write("data/w.csv", &data);
+    s.write(
+        "pipelines/w.toml",
+        HEAD.replace("weight = \"w\"\n", "")
+            + "[weighting]\nmethod = \"rake\"\npopulation = 1200\ntrim = [1.0, 8.0]\n[weighting.margins.sex]\nfemale = 0.5\nmale = 0.5\n",
+    );
+    let o = s.run(&["run", "pipelines/w.toml"]);
+    let e = stderr(&o);
+    assert_eq!(code(&o), 1, "{e}");
+    assert!(e.contains("key `weighting.trim`: after trimming"), "{e}");
+    assert!(e.contains("hint: set trim_strict = true"), "{e}");
+    // With a weight column that varies within a class, trimming is refused.
+    let (c, e) = refused(
+        "[weighting]\nmethod = \"rake\"\ntrim = [0.5, 3]\n[weighting.margins.sex]\nfemale = 0.6\nmale = 0.4\n",
+        None,
+    );
+    assert_eq!(c, 1, "{e}");
+    assert!(e.contains("key `weighting.trim`: calibration class"), "{e}");
+    // Logit without bounds; bounds that do not bracket 1; an unknown method.
+    let (c, e) = refused(
+        "[weighting]\nmethod = \"logit\"\n[weighting.margins.sex]\nfemale = 0.6\nmale = 0.4\n",
+        None,
+    );
+    assert_eq!(c, 2, "{e}");
+    assert!(
+        e.contains("key `weighting.bounds`: logit calibration needs bounds on g"),
+        "{e}"
+    );
+    let (c, e) = refused(
+        "[weighting]\nmethod = \"rakeing\"\nbounds = [1.2, 3]\n[weighting.margins.sex]\nfemale = 0.6\nmale = 0.4\n",
+        None,
+    );
+    assert_eq!(c, 2, "{e}");
+    assert!(e.contains("hint: did you mean `raking`?"), "{e}");
+    assert!(
+        e.contains("key `weighting.bounds`: bounds are [L, U]"),
+        "{e}"
+    );
+}
+
+#[test]
+fn post_stratification_on_two_columns_needs_every_cell() {
+    let (c, e) = refused(
+        "[weighting]\nmethod = \"poststratify\"\n[weighting.margins.sex]\nfemale = 0.6\nmale = 0.4\n[weighting.margins.severity]\nmild = 0.2\nmoderate = 0.5\nsevere = 0.3\n",
+        None,
+    );
+    assert_eq!(c, 2, "{e}");
+    assert!(
+        e.contains("needs the population of every combination"),
+        "{e}"
+    );
+    // A cell of the population with nobody in the sample.
+    let mut cells = String::from("[weighting]\nmethod = \"poststratify\"\n");
+    for sex in ["female", "male", "other"] {
+        for sev in ["mild", "moderate", "severe"] {
+            cells.push_str(&format!(
+                "[[weighting.cell]]\nsex = \"{sex}\"\nseverity = \"{sev}\"\nshare = {}\n",
+                1.0 / 9.0
+            ));
+        }
+    }
+    let (c, e) = refused(&cells, None);
+    assert_eq!(c, 1, "{e}");
+    assert!(
+        e.contains("key `weighting.cell`: level `sex=female, severity=mild` of `the cross-classification` has population but no respondent"),
+        "{e}"
+    );
+}
+
+/// The example pipeline's report shows the margins table and the plot.
+#[test]
+fn the_raked_example_reports_who_answered_against_the_population() {
+    let (out, dir) = crate::support::run_example("raked-survey", &[]);
+    let _keep = out;
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(md.contains("## Weighting to the population"), "{md}");
+    assert!(md.contains("raking by iterative proportional fitting (R survey::rake)"));
+    assert!(
+        md.contains("| sex | female | 75.00% | 73.52% | 73.43% | 75.00% |"),
+        "{md}"
+    );
+    assert!(md.contains("Raking converged in 3 iteration(s)"), "{md}");
+    assert!(dir.join("plots/weighting-margins.svg").is_file());
+    assert!(dir.join("plots/weighting-margins.png").is_file());
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(html.contains("<h2 id=\"weighting\">Weighting to the population</h2>"));
+    assert!(html.contains("R survey::rake"));
+}
+
+/// Done when: the example pipeline, raked to its stated population, reproduces R's
+/// estimates, SEs, intervals and its design-based difference (blank answers out of each
+/// denominator, in the design).
+#[test]
+fn the_raked_example_reproduces_r_survey() {
+    let (out, dir) = crate::support::run_example("raked-survey", &[]);
+    let _keep = out;
+    let refs = reference();
+    let treatment = |a: &str| match a {
+        "get" => "GET",
+        "cbt" => "CBT",
+        _ => "pacing",
+    };
+    let mut checked = 0;
+    for row in csv_file_rows(&dir.join("estimates.csv")) {
+        let t = treatment(&row["analysis"]);
+        let domain = if row["provider"] == "(all)" {
+            t.to_string()
+        } else {
+            format!("{t}/{}", row["provider"])
+        };
+        for (column, q) in [
+            ("proportion", "p"),
+            ("se", "se"),
+            ("df", "df"),
+            ("sum_w", "sum_w"),
+            ("ci_lower", "beta_lower"),
+            ("ci_upper", "beta_upper"),
+        ] {
+            let k: Key = (
+                "example".into(),
+                "rake".into(),
+                domain.clone(),
+                row["outcome"].clone(),
+                q.into(),
+            );
+            let want = refs[&k];
+            let got: f64 = row[column].parse().unwrap();
+            let tol = if q == "sum_w" { 1e-9 * want } else { 1e-9 };
+            assert!((got - want).abs() <= tol, "{k:?}: tally {got}, R {want}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 27 * 6);
+    let diffs = csv_file_rows(&dir.join("comparisons.csv"));
+    assert_eq!(diffs.len(), 1);
+    let d = &diffs[0];
+    let key = |q: &str| -> Key {
+        (
+            "example".into(),
+            "rake".into(),
+            "GET".into(),
+            "worsened".into(),
+            q.into(),
+        )
+    };
+    let got: f64 = d["estimate"].parse().unwrap();
+    assert!((got + refs[&key("diff")]).abs() <= 1e-9, "{got}");
 }
