@@ -80,8 +80,14 @@ pub struct Frame {
     strata: IndexMap<RawValue, u32>,
     psus: IndexMap<(u32, RawValue), u32>,
     /// `[weighting]`: the calibration, and each class's raw margin values.
-    calibration: Option<(Arc<Calibration>, HashMap<Vec<RawValue>, u32>)>,
+    calibration: Option<FrameCalibration>,
 }
+
+/// A design's calibration and the class of each combination of raw margin values.
+type FrameCalibration = (Arc<Calibration>, HashMap<Vec<RawValue>, u32>);
+
+/// A calibration, and the classes and margins it was made from.
+type Calibrated = (FrameCalibration, (Classes, Vec<cal::Margin>));
 
 /// What a calibration to population margins did, for the report.
 #[derive(Debug, Clone, PartialEq)]
@@ -512,13 +518,7 @@ fn calibrated(
     w: &WeightingPlan,
     frame: &Frame,
     table: &Table,
-) -> Result<
-    (
-        (Arc<Calibration>, HashMap<Vec<RawValue>, u32>),
-        (Classes, Vec<cal::Margin>),
-    ),
-    String,
-> {
+) -> Result<Calibrated, String> {
     let key = |c: &str| format!("key `weighting.margins.{c}`");
     let positions: Vec<usize> = w
         .columns()

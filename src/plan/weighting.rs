@@ -65,6 +65,10 @@ pub enum MethodPlan {
     Calibrate(CalFun),
 }
 
+/// `[[weighting.cell]]`: each cell's level per margin and its number, and how the numbers
+/// are given.
+pub type Cells = (Vec<(Vec<String>, f64)>, Scale);
+
 /// `[weighting]` as meant.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WeightingPlan {
@@ -75,7 +79,7 @@ pub struct WeightingPlan {
     /// The margins (for `poststratify` with cells: the cells' columns and levels).
     pub margins: Vec<MarginPlan>,
     /// `poststratify` on a cross-classification: each cell's level per margin and its number.
-    pub cells: Option<(Vec<(Vec<String>, f64)>, Scale)>,
+    pub cells: Option<Cells>,
     pub max_iterations: u32,
     pub epsilon: f64,
     pub bounds: Option<(f64, f64)>,
@@ -301,7 +305,7 @@ fn plan_cells(
     method: MethodPlan,
     margins: &mut Vec<MarginPlan>,
     problems: &mut Problems,
-) -> Option<(Vec<(Vec<String>, f64)>, Scale)> {
+) -> Option<Cells> {
     if spec.cells.is_empty() {
         if method == MethodPlan::PostStratify && margins.len() > 1 {
             problems.add(

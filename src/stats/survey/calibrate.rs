@@ -66,6 +66,9 @@
 //! JASA 88:1013-1020. Lumley T (2010) Complex Surveys, ch. 7. R `survey` 4.1: `rake`,
 //! `postStratify`, `calibrate`, `grake`, `regcalibrate`, `trimWeights`, `svyrecvar`.
 
+// Matrix and per-class arithmetic reads as the formulas do, with indices.
+#![allow(clippy::needless_range_loop)]
+
 use std::fmt;
 
 /// A calibrated design, as its tables carry it: the calibration, and the totals of the whole

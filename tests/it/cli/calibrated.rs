@@ -292,7 +292,7 @@ fn small_survey() -> String {
     let mut s = String::from("sex,severity,o,w\n");
     for i in 0..120 {
         let sex = if i % 3 == 0 { "male" } else { "female" };
-        let sev = ["mild", "moderate", "severe"][i % 3 + 0 * (i / 3)];
+        let sev = ["mild", "moderate", "severe"][i % 3];
         let sev = if i % 7 == 0 { "severe" } else { sev };
         let o = if i % 2 == 0 { "x" } else { "y" };
         s.push_str(&format!("{sex},{sev},{o},{}\n", 1.0 + (i % 5) as f64 * 0.5));
