@@ -43,7 +43,8 @@
 //! 2. [`stats`]: the statistics on plain numbers: `ci` (one file per interval method),
 //!    `compare` (one file per comparison method, plus the 2 x 2 tests), `tables` (r x c
 //!    tests), `simultaneous`, `multiplicity`, `reliability` (NCHS flags), `survey`
-//!    (design-based estimation on per-PSU totals, as R `survey`), `meta` (pooling
+//!    (design-based estimation on per-PSU totals, as R `survey`; `survey::calibrate`:
+//!    weights calibrated to population margins, per calibration class), `meta` (pooling
 //!    proportions across surveys, as metafor), `published` (counts behind published
 //!    percentages), `dist` (the one
 //!    home of statrs, and our incomplete beta, its inverse and the root finder).
@@ -51,7 +52,7 @@
 //!    ([`plots::KINDS`]), drawing plain data. [`suggest`]: did-you-mean.
 //! 3. [`spec`], then [`plan`]: the pipeline file; one file per section (`input`,
 //!    `validate`, `analysis`, `compare`, `report`, `identifying`, `labels` (the one home
-//!    of display labels)), and the input's vocabulary (formats, encodings, kinds) as
+//!    of display labels), `weighting`), and the input's vocabulary (formats, encodings, kinds) as
 //!    registries.
 //! 4. The stages: [`ingest`] (the only reader of data files: `open` (header rows), `reader`
 //!    (the reading thread), `csvread` (the record splitter), `builder` (record checks,

@@ -38,6 +38,8 @@ pub struct PipelineSpec {
     /// outcome level or a subgroup of an analysis, in every human-facing output.
     #[serde(default)]
     pub labels: IndexMap<String, String>,
+    /// Calibration of the weights to known population margins (`[weighting]`).
+    pub weighting: Option<WeightingSpec>,
     /// How far self-selection could move each headline figure (`[selection]`); every
     /// analysis may override it (`[analysis.selection]`).
     pub selection: Option<SelectionSpec>,
@@ -58,6 +60,34 @@ pub struct SelectionSpec {
     pub invited: Option<u64>,
     /// Draw each analysis's figures against the selection ratio; default `true`.
     pub plot: Option<bool>,
+}
+
+/// `[weighting]`: the weights calibrated to known population margins (R `survey`'s
+/// `postStratify`, `rake`, `calibrate`, `trimWeights`).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct WeightingSpec {
+    /// `poststratify`, `rake`, `linear`, `raking` or `logit`.
+    pub method: String,
+    /// The population size N; margins given as shares are scaled by it (default: the
+    /// sample's Σw of the base weights).
+    pub population: Option<f64>,
+    /// Iteration limit (rake: passes, R's default 10; calibrate: R's default 50).
+    pub max_iterations: Option<u32>,
+    /// Convergence tolerance (rake: R's default 1, in weight units; calibrate: 1e-7).
+    pub epsilon: Option<f64>,
+    /// `[L, U]`: bounds on the calibration factors g (calibrate; logit needs them).
+    pub bounds: Option<Vec<f64>>,
+    /// `[lower, upper]`: trimWeights bounds on the calibrated weights.
+    pub trim: Option<Vec<f64>>,
+    /// trimWeights(strict = TRUE): repeat until no weight is outside the bounds.
+    pub trim_strict: Option<bool>,
+    /// Per margin column: level (after `[recode]`) -> population share or count.
+    #[serde(default)]
+    pub margins: IndexMap<String, IndexMap<String, f64>>,
+    /// `[[weighting.cell]]`: the full cross-classification for `poststratify`, each cell its
+    /// columns' levels and a `share` or `count`.
+    #[serde(default, rename = "cell")]
+    pub cells: Vec<IndexMap<String, toml::Value>>,
 }
 
 /// `[validate.<column>]`: a row whose value breaks a rule is rejected, with its line.

@@ -253,7 +253,8 @@ pub fn query(plan: &Plan, dialect: Dialect, from: &str, pipeline: &str) -> Resul
     let n = fresh("n", &columns);
     let weight = match input.design.as_ref().map(|d| &d.weight) {
         Some(WeightSource::Column(w)) => Some(w.clone()),
-        Some(WeightSource::Sums { .. }) | None => None,
+        // Unit base weights (a calibrated sample without a weight column): the count is Σw.
+        Some(WeightSource::Sums { .. } | WeightSource::Unit) | None => None,
     };
     let sums = weight.as_ref().map(|_| {
         let w = fresh("sum_w", &columns);

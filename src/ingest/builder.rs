@@ -46,6 +46,8 @@ enum Weights {
     Column(usize),
     /// A counts row's Σw and Σw².
     Sums(usize, usize),
+    /// Base weights of 1 (`[weighting]` without a weight column).
+    Unit,
 }
 
 /// What the builder has counted: the part of the [`super::Table`] the records give.
@@ -150,6 +152,7 @@ impl<'a> TableBuilder<'a> {
                 Some(WeightSource::Sums { sum_w, sum_w2 }) => {
                     Some(Weights::Sums(source_index(sum_w)?, source_index(sum_w2)?))
                 }
+                Some(WeightSource::Unit) => Some(Weights::Unit),
             },
             record_sums: [0.0; 2],
             sums: Vec::new(),
@@ -392,6 +395,7 @@ fn read_weights(record: &RawRecord, at: Weights, count: u64) -> Result<[f64; 2],
         }
     };
     match at {
+        Weights::Unit => Ok([count as f64, count as f64]),
         Weights::Column(i) => {
             let w = number(i, "weight")?;
             if w <= 0.0 {

@@ -140,7 +140,9 @@ pub(super) struct Defaults {
 /// Plans `[ci]` (default: Wilson intervals at 95%) and `[reliability]` (default: the NCHS
 /// thresholds).
 pub(super) fn plan_defaults(spec: &PipelineSpec, problems: &mut Problems) -> Defaults {
-    let weighted = spec.input.weight.is_some() || spec.input.sum_w_column.is_some();
+    let weighted = spec.input.weight.is_some()
+        || spec.input.sum_w_column.is_some()
+        || spec.weighting.is_some();
     Defaults {
         weighted,
         survey_method: spec.ci.method.clone().filter(|_| weighted),

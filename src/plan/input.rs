@@ -73,6 +73,9 @@ pub enum WeightSource {
     Column(String),
     /// A counts table's columns of Σw and Σw² per row.
     Sums { sum_w: String, sum_w2: String },
+    /// No weight column: every respondent's base weight is 1 (a self-selected sample whose
+    /// weights `[weighting]` calibrates to the population).
+    Unit,
 }
 
 /// The sampling design of a weighted survey (`input.weight`, `strata`, `cluster`, `fpc`).
@@ -86,6 +89,20 @@ pub struct DesignPlan {
     pub lonely_psu: String,
 }
 
+impl DesignPlan {
+    /// The design of an unweighted respondent file whose weights `[weighting]` calibrates:
+    /// base weights 1, each respondent its own sampling unit.
+    pub fn unit_weights() -> DesignPlan {
+        DesignPlan {
+            weight: WeightSource::Unit,
+            strata: None,
+            cluster: None,
+            fpc: None,
+            lonely_psu: "fail".into(),
+        }
+    }
+}
+
 /// The choices for a stratum with one PSU, as R survey names them (`survey.lonely.psu`).
 pub const LONELY_PSU: &[&str] = &["fail", "remove", "certainty", "adjust", "average"];
 
@@ -97,6 +114,7 @@ impl DesignPlan {
             WeightSource::Sums { sum_w, sum_w2 } => {
                 format!("the sums of weights of columns `{sum_w}` and `{sum_w2}`")
             }
+            WeightSource::Unit => "base weights of 1 (no weight column)".to_string(),
         };
         let mut parts = Vec::new();
         if let Some(s) = &self.strata {

@@ -25,6 +25,7 @@ mod problems;
 mod report;
 mod selection;
 mod validate;
+mod weighting;
 
 use std::path::{Path, PathBuf};
 
@@ -40,6 +41,7 @@ pub use problems::{list_some, Problem};
 pub use report::{is_safe_relative, DisclosurePlan, PlotKind, ReportPlan};
 pub use selection::{SelectionPlan, DEFAULT_THRESHOLD};
 pub use validate::Rule;
+pub use weighting::{MarginPlan, MethodPlan, Scale, WeightingPlan, METHODS as WEIGHTING_METHODS};
 
 use crate::spec::{self, PipelineSpec};
 use crate::suggest::did_you_mean;
@@ -61,6 +63,8 @@ pub struct Plan {
     pub source: Vec<u8>,
     /// Codes of `[labels]` that only the data can check (see [`unknown_in_data`]).
     pub unchecked_labels: Vec<String>,
+    /// `[weighting]`: the weights calibrated to population margins.
+    pub weighting: Option<WeightingPlan>,
 }
 
 impl Plan {
@@ -93,6 +97,12 @@ impl Plan {
                 push(c);
             }
         }
+        // The margin columns of `[weighting]`: a tuple's calibration class.
+        if let Some(w) = &self.weighting {
+            for c in w.columns() {
+                push(c);
+            }
+        }
         cols
     }
 
@@ -113,6 +123,11 @@ impl Plan {
             }
             if a.filter.iter().any(|(c, _)| c == column) {
                 return format!("analysis[{i}].filter.{column}");
+            }
+        }
+        if let Some(w) = &self.weighting {
+            if w.columns().any(|c| c == column) {
+                return format!("weighting.margins.{column}");
             }
         }
         String::new()
@@ -201,12 +216,27 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
     let reading = input::plan_reading(&spec.input, &mut problems);
     let rules = validate::plan_rules(&spec.validate, &mut problems);
     let disclosure = report::plan_disclosure(spec.disclosure.as_ref(), &mut problems);
-    let input = input::plan_input(&spec.input, path, reading, rules, &mut problems);
+    let mut input = input::plan_input(&spec.input, path, reading, rules, &mut problems);
+    let weighting = weighting::plan_weighting(spec.weighting.as_ref(), &mut problems);
+    if weighting.is_some() && input.design.is_none() {
+        if input.kind == InputKind::Percentages {
+            problems.add(
+                "weighting",
+                "[weighting] calibrates respondents' weights; a percentages file has no respondents",
+            );
+        } else {
+            input.design = Some(DesignPlan::unit_weights());
+        }
+    }
     let defaults = analysis::plan_defaults(&spec, &mut problems);
     let mut analyses = analysis::plan_analyses(&spec.analyses, &defaults, &mut problems);
     let unchecked_labels = labels::plan_labels(&spec, &mut analyses, &mut problems);
     if let Some(d) = &input.design {
-        let words = d.words();
+        let mut words = d.words();
+        if let Some(w) = &weighting {
+            words.push_str("; ");
+            words.push_str(&w.words());
+        }
         for a in &mut analyses {
             a.design_words = Some(words.clone());
         }
@@ -254,6 +284,7 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
         allow_identifying,
         source: Vec::new(),
         unchecked_labels,
+        weighting,
     })
 }
 

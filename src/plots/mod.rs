@@ -15,6 +15,7 @@
 
 pub mod data;
 pub mod encode;
+pub mod margins;
 pub mod meta_forest;
 pub mod selection;
 pub mod style;

@@ -76,7 +76,54 @@ pub fn render_plots(input: &ReportInput) -> Result<Vec<PlotFile>, RenderError> {
         })
         .collect::<Result<_, _>>()?;
     files.extend(drawn);
+    if let Some(p) = weighting_plot(input, internal)? {
+        files.push(p);
+    }
     Ok(files)
+}
+
+/// The margins plot of a `[weighting]` calibration ([`plots::margins`]); the sample's dots
+/// of a margin the report may not show are left out, as in the table.
+fn weighting_plot(input: &ReportInput, internal: bool) -> Result<Option<PlotFile>, RenderError> {
+    use plots::margins::{Margins, Row};
+    let Some((s, shown)) = super::model::weighting_view(input) else {
+        return Ok(None);
+    };
+    let label = |code: &str| -> String {
+        input
+            .results
+            .first()
+            .map_or(code.to_string(), |r| r.plan.labels.show(code).to_string())
+    };
+    let mut rows = Vec::new();
+    for (m, show) in s.margins.iter().zip(shown) {
+        rows.push(Row::Heading(m.column.clone()));
+        for l in &m.levels {
+            rows.push(Row::Level {
+                label: label(&l.level),
+                population: l.population,
+                sample: show.then_some([l.unweighted, l.base, l.calibrated]),
+            });
+        }
+    }
+    let plot = Margins {
+        title: "Who answered and the population".into(),
+        subtitle: format!(
+            "Shares of each margin: the population's, and the sample's before and after weighting ({})",
+            s.method
+        ),
+        rows,
+    };
+    let stem = super::model::WEIGHTING_PLOT.to_string();
+    match plots::margins::draw(&plot, internal) {
+        Ok(rendered) => Ok(Some(PlotFile {
+            analysis: String::new(),
+            stem,
+            rendered,
+            selection: false,
+        })),
+        Err(message) => Err(RenderError::Plot { stem, message }),
+    }
 }
 
 /// An analysis as the plots see it: levels and groups by their labels (planning made sure

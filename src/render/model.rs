@@ -42,6 +42,8 @@ pub struct Report {
     /// What disclosure control did ([`super::prose::disclosure_statement`]); `None` when it is off.
     pub disclosure: Option<String>,
     pub analyses: Vec<Analysis>,
+    /// `[weighting]`: who answered against the population, and what the calibration did.
+    pub weighting: Option<Weighting>,
     /// The pipeline's caveats, the self-selection caveat, then each analysis's notes.
     pub caveats: Vec<String>,
     pub provenance: Provenance,
@@ -351,6 +353,7 @@ pub fn build(input: &ReportInput, plots: &[PlotFile]) -> Report {
             .protect
             .then(|| disclosure_statement(input)),
         analyses: input.results.iter().map(|r| analysis(r, plots)).collect(),
+        weighting: weighting(input, plots),
         caveats,
         provenance: Provenance {
             input: input.table.source.written.clone(),
@@ -786,4 +789,173 @@ fn comparison_row(
         p: c.p_value.map_or("-".into(), format_p),
         p_adjusted: c.p_adjusted.map_or("-".into(), format_p),
     }
+}
+
+// ---------------------------------------------------------------- weighting (`[weighting]`)
+
+/// The section "Weighting to the population": the method, every margin level's population
+/// share beside the sample's (unweighted, with the base weights, calibrated), convergence,
+/// the weights' range and the design effect due to weighting.
+#[derive(Debug, Serialize)]
+pub struct Weighting {
+    /// The method in words, with its R function.
+    pub method: String,
+    /// Convergence, the largest margin error, the weights' range, the design effect.
+    pub sentences: String,
+    pub margins: Vec<WeightingMargin>,
+    /// Why some margins show no sample shares (disclosure), if any do.
+    pub withheld: Option<String>,
+    pub plot: Option<Plot>,
+}
+
+/// One margin of the weighting table.
+#[derive(Debug, Serialize)]
+pub struct WeightingMargin {
+    pub column: String,
+    pub levels: Vec<WeightingLevel>,
+}
+
+/// One level: its shares as finished strings (`None`: withheld by disclosure control).
+#[derive(Debug, Serialize)]
+pub struct WeightingLevel {
+    pub level: String,
+    pub population: String,
+    pub unweighted: Option<String>,
+    pub base: Option<String>,
+    pub calibrated: Option<String>,
+}
+
+/// The stem of the margins plot under `plots/`.
+pub const WEIGHTING_PLOT: &str = "weighting-margins";
+
+/// The weighting summary and which margins may show the sample's shares: a margin with a
+/// level of fewer than `min_cell` respondents shows none of them (its shares would give
+/// that count back from the respondent total), unless the run is internal.
+pub fn weighting_view(
+    input: &ReportInput,
+) -> Option<(crate::estimate::weighted::WeightingSummary, Vec<bool>)> {
+    let s = crate::estimate::weighted::summary(input.plan, input.table)?;
+    let d = &input.disclosure;
+    let shown = s
+        .margins
+        .iter()
+        .map(|m| !d.protect || m.levels.iter().all(|l| l.count >= d.min_cell))
+        .collect();
+    Some((s, shown))
+}
+
+fn weighting(input: &ReportInput, plots: &[PlotFile]) -> Option<Weighting> {
+    let w = input.plan.weighting.as_ref()?;
+    let (s, shown) = weighting_view(input)?;
+    let labels = |code: &str| -> String {
+        input
+            .results
+            .first()
+            .map_or(code.to_string(), |r| r.plan.labels.show(code).to_string())
+    };
+    let pct2 = |v: f64| format!("{:.2}%", v * 100.0);
+    let margins = s
+        .margins
+        .iter()
+        .zip(&shown)
+        .map(|(m, &show)| WeightingMargin {
+            column: m.column.clone(),
+            levels: m
+                .levels
+                .iter()
+                .map(|l| WeightingLevel {
+                    level: labels(&l.level),
+                    population: pct2(l.population),
+                    unweighted: show.then(|| pct2(l.unweighted)),
+                    base: show.then(|| pct2(l.base)),
+                    calibrated: show.then(|| pct2(l.calibrated)),
+                })
+                .collect(),
+        })
+        .collect();
+    let hidden: Vec<String> = s
+        .margins
+        .iter()
+        .zip(&shown)
+        .filter(|(_, show)| !**show)
+        .map(|(m, _)| format!("`{}`", m.column))
+        .collect();
+    let withheld = (!hidden.is_empty()).then(|| {
+        format!(
+            "The sample's shares of {} are not shown: a level has fewer than {} respondents, and its share of the {} respondents would give their number.",
+            hidden.join(", "),
+            input.disclosure.min_cell,
+            thousands(s.respondents)
+        )
+    });
+    let mut sentences = Vec::new();
+    sentences.push(match w.method {
+        crate::plan::MethodPlan::PostStratify => format!(
+            "Post-stratified in one step: every cell's weights scaled to its population total (largest difference between a weighted and a population share: {:.2e} percentage points).",
+            s.max_margin_error * 100.0
+        ),
+        crate::plan::MethodPlan::Rake => format!(
+            "Raking converged in {} iteration(s) (passes over the margins; R's rule: no class's weighted total changed by {} or more in the last one); the largest difference between a calibrated and a population share is {:.2e} percentage points.",
+            s.iterations,
+            w.epsilon,
+            s.max_margin_error * 100.0
+        ),
+        crate::plan::MethodPlan::Calibrate(_) => {
+            let steps = if s.iterations == 0 {
+                "in one step (regression calibration)".to_string()
+            } else {
+                format!("in {} Newton iteration(s)", s.iterations)
+            };
+            format!(
+                "The calibration converged {steps}; the largest difference between a calibrated and a population share is {:.2e} percentage points.",
+                s.max_margin_error * 100.0
+            )
+        }
+    });
+    let (g0, g1) = s.factor_range;
+    let mut range = format!(
+        "The calibration factors (calibrated weight / base weight) run from {g0:.3} to {g1:.3} (ratio {:.1}).",
+        g1 / g0
+    );
+    if let Some((a, b)) = s.weight_range {
+        range.push_str(&format!(
+            " The calibrated weights run from {a:.4} to {b:.4} (ratio {:.1}).",
+            b / a
+        ));
+    }
+    if s.trimmed > 0.0 {
+        range.push_str(&format!(
+            " {} respondent(s) had their weights trimmed to the bounds (R survey::trimWeights), the amount trimmed shared out equally among the others.",
+            thousands(s.trimmed as u64)
+        ));
+    }
+    sentences.push(range);
+    let n = s.respondents as f64;
+    sentences.push(format!(
+        "Design effect due to weighting (Kish, 1 + CV² of the weights): {:.3} after calibration ({:.3} with the base weights), an effective sample size of {} of {} respondents. The weights sum to {}, the population.",
+        s.kish_deff,
+        s.kish_deff_base,
+        thousands((n / s.kish_deff).round() as u64),
+        thousands(s.respondents),
+        thousands(s.population.round() as u64)
+    ));
+    let plot = plots
+        .iter()
+        .find(|f| f.stem == WEIGHTING_PLOT)
+        .map(|f| Plot {
+            stem: f.stem.clone(),
+            alt: f.rendered.alt.clone(),
+            svg_inline: f.rendered.svg_inline.clone(),
+        });
+    let sentences = sentences.join(" ");
+    Some(Weighting {
+        method: crate::plan::WEIGHTING_METHODS
+            .iter()
+            .find(|(n, _)| *n == w.name)
+            .map_or(w.name.clone(), |(_, words)| words.to_string()),
+        sentences,
+        margins,
+        withheld,
+        plot,
+    })
 }

@@ -125,6 +125,9 @@ pub struct Unit {
     pub stratum: RawValue,
     pub psu: RawValue,
     pub fpc: RawValue,
+    /// The raw values of `[weighting]`'s margin columns (the calibration class; empty
+    /// without `[weighting]`).
+    pub margins: Vec<RawValue>,
 }
 
 /// An analysis's data: the cells in its denominator and the accounting of everyone else.
@@ -149,6 +152,15 @@ enum Value<'a> {
     Missing,
     Clean(&'a str),
     Unmapped,
+}
+
+/// A raw value recoded through the column's map: `Some(level)`, or `None` when it is
+/// missing or has no mapping.
+pub fn recoded<'a>(plan: &'a Plan, column: &str, raw: &'a RawValue) -> Option<&'a str> {
+    match recode(plan, column, raw) {
+        Value::Clean(v) => Some(v),
+        _ => None,
+    }
 }
 
 /// Recodes one raw value through the column's map (identity when the column has none).
@@ -261,6 +273,8 @@ pub struct Indices {
     table: Option<usize>,
     /// The design's stratum, cluster and fpc columns (weighted surveys).
     design: [Option<usize>; 3],
+    /// `[weighting]`'s margin columns.
+    margins: Vec<usize>,
     outcome: usize,
     by: Vec<usize>,
     filter: Vec<usize>,
@@ -278,6 +292,12 @@ impl Indices {
                 at(design.and_then(|d| d.cluster.as_ref())),
                 at(design.and_then(|d| d.fpc.as_ref())),
             ],
+            margins: plan
+                .weighting
+                .iter()
+                .flat_map(|w| w.columns())
+                .map(|c| column_index(table, c))
+                .collect(),
             outcome: column_index(table, &a.outcome),
             by: a.by.iter().map(|b| column_index(table, b)).collect(),
             filter: a
@@ -297,6 +317,7 @@ impl Indices {
             stratum: s,
             psu: p,
             fpc: f,
+            margins: self.margins.iter().map(|&i| values[i].clone()).collect(),
         }
     }
 }

@@ -157,7 +157,12 @@ fn every_example_report_is_byte_for_byte_as_recorded() {
     names.sort();
     assert_eq!(
         names,
-        ["ame-2019-get", "synthetic-survey", "weighted-survey"]
+        [
+            "ame-2019-get",
+            "raked-survey",
+            "synthetic-survey",
+            "weighted-survey"
+        ]
     );
     for name in &names {
         let reports = tempfile::tempdir().unwrap();

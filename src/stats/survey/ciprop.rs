@@ -276,6 +276,7 @@ mod tests {
             se: var.sqrt(),
             df,
             n,
+            nrow: n,
             n_psu: df + 1,
             sum_w: n as f64,
             sum_w2: n as f64,

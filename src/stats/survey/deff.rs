@@ -65,13 +65,13 @@ pub fn effects(e: &DomainEstimate) -> Effects {
 /// Korn and Graubard's effective n at confidence `level`, as `svyciprop(method = "beta")`
 /// uses it (formula and the p = 0, 1 convention in the module docs).
 pub fn korn_graubard_n(e: &DomainEstimate, level: f64) -> f64 {
-    if e.df == 0 || e.n < 2 || e.var.is_nan() {
+    if e.df == 0 || e.nrow < 2 || e.var.is_nan() {
         return f64::NAN;
     }
     let half = (1.0 - level) / 2.0;
-    let ratio = t_quantile(half, e.n as f64 - 1.0) / t_quantile(half, e.df as f64);
+    let ratio = t_quantile(half, e.nrow as f64 - 1.0) / t_quantile(half, e.df as f64);
     let base = if e.p <= 0.0 || e.p >= 1.0 {
-        e.n as f64
+        e.nrow as f64
     } else {
         e.p * (1.0 - e.p) / e.var
     };

@@ -118,6 +118,9 @@ pub struct DomainEstimate {
     pub df: u64,
     /// Respondents in the domain (unweighted, `nrow` of the subset design).
     pub n: u64,
+    /// `nrow()` of the subset design as R's `svyciprop` sees it: `n`, or every respondent of
+    /// a calibrated design (whose subsets keep all their rows).
+    pub nrow: u64,
     /// PSUs with respondents in the domain (respondents, for [`Units::Elements`]).
     pub n_psu: u64,
     /// Σw and Σw² over the domain.
@@ -153,6 +156,7 @@ pub fn estimate(
         se: var.sqrt(),
         df: n_psu - n_strata,
         n,
+        nrow: table.calibration().map_or(n, |c| c.respondents),
         n_psu,
         sum_w: total,
         sum_w2,
@@ -196,6 +200,16 @@ pub fn covariance(design: &Design, table: &Table, a: &Ratio, b: &Ratio) -> f64 {
     let support: Vec<bool> = a.den.iter().zip(&b.den).map(|(x, y)| *x || *y).collect();
     // Per stratum: per PSU (ta, tb) for clusters; (Σ a S1, Σ b S1, Σ a b S2) for elements.
     let mut by_stratum: BTreeMap<u32, StratumSums> = BTreeMap::new();
+    // A calibrated design: residuals `a_c + ρ_k` (calibrate's module docs); the `ρ` part of
+    // every respondent, in the estimate's cells or not, comes from the whole sample's totals.
+    let (ra, rb) = match table.calibration() {
+        Some(cal) => (
+            residual_shift(table, cal, &ca),
+            residual_shift(table, cal, &cb),
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    let shift = |r: &[f64], class: u32| r.get(class as usize).copied().unwrap_or(0.0);
     for (i, cell) in table.cells.iter().enumerate() {
         let present = support[i];
         for t in cell {
@@ -207,7 +221,22 @@ pub fn covariance(design: &Design, table: &Table, a: &Ratio, b: &Ratio) -> f64 {
             let e = s.psus.entry(t.psu).or_insert((0.0, 0.0));
             e.0 += ca[i] * t.sum_w;
             e.1 += cb[i] * t.sum_w;
-            s.cross += ca[i] * cb[i] * t.sum_w2;
+            let (pa, pb) = (shift(&ra, t.class), shift(&rb, t.class));
+            s.cross += (ca[i] * cb[i] + ca[i] * pb + pa * cb[i]) * t.sum_w2;
+        }
+    }
+    if let Some(cal) = table.calibration() {
+        for t in &cal.totals {
+            let (pa, pb) = (shift(&ra, t.class), shift(&rb, t.class));
+            let s = by_stratum.entry(t.stratum).or_default();
+            s.present |= t.n > 0;
+            if pa == 0.0 && pb == 0.0 {
+                continue;
+            }
+            let e = s.psus.entry(t.psu).or_insert((0.0, 0.0));
+            e.0 += pa * t.sum_w;
+            e.1 += pb * t.sum_w;
+            s.cross += pa * pb * t.sum_w2;
         }
     }
     let (mut total, mut n_present, mut n_ok) = (0.0, 0u64, 0u64);
@@ -232,6 +261,25 @@ pub fn covariance(design: &Design, table: &Table, a: &Ratio, b: &Ratio) -> f64 {
     }
     // R's `onestage`: strata lost to "average" are made up by scaling the rest.
     total * n_present as f64 / n_ok as f64
+}
+
+/// The calibration's residual shift `ρ_k` per class for cell coefficients `c`.
+fn residual_shift(table: &Table, cal: &super::calibrate::Calibration, c: &[f64]) -> Vec<f64> {
+    let k = cal.calibrated.factor.len();
+    let (mut sn, mut sw) = (vec![0.0; k], vec![0.0; k]);
+    for (i, cell) in table.cells.iter().enumerate() {
+        if c[i] == 0.0 {
+            continue;
+        }
+        for t in cell {
+            let j = t.class as usize;
+            if j < k {
+                sn[j] += c[i] * t.n as f64;
+                sw[j] += c[i] * t.sum_w;
+            }
+        }
+    }
+    cal.calibrated.residual(&sn, &sw)
 }
 
 #[derive(Default)]
@@ -293,6 +341,7 @@ mod tests {
                 n: 1,
                 sum_w: w,
                 sum_w2: w * w,
+                class: 0,
             });
         }
         Table::new(design, rows, cols, units, cells).unwrap()

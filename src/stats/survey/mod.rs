@@ -92,6 +92,7 @@
 //!
 //! This module does no I/O and uses nothing of tally but [`crate::stats::dist`].
 
+pub mod calibrate;
 pub mod ciprop;
 pub mod contrast;
 pub mod deff;
@@ -356,6 +357,9 @@ pub struct PsuTotals {
     pub n: u64,
     pub sum_w: f64,
     pub sum_w2: f64,
+    /// The calibration class of the respondents (0 without calibration, see
+    /// [`calibrate`]).
+    pub class: u32,
 }
 
 /// What the totals of a [`Table`] are per.
@@ -373,8 +377,11 @@ pub struct Table {
     rows: usize,
     cols: usize,
     units: Units,
-    /// Row-major: cell `(r, c)` is `cells[r * cols + c]`, its totals sorted by (stratum, psu).
+    /// Row-major: cell `(r, c)` is `cells[r * cols + c]`, its totals sorted by (stratum, psu,
+    /// class).
     cells: Vec<Vec<PsuTotals>>,
+    /// The design's calibration, when its weights were calibrated to population margins.
+    calibration: Option<std::sync::Arc<calibrate::Calibration>>,
 }
 
 impl Table {
@@ -401,13 +408,13 @@ impl Table {
         let mut merged = Vec::with_capacity(cells.len());
         for (i, cell) in cells.into_iter().enumerate() {
             let at = (i / cols, i % cols);
-            let mut m: BTreeMap<(u32, u32), PsuTotals> = BTreeMap::new();
+            let mut m: BTreeMap<(u32, u32, u32), PsuTotals> = BTreeMap::new();
             for t in cell {
                 check_totals(design, &t, at)?;
                 let psu = if units == Units::Elements { 0 } else { t.psu };
                 psus.entry(t.stratum).or_default().insert(psu);
                 *respondents.entry(t.stratum).or_default() += t.n;
-                let e = m.entry((t.stratum, psu)).or_insert(PsuTotals {
+                let e = m.entry((t.stratum, psu, t.class)).or_insert(PsuTotals {
                     psu,
                     n: 0,
                     sum_w: 0.0,
@@ -440,7 +447,20 @@ impl Table {
             cols,
             units,
             cells: merged,
+            calibration: None,
         })
+    }
+
+    /// The table of a calibrated design: its totals are of the calibrated weights, each
+    /// with its class, and its variances are of the calibration's residuals.
+    pub fn calibrated(mut self, calibration: std::sync::Arc<calibrate::Calibration>) -> Table {
+        self.calibration = Some(calibration);
+        self
+    }
+
+    /// The calibration of the design, if any.
+    pub fn calibration(&self) -> Option<&calibrate::Calibration> {
+        self.calibration.as_deref()
     }
 
     pub fn rows(&self) -> usize {
@@ -544,6 +564,7 @@ mod tests {
             n: 1,
             sum_w,
             sum_w2: sum_w * sum_w,
+            class: 0,
         };
         let err = Table::new(
             &design,

@@ -4,6 +4,7 @@
 mod bad_input;
 mod batch;
 mod calculators;
+mod calibrated;
 mod examples;
 mod findings;
 mod identifying;

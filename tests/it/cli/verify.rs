@@ -30,7 +30,12 @@ fn ame_project() -> Scratch {
 
 #[test]
 fn every_survey_example_verifies() {
-    for name in ["ame-2019-get", "synthetic-survey", "weighted-survey"] {
+    for name in [
+        "ame-2019-get",
+        "raked-survey",
+        "synthetic-survey",
+        "weighted-survey",
+    ] {
         let out = run_example(name, &[]);
         let dir = out.path().join(name);
         let o = verify(&dir, &[]);

@@ -145,6 +145,7 @@ fn build_table(
             n: 0,
             sum_w: 0.0,
             sum_w2: 0.0,
+            class: 0,
         });
         t.n += 1;
         t.sum_w += r.weight;
