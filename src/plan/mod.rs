@@ -228,6 +228,14 @@ pub fn from_spec(spec: PipelineSpec, path: &Path) -> Result<Plan, Vec<Problem>> 
             input.design = Some(DesignPlan::unit_weights());
         }
     }
+    if input.design.is_some() && disclosure.round.is_some() {
+        // The weighted figures (proportions, SEs, design df, effective n) are computed from
+        // the exact data: beside rounded counts they would give the exact ones back.
+        problems.add(
+            "disclosure.round",
+            "rounding is not available for a weighted survey: its weighted percentages, standard errors, design df and effective n are computed from the exact data and would give the exact counts back beside rounded ones\nhint: remove `round`; small cells are still suppressed (min_cell), and every suppression is audited",
+        );
+    }
     let defaults = analysis::plan_defaults(&spec, &mut problems);
     let mut analyses = analysis::plan_analyses(&spec.analyses, &defaults, &mut problems);
     let unchecked_labels = labels::plan_labels(&spec, &mut analyses, &mut problems);

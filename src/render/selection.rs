@@ -246,7 +246,7 @@ fn method(r: &AnalysisResult, s: &Sensitivity) -> String {
     }
     match (s.invited, s.unknown, s.no_bounds) {
         (Some(invited), Some(unknown), _) => out.push_str(&format!(
-            " {} people were invited; the answers of {} are unknown (those who did not take part, and respondents left out for a missing answer). The bounds are the lowest and highest share among everyone invited that any answers of theirs would give (Manski 2003; Horowitz and Manski 1998): x / (n + m) and (x + m) / (n + m) for x of n with m unknown. The interval covers the true share with {} confidence wherever it lies within the bounds (Imbens and Manski 2004). Bounds are on the unweighted counts.",
+            " {} people were invited; the answers of {} are unknown (those who did not take part, and respondents left out for a missing answer, as the report publishes that count). The bounds are the lowest and highest share among everyone invited that any answers of theirs would give (Manski 2003; Horowitz and Manski 1998): x / (n + m) and (x + m) / (n + m) for x of n with m unknown. The interval covers the true share with {} confidence wherever it lies within the bounds (Imbens and Manski 2004). Bounds are on the unweighted counts.",
             thousands(invited),
             thousands(unknown),
             level_pct(r.plan.level)

@@ -308,6 +308,10 @@ fn designs_tally_cannot_estimate_say_why_and_what_to_do() {
             "key `input.weight`: a sampling design",
         ),
         (
+            WEIGHTED.replace("protect = false", "round = 5"),
+            "key `disclosure.round`: rounding is not available for a weighted survey",
+        ),
+        (
             format!("{WEIGHTED}simultaneous = \"goodman\"\n"),
             "key `analysis[0].simultaneous`: `simultaneous` is not available for a weighted survey",
         ),
