@@ -17,14 +17,13 @@
 //! 8. the respondent id has not been seen before (the detail names its first line).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use indexmap::IndexMap;
 
 use super::csvread::Fields;
 use super::formats::{self, Completeness, Protected};
 use super::ids::IdSet;
-use super::intern::{FastHash, Interner};
+use super::intern::{Interner, Tuples};
 use super::layout::{self, Extract, Layout};
 use super::{IngestError, RawValue, Refusal, Rejected, ValueCheck};
 use crate::plan::{InputPlan, WeightSource};
@@ -101,7 +100,7 @@ pub(super) struct TableBuilder<'a> {
     delimiter: String,
     // What has been counted: a tuple of codes per distinct tuple (its index in `counts`).
     interners: Vec<Interner>,
-    tuples: HashMap<Box<[u32]>, usize, FastHash>,
+    tuples: Tuples,
     counts: Vec<u64>,
     /// The current record's codes.
     codes: Vec<u32>,
@@ -200,7 +199,7 @@ impl<'a> TableBuilder<'a> {
             withheld: layout.withheld(),
             delimiter: (delimiter as char).to_string(),
             interners: columns.iter().map(|_| Interner::default()).collect(),
-            tuples: HashMap::default(),
+            tuples: Tuples::default(),
             counts: Vec::new(),
             codes: Vec::with_capacity(columns.len()),
             ids: IdSet::default(),
@@ -234,7 +233,7 @@ impl<'a> TableBuilder<'a> {
             withheld: self.withheld.clone(),
             delimiter: self.delimiter.clone(),
             interners: self.columns.iter().map(|_| Interner::default()).collect(),
-            tuples: HashMap::default(),
+            tuples: Tuples::default(),
             counts: Vec::new(),
             codes: Vec::with_capacity(self.columns.len()),
             ids: IdSet::default(),
@@ -371,10 +370,13 @@ impl<'a> TableBuilder<'a> {
         self.codes.clear();
         let columns = self.extract.iter().zip(self.columns);
         for ((ex, name), interner) in columns.zip(&mut self.interners) {
-            let code = ex
-                .value(record, self.missing)
-                .and_then(|v| interner.code(v))
-                .map_err(|e| e.describe(name))?;
+            let code = match ex {
+                Extract::Cell(i) => interner.cell(record.get(*i), self.missing),
+                _ => ex
+                    .value(record, self.missing)
+                    .and_then(|v| interner.code(v)),
+            }
+            .map_err(|e| e.describe(name))?;
             self.codes.push(code);
         }
         Ok(())
@@ -397,7 +399,6 @@ impl<'a> TableBuilder<'a> {
 
     /// Adds a record that passed, with its weight, to its tuple's count.
     fn count(&mut self, line: u64, weight: u64) -> Result<(), IngestError> {
-        let tuples = self.counts.len();
         self.respondents =
             self.respondents
                 .checked_add(weight)
@@ -407,9 +408,9 @@ impl<'a> TableBuilder<'a> {
                 })?;
         let weighted = self.weights.is_some();
         let [w, w2] = self.record_sums;
-        let tuple = match self.tuples.get(self.codes.as_slice()) {
+        let tuple = match self.tuples.get(&self.codes) {
             // Cannot overflow: a tuple's count is at most `respondents`.
-            Some(&at) => {
+            Some(at) => {
                 self.counts[at] += weight;
                 if weighted {
                     self.sums[at][0] += w;
@@ -418,8 +419,7 @@ impl<'a> TableBuilder<'a> {
                 at
             }
             None => {
-                self.tuples
-                    .insert(self.codes.as_slice().into(), self.counts.len());
+                self.tuples.insert(&self.codes, self.counts.len());
                 self.counts.push(weight);
                 if weighted {
                     self.sums.push([w, w2]);
@@ -436,11 +436,6 @@ impl<'a> TableBuilder<'a> {
             });
         }
         if let Some((percent, base)) = self.figure.take() {
-            let tuple = self
-                .tuples
-                .get(self.codes.as_slice())
-                .copied()
-                .unwrap_or(tuples);
             self.figures.push((line, tuple, percent, base, weight));
         }
         Ok(())
@@ -477,8 +472,7 @@ impl<'a> TableBuilder<'a> {
     /// [`Self::finish`], and the ids a block's builder deferred (`rows[i]` is tuple `i`).
     pub(super) fn finish_block(mut self) -> (Tally, Option<Deferred>) {
         let deferred = self.deferred.take();
-        let mut order: Vec<(&[u32], usize)> =
-            self.tuples.iter().map(|(k, &v)| (k.as_ref(), v)).collect();
+        let mut order = self.tuples.entries(self.columns.len());
         order.sort_unstable_by_key(|&(_, at)| at);
         let rows = order
             .into_iter()

@@ -109,7 +109,9 @@ pub(super) struct Merged {
 /// A block of the file as read: whole records, starting on `first_line`.
 struct Block {
     index: usize,
+    /// The block is `data[..len]` (the buffer is reused, at its size).
     data: Vec<u8>,
+    len: usize,
     first_line: u64,
     last: bool,
 }
@@ -118,6 +120,7 @@ struct Block {
 struct Parsed {
     index: usize,
     data: Vec<u8>,
+    len: usize,
     last: bool,
     tally: Tally,
     deferred: Option<Deferred>,
@@ -230,6 +233,7 @@ fn merge(
 ) -> Result<Vec<u8>, IngestError> {
     let Parsed {
         data,
+        len,
         tally,
         deferred,
         blank_lines,
@@ -256,7 +260,7 @@ fn merge(
                 dropped = vec![false; d.records.len()];
             }
             dropped[k] = true;
-            let mut rdr = CsvReader::at_line(&data[c.start as usize..], delimiter, c.line);
+            let mut rdr = CsvReader::at_line(&data[c.start as usize..len], delimiter, c.line);
             let mut record = RawRecord::default();
             rdr.read_record(&mut record)
                 .map_err(|e| IngestError::Read {
@@ -336,6 +340,7 @@ fn work(
             Parsed {
                 index: block.index,
                 data: block.data,
+                len: block.len,
                 last: block.last,
                 tally,
                 deferred,
@@ -357,12 +362,13 @@ fn count_block(
     delimiter: u8,
     upto: usize,
 ) -> Result<(u64, bool), IngestError> {
-    let data = &block.data[..];
+    let data = &block.data[..block.len];
     let mut pos = 0;
     let mut line = block.first_line;
     let mut blank = 0;
     let mut ends = Vec::with_capacity(upto);
     let mut record = RawRecord::default();
+    let clean = memchr::memchr2(b'"', b'\r', data).is_none();
     while pos < data.len() {
         // Blank lines, as `csvread` skips them (a CRLF is one line end).
         match data[pos] {
@@ -388,7 +394,7 @@ fn count_block(
         if let Some(nl) = memchr::memchr(b'\n', rest) {
             let text = &rest[..nl];
             let text = text.strip_suffix(b"\r").unwrap_or(text);
-            if let Some(view) = Line::plain(text, delimiter, upto, line, &mut ends) {
+            if let Some(view) = Line::plain(text, delimiter, upto, line, &mut ends, clean) {
                 builder.add(&view)?;
                 pos += nl + 1;
                 line += 1;
@@ -434,35 +440,58 @@ struct Line<'a> {
 
 impl<'a> Line<'a> {
     /// `text` (a line without its line end) as a record, if it has no quote and no CR
-    /// (which `csvread`'s fast path takes the same way); `ends` is its scratch space.
+    /// (which `csvread`'s fast path takes the same way); `ends` is its scratch space;
+    /// `clean`: its block has no quote and no CR at all (so no need to look).
     fn plain(
         text: &'a [u8],
         delimiter: u8,
         upto: usize,
         line: u64,
         ends: &'a mut Vec<usize>,
+        clean: bool,
     ) -> Option<Line<'a>> {
-        // One pass, which the compiler vectorises: the delimiters, and any quote or CR.
-        let (delimiters, special) = text.iter().fold((0usize, false), |(n, s), &b| {
-            (
-                n + usize::from(b == delimiter),
-                s | (b == b'"') | (b == b'\r'),
-            )
-        });
+        // One pass, eight bytes at a time as one number: where the first `upto`
+        // delimiters are, how many there are, and (unless the block has none) whether there
+        // is any quote or CR.
+        ends.clear();
+        let mut delimiters = 0;
+        let mut special = 0;
+        let n = text.len();
+        let mut at = 0;
+        while at < n {
+            let word = match text.get(at..at + 8) {
+                Some(w) => {
+                    let mut b = [0u8; 8];
+                    b.copy_from_slice(w);
+                    u64::from_le_bytes(b)
+                }
+                // Padded with a byte that is neither a delimiter nor a quote nor a CR.
+                None => {
+                    let pad = if delimiter == b' ' { b'x' } else { b' ' };
+                    let mut w = [pad; 8];
+                    w[..n - at].copy_from_slice(&text[at..]);
+                    u64::from_le_bytes(w)
+                }
+            };
+            let mut d = bytes_equal(word, delimiter);
+            if !clean {
+                special |= bytes_equal(word, b'"') | bytes_equal(word, b'\r');
+            }
+            // The top bit of each matching byte, summed by a multiplication.
+            delimiters += ((d >> 7).wrapping_mul(0x0101_0101_0101_0101) >> 56) as usize;
+            while d != 0 && ends.len() < upto {
+                ends.push(at + d.trailing_zeros() as usize / 8);
+                d &= d - 1;
+            }
+            at += 8;
+        }
+        let special = special != 0;
         if special {
             return None;
         }
         let width = delimiters + 1;
-        ends.clear();
-        let mut start = 0;
-        while ends.len() < upto.min(width) {
-            match text[start..].iter().position(|&b| b == delimiter) {
-                Some(p) => {
-                    ends.push(start + p);
-                    start += p + 1;
-                }
-                None => ends.push(text.len()),
-            }
+        if ends.len() < upto {
+            ends.push(text.len());
         }
         Some(Line {
             text,
@@ -472,6 +501,14 @@ impl<'a> Line<'a> {
             delimiter,
         })
     }
+}
+
+/// The bytes of `word` (eight bytes, little-endian) that are `b`: the top bit of each such
+/// byte set, every other bit clear (exact: no carry from one byte to the next).
+fn bytes_equal(word: u64, b: u8) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let x = word ^ (u64::from(b) * 0x0101_0101_0101_0101);
+    !(((x & LOW7) + LOW7) | x | LOW7)
 }
 
 impl Fields for Line<'_> {
@@ -510,7 +547,8 @@ impl Fields for Line<'_> {
 
 /// The reading thread: reads `source` into blocks of about `block` bytes, each cut after a
 /// line end, and sends them to the workers with their first lines. Stops when the workers
-/// are gone (the merge has stopped); at most `buffers` blocks are in flight.
+/// are gone (the merge has stopped); at most `buffers` blocks are in flight. (A buffer
+/// keeps its size from block to block: it is zeroed once, not for every block.)
 fn read_blocks<R: Read>(
     mut source: R,
     block: usize,
@@ -533,34 +571,39 @@ fn read_blocks<R: Read>(
             Ok(b) => b,
             Err(_) if made < buffers => {
                 made += 1;
-                Vec::with_capacity(block + block / 4)
+                Vec::new()
             }
             Err(_) => match recycle.recv() {
                 Ok(b) => b,
                 Err(_) => return Ok(()),
             },
         };
-        buf.clear();
-        buf.append(&mut carry);
-        let mut target = block.max(buf.len() + 1);
-        let last = loop {
-            if fill(&mut source, &mut buf, target).map_err(Stop::Io)? {
-                break true;
+        let mut target = block.max(carry.len() + 1);
+        if buf.len() < target {
+            buf.resize(target, 0);
+        }
+        buf[..carry.len()].copy_from_slice(&carry);
+        let mut filled = carry.len();
+        carry.clear();
+        let (len, last) = loop {
+            if fill(&mut source, &mut buf, &mut filled, target).map_err(Stop::Io)? {
+                break (filled, true);
             }
-            if let Some(at) = cut(&buf) {
-                carry.extend_from_slice(&buf[at..]);
-                buf.truncate(at);
-                break false;
+            if let Some(at) = cut(&buf[..filled]) {
+                carry.extend_from_slice(&buf[at..filled]);
+                break (at, false);
             }
-            if buf.len() >= MAX_BLOCK {
+            if filled >= MAX_BLOCK {
                 return Err(Stop::NoCut);
             }
-            target = buf.len() * 2;
+            target = filled * 2;
+            buf.resize(target, 0);
         };
-        let lines = line_ends(&buf);
+        let lines = line_ends(&buf[..len]);
         let sent = work.send(Block {
             index,
             data: buf,
+            len,
             first_line: line,
             last,
         });
@@ -572,16 +615,20 @@ fn read_blocks<R: Read>(
     Ok(())
 }
 
-/// Reads into `buf` until it holds `target` bytes; `true` at the end of the input.
-fn fill<R: Read>(source: &mut R, buf: &mut Vec<u8>, target: usize) -> io::Result<bool> {
-    while buf.len() < target {
-        let len = buf.len();
-        buf.resize(target, 0);
-        let n = read_some(source, &mut buf[len..]).inspect_err(|_| buf.truncate(len))?;
-        buf.truncate(len + n);
+/// Reads into `buf[filled..target]` (`buf` is at least `target` long) until it is full;
+/// `true` at the end of the input.
+fn fill<R: Read>(
+    source: &mut R,
+    buf: &mut [u8],
+    filled: &mut usize,
+    target: usize,
+) -> io::Result<bool> {
+    while *filled < target {
+        let n = read_some(source, &mut buf[*filled..target])?;
         if n == 0 {
             return Ok(true);
         }
+        *filled += n;
     }
     Ok(false)
 }
@@ -618,7 +665,7 @@ fn cut(buf: &[u8]) -> Option<usize> {
 /// The line ends in a block, as `csvread` counts lines: each LF, and each CR that is not
 /// the start of a CRLF.
 fn line_ends(buf: &[u8]) -> u64 {
-    let lf = buf.iter().filter(|&&b| b == b'\n').count();
+    let lf = memchr::memchr_iter(b'\n', buf).count();
     let lone_cr = if memchr::memchr(b'\r', buf).is_some() {
         memchr::memchr_iter(b'\r', buf)
             .filter(|&p| buf.get(p + 1) != Some(&b'\n'))
