@@ -127,17 +127,28 @@ pub(super) struct Deferred {
     /// The ids' bytes, back to back.
     pub ids: Vec<u8>,
     pub records: Vec<Candidate>,
+    /// The current record's id as a number ([`Candidate::number`]).
+    number: u64,
 }
 
 /// A record of a block waiting for its id check.
 pub(super) struct Candidate {
     pub line: u64,
+    /// Its id as a number, when it is written as a plain decimal
+    /// ([`super::ids::dense_number`]); else [`Candidate::BYTES`], and the id is in
+    /// [`Deferred::ids`].
+    pub number: u64,
     /// Its tuple (an index into the block's rows).
     pub tuple: u32,
     /// Where the record starts in its block.
     pub start: u32,
     /// Where its id ends in [`Deferred::ids`] (it starts where the one before ends).
     pub id_end: u32,
+}
+
+impl Candidate {
+    /// [`Candidate::number`] of an id that is not a plain decimal (which is below 10^18).
+    pub const BYTES: u64 = u64::MAX;
 }
 
 impl<'a> TableBuilder<'a> {
@@ -353,7 +364,11 @@ impl<'a> TableBuilder<'a> {
         }
         if let Some(ii) = self.id_index {
             if let Some(d) = &mut self.deferred {
-                d.ids.extend_from_slice(record.get(ii));
+                let id = record.get(ii);
+                d.number = super::ids::dense_number(id).unwrap_or(Candidate::BYTES);
+                if d.number == Candidate::BYTES {
+                    d.ids.extend_from_slice(id);
+                }
             } else if let Some(first) = self.ids.insert(record.get(ii), line) {
                 return Err((
                     "duplicate respondent id",
@@ -430,6 +445,7 @@ impl<'a> TableBuilder<'a> {
         if let Some(d) = &mut self.deferred {
             d.records.push(Candidate {
                 line,
+                number: d.number,
                 tuple: tuple as u32,
                 start: self.at,
                 id_end: d.ids.len() as u32,

@@ -131,6 +131,9 @@ impl Interner {
 pub(super) struct Tuples {
     packed: HashMap<u128, usize, FastHash>,
     slices: HashMap<Box<[u32]>, usize, FastHash>,
+    /// The packed tuples seen last, with their indices: a direct-mapped cache of
+    /// [`Tuples::SLOTS`] slots in front of `packed` (`usize::MAX`: an empty slot).
+    recent: Vec<(u128, usize)>,
 }
 
 impl Tuples {
@@ -143,20 +146,47 @@ impl Tuples {
         })
     }
 
+    const SLOTS: usize = 256;
+
+    fn slot(k: u128) -> usize {
+        ((k as u64 ^ (k >> 64) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            >> (64 - Self::SLOTS.trailing_zeros())) as usize
+    }
+
     /// The index of a tuple seen before.
-    pub(super) fn get(&self, codes: &[u32]) -> Option<usize> {
-        match Self::pack(codes) {
-            Some(k) => self.packed.get(&k).copied(),
-            None => self.slices.get(codes).copied(),
+    pub(super) fn get(&mut self, codes: &[u32]) -> Option<usize> {
+        let Some(k) = Self::pack(codes) else {
+            return self.slices.get(codes).copied();
+        };
+        let slot = Self::slot(k);
+        if let Some(&(key, at)) = self.recent.get(slot) {
+            if key == k && at != usize::MAX {
+                return Some(at);
+            }
         }
+        let at = self.packed.get(&k).copied()?;
+        self.remember(slot, k, at);
+        Some(at)
+    }
+
+    fn remember(&mut self, slot: usize, k: u128, at: usize) {
+        if self.recent.is_empty() {
+            self.recent = vec![(0, usize::MAX); Self::SLOTS];
+        }
+        self.recent[slot] = (k, at);
     }
 
     /// Adds a new tuple with its index.
     pub(super) fn insert(&mut self, codes: &[u32], at: usize) {
         match Self::pack(codes) {
-            Some(k) => self.packed.insert(k, at),
-            None => self.slices.insert(codes.into(), at),
-        };
+            Some(k) => {
+                self.packed.insert(k, at);
+                self.remember(Self::slot(k), k, at);
+            }
+            None => {
+                self.slices.insert(codes.into(), at);
+            }
+        }
     }
 
     /// Every tuple (of `width` codes) with its index, in no order.

@@ -41,7 +41,7 @@ use std::sync::{Arc, Mutex};
 
 use indexmap::IndexMap;
 
-use super::builder::{Deferred, TableBuilder, Tally};
+use super::builder::{Candidate, Deferred, TableBuilder, Tally};
 use super::csvread::{CsvReader, Fields, RawRecord};
 use super::{IngestError, RawValue, Rejected};
 
@@ -249,9 +249,14 @@ fn merge(
         let mut dropped = vec![false; 0];
         let mut from = 0;
         for (k, c) in d.records.iter().enumerate() {
-            let id = &d.ids[from..c.id_end as usize];
+            let seen = if c.number == Candidate::BYTES {
+                let id = &d.ids[from..c.id_end as usize];
+                main.ids_mut().insert(id, c.line)
+            } else {
+                main.ids_mut().insert_number(c.number, c.line)
+            };
             from = c.id_end as usize;
-            let Some(first) = main.ids_mut().insert(id, c.line) else {
+            let Some(first) = seen else {
                 continue;
             };
             counts[c.tuple as usize] -= 1;
@@ -391,10 +396,17 @@ fn count_block(
         }
         builder.at = pos as u32;
         let rest = &data[pos..];
-        if let Some(nl) = memchr::memchr(b'\n', rest) {
+        if clean {
+            if let Some((len, view)) = Line::clean(rest, delimiter, upto, line, &mut ends) {
+                builder.add(&view)?;
+                pos += len + 1;
+                line += 1;
+                continue;
+            }
+        } else if let Some(nl) = memchr::memchr(b'\n', rest) {
             let text = &rest[..nl];
             let text = text.strip_suffix(b"\r").unwrap_or(text);
-            if let Some(view) = Line::plain(text, delimiter, upto, line, &mut ends, clean) {
+            if let Some(view) = Line::plain(text, delimiter, upto, line, &mut ends) {
                 builder.add(&view)?;
                 pos += nl + 1;
                 line += 1;
@@ -440,45 +452,26 @@ struct Line<'a> {
 
 impl<'a> Line<'a> {
     /// `text` (a line without its line end) as a record, if it has no quote and no CR
-    /// (which `csvread`'s fast path takes the same way); `ends` is its scratch space;
-    /// `clean`: its block has no quote and no CR at all (so no need to look).
+    /// (which `csvread`'s fast path takes the same way); `ends` is its scratch space.
     fn plain(
         text: &'a [u8],
         delimiter: u8,
         upto: usize,
         line: u64,
         ends: &'a mut Vec<usize>,
-        clean: bool,
     ) -> Option<Line<'a>> {
         // One pass, eight bytes at a time as one number: where the first `upto`
-        // delimiters are, how many there are, and (unless the block has none) whether there
-        // is any quote or CR.
+        // delimiters are, how many there are, and whether there is any quote or CR.
         ends.clear();
         let mut delimiters = 0;
         let mut special = 0;
         let n = text.len();
         let mut at = 0;
         while at < n {
-            let word = match text.get(at..at + 8) {
-                Some(w) => {
-                    let mut b = [0u8; 8];
-                    b.copy_from_slice(w);
-                    u64::from_le_bytes(b)
-                }
-                // Padded with a byte that is neither a delimiter nor a quote nor a CR.
-                None => {
-                    let pad = if delimiter == b' ' { b'x' } else { b' ' };
-                    let mut w = [pad; 8];
-                    w[..n - at].copy_from_slice(&text[at..]);
-                    u64::from_le_bytes(w)
-                }
-            };
+            let word = load(text, at, delimiter);
             let mut d = bytes_equal(word, delimiter);
-            if !clean {
-                special |= bytes_equal(word, b'"') | bytes_equal(word, b'\r');
-            }
-            // The top bit of each matching byte, summed by a multiplication.
-            delimiters += ((d >> 7).wrapping_mul(0x0101_0101_0101_0101) >> 56) as usize;
+            special |= bytes_equal(word, b'"') | bytes_equal(word, b'\r');
+            delimiters += ones(d);
             while d != 0 && ends.len() < upto {
                 ends.push(at + d.trailing_zeros() as usize / 8);
                 d &= d - 1;
@@ -501,6 +494,80 @@ impl<'a> Line<'a> {
             delimiter,
         })
     }
+}
+
+impl<'a> Line<'a> {
+    /// The line at the start of `rest`, in a block with no quote and no CR, as a record,
+    /// with its length (up to its LF); `None` when no LF ends it (the last line of the
+    /// file). The same split as [`Line::plain`], with the search for the line's end in the
+    /// same pass.
+    fn clean(
+        rest: &'a [u8],
+        delimiter: u8,
+        upto: usize,
+        line: u64,
+        ends: &'a mut Vec<usize>,
+    ) -> Option<(usize, Line<'a>)> {
+        ends.clear();
+        let mut delimiters = 0;
+        let n = rest.len();
+        let mut at = 0;
+        while at < n {
+            let word = load(rest, at, delimiter);
+            let lf = bytes_equal(word, b'\n');
+            let mut d = bytes_equal(word, delimiter);
+            if lf != 0 {
+                // Only the delimiters before the LF (below its top bit).
+                d &= (lf & lf.wrapping_neg()) - 1;
+            }
+            delimiters += ones(d);
+            while d != 0 && ends.len() < upto {
+                ends.push(at + d.trailing_zeros() as usize / 8);
+                d &= d - 1;
+            }
+            if lf != 0 {
+                let len = at + lf.trailing_zeros() as usize / 8;
+                if ends.len() < upto {
+                    ends.push(len);
+                }
+                let view = Line {
+                    text: &rest[..len],
+                    ends,
+                    width: delimiters + 1,
+                    line,
+                    delimiter,
+                };
+                return Some((len, view));
+            }
+            at += 8;
+        }
+        None
+    }
+}
+
+/// The eight bytes of `text` from `at` as a number (little-endian), padded past its end with
+/// a byte that is neither the delimiter nor a quote, CR or LF.
+fn load(text: &[u8], at: usize, delimiter: u8) -> u64 {
+    match text.get(at..at + 8) {
+        Some(w) => {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(w);
+            u64::from_le_bytes(b)
+        }
+        None => {
+            let pad = if delimiter == b' ' { b'x' } else { b' ' };
+            let mut b = [pad; 8];
+            let tail = text.get(at..).unwrap_or_default();
+            b[..tail.len()].copy_from_slice(tail);
+            u64::from_le_bytes(b)
+        }
+    }
+}
+
+/// The number of bytes marked in a mask of [`bytes_equal`] (their top bits, summed by a
+/// multiplication).
+fn ones(mask: u64) -> usize {
+    ((mask >> 7).wrapping_mul(0x0101_0101_0101_0101) >> 56) as usize
 }
 
 /// The bytes of `word` (eight bytes, little-endian) that are `b`: the top bit of each such
