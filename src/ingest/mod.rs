@@ -16,7 +16,10 @@
 //!   names them (survey-tool exports, multi-select indicators, free text fenced off);
 //! - `reader`: the reading thread, which sends the records over in batches;
 //! - `builder`: each record checked (`ids`: duplicate respondent ids), its values coded
-//!   (`intern`), and counted into its tuple or rejected.
+//!   (`intern`), and counted into its tuple or rejected;
+//! - `parallel`: for a large UTF-8 file of respondents, the same in blocks on every core,
+//!   merged in file order into exactly the serial path's table (`TALLY_INGEST_BLOCK`
+//!   overrides when: `serial`, or a block size in bytes).
 //!
 //! The caller gives the checks that are the pipeline's, not the file's: whether the header
 //! has the columns needed, and the value checks of the `[validate]` rules ([`ValueCheck`],
