@@ -17,12 +17,13 @@
 //! 8. the respondent id has not been seen before (the detail names its first line).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
-use super::csvread::RawRecord;
+use indexmap::IndexMap;
+
+use super::csvread::Fields;
 use super::formats::{self, Completeness, Protected};
 use super::ids::IdSet;
-use super::intern::{FastHash, Interner};
+use super::intern::{Interner, Tuples};
 use super::layout::{self, Extract, Layout};
 use super::{IngestError, RawValue, Refusal, Rejected, ValueCheck};
 use crate::plan::{InputPlan, WeightSource};
@@ -65,6 +66,22 @@ pub(super) struct Tally {
     pub sums: Vec<[f64; 2]>,
 }
 
+impl Tally {
+    /// This tally (of the records before the blocks), then the blocks' merged tables.
+    pub(super) fn append(mut self, merged: super::parallel::Merged) -> Tally {
+        let mut rows: IndexMap<Vec<RawValue>, u64> = self.rows.drain(..).collect();
+        for (values, n) in merged.rows {
+            *rows.entry(values).or_insert(0) += n;
+        }
+        self.rows = rows.into_iter().collect();
+        self.rejected.extend(merged.rejected);
+        self.warnings.extend(merged.warnings);
+        self.records_read += merged.records_read;
+        self.respondents += merged.respondents;
+        self
+    }
+}
+
 /// Checks and counts records one at a time (see the module doc).
 pub(super) struct TableBuilder<'a> {
     path: &'a str,
@@ -85,7 +102,7 @@ pub(super) struct TableBuilder<'a> {
     delimiter: String,
     // What has been counted: a tuple of codes per distinct tuple (its index in `counts`).
     interners: Vec<Interner>,
-    tuples: HashMap<Box<[u32]>, usize, FastHash>,
+    tuples: Tuples,
     counts: Vec<u64>,
     /// The current record's codes.
     codes: Vec<u32>,
@@ -98,6 +115,42 @@ pub(super) struct TableBuilder<'a> {
     figures: Vec<(u64, usize, Percent, u64, u64)>,
     /// The current record's figure (percentages tables).
     figure: Option<(Percent, u64)>,
+    /// A block's builder ([`Self::fork`]): the ids, kept for the merge to check in file
+    /// order, rather than checked here.
+    deferred: Option<Deferred>,
+    /// Where the current record starts in its block (a block's builder).
+    pub(super) at: u32,
+}
+
+/// The respondent ids of a block's records that passed every other check, in order, for the
+/// merge to check across blocks ([`super::parallel`]).
+#[derive(Default)]
+pub(super) struct Deferred {
+    /// The ids' bytes, back to back.
+    pub ids: Vec<u8>,
+    pub records: Vec<Candidate>,
+    /// The current record's id as a number ([`Candidate::number`]).
+    number: u64,
+}
+
+/// A record of a block waiting for its id check.
+pub(super) struct Candidate {
+    pub line: u64,
+    /// Its id as a number, when it is written as a plain decimal
+    /// ([`super::ids::dense_number`]); else [`Candidate::BYTES`], and the id is in
+    /// [`Deferred::ids`].
+    pub number: u64,
+    /// Its tuple (an index into the block's rows).
+    pub tuple: u32,
+    /// Where the record starts in its block.
+    pub start: u32,
+    /// Where its id ends in [`Deferred::ids`] (it starts where the one before ends).
+    pub id_end: u32,
+}
+
+impl Candidate {
+    /// [`Candidate::number`] of an id that is not a plain decimal (which is below 10^18).
+    pub const BYTES: u64 = u64::MAX;
 }
 
 impl<'a> TableBuilder<'a> {
@@ -160,7 +213,7 @@ impl<'a> TableBuilder<'a> {
             withheld: layout.withheld(),
             delimiter: (delimiter as char).to_string(),
             interners: columns.iter().map(|_| Interner::default()).collect(),
-            tuples: HashMap::default(),
+            tuples: Tuples::default(),
             counts: Vec::new(),
             codes: Vec::with_capacity(columns.len()),
             ids: IdSet::default(),
@@ -170,14 +223,87 @@ impl<'a> TableBuilder<'a> {
             warnings,
             figures: Vec::new(),
             figure: None,
+            deferred: None,
+            at: 0,
         })
     }
 
+    /// A builder for one block of the file: the same checks, nothing counted yet, no
+    /// warnings, and the ids deferred to the merge.
+    pub(super) fn fork(&self) -> TableBuilder<'a> {
+        TableBuilder {
+            path: self.path,
+            missing: self.missing,
+            columns: self.columns,
+            width: self.width,
+            completeness: self.completeness.clone(),
+            extract: self.extract.clone(),
+            checks: self.checks.clone(),
+            weight: self.weight,
+            weights: self.weights,
+            record_sums: [0.0; 2],
+            sums: Vec::new(),
+            id_index: self.id_index,
+            withheld: self.withheld.clone(),
+            delimiter: self.delimiter.clone(),
+            interners: self.columns.iter().map(|_| Interner::default()).collect(),
+            tuples: Tuples::default(),
+            counts: Vec::new(),
+            codes: Vec::with_capacity(self.columns.len()),
+            ids: IdSet::default(),
+            rejected: Vec::new(),
+            records_read: 0,
+            respondents: 0,
+            warnings: Vec::new(),
+            figures: Vec::new(),
+            figure: None,
+            deferred: self.id_index.map(|_| Deferred::default()),
+            at: 0,
+        }
+    }
+
+    /// Whether blocks counted apart and merged give exactly this builder's table: one
+    /// respondent a row (whole counts, so a duplicate id can be taken back out of its
+    /// tuple) and no weights (sums of floating-point weights depend on the order of the
+    /// additions).
+    pub(super) fn mergeable(&self) -> bool {
+        matches!(self.weight, Weight::One) && self.weights.is_none()
+    }
+
+    /// The fields the checks and the needed columns look at are all below this index.
+    pub(super) fn fields_read(&self) -> usize {
+        let extract = |e: &Extract| match e {
+            Extract::Cell(i) => *i,
+            Extract::Spread { members, this } => {
+                members.iter().copied().max().unwrap_or(0).max(*this)
+            }
+            Extract::Joined { column, .. } => *column,
+        };
+        self.extract
+            .iter()
+            .chain(self.checks.iter().map(|(e, _)| e))
+            .map(extract)
+            .chain(self.completeness.iter().map(Completeness::column))
+            .chain(self.id_index)
+            .max()
+            .map_or(0, |m| m + 1)
+    }
+
+    /// The path of the input, as the pipeline writes it.
+    pub(super) fn path(&self) -> &'a str {
+        self.path
+    }
+
+    /// The ids seen so far (the merge checks each block's against them).
+    pub(super) fn ids_mut(&mut self) -> &mut IdSet {
+        &mut self.ids
+    }
+
     /// Counts one record, or rejects it. The only error is a total count beyond `u64`.
-    pub(super) fn add(&mut self, record: &RawRecord) -> Result<(), IngestError> {
+    pub(super) fn add<R: Fields + ?Sized>(&mut self, record: &R) -> Result<(), IngestError> {
         self.records_read += 1;
         match self.admit(record) {
-            Ok(weight) => self.count(record.line, weight),
+            Ok(weight) => self.count(record.start_line(), weight),
             Err((reason, detail)) => {
                 let rejected = self.reject(record, reason, detail);
                 self.rejected.push(rejected);
@@ -188,9 +314,9 @@ impl<'a> TableBuilder<'a> {
 
     /// Runs the checks (the module doc's order) on a record; if it passes, its weight (its
     /// respondents), with its tuple in `self.codes`.
-    fn admit(&mut self, record: &RawRecord) -> Result<u64, Refusal> {
-        let line = record.line;
-        if record.unterminated_quote {
+    fn admit<R: Fields + ?Sized>(&mut self, record: &R) -> Result<u64, Refusal> {
+        let line = record.start_line();
+        if record.open_quote() {
             self.warnings.push(format!(
                     "{}, line {line}: unterminated quote: a quoted field opened on this line is still open at the end of the file, so the rest of the file was read as one field (its record is rejected)\nhint: look for a stray `\"` on line {line}",
                     self.path
@@ -200,16 +326,16 @@ impl<'a> TableBuilder<'a> {
                 "a quoted field is still open at the end of the file".into(),
             ));
         }
-        if record.len() != self.width {
+        if record.width() != self.width {
             return Err((
                 "wrong number of fields",
-                format!("expected {} fields, found {}", self.width, record.len()),
+                format!("expected {} fields, found {}", self.width, record.width()),
             ));
         }
         if let Some(refusal) = self
             .completeness
             .iter()
-            .find_map(|c| c.check(std::str::from_utf8(record.field(c.column())).unwrap_or("")))
+            .find_map(|c| c.check(std::str::from_utf8(record.get(c.column())).unwrap_or("")))
         {
             return Err(refusal);
         }
@@ -217,11 +343,11 @@ impl<'a> TableBuilder<'a> {
         self.check_values(record)?;
         let weight = match self.weight {
             Weight::One => 1,
-            Weight::Count(ci) => parse_count(record.field(ci)).map_err(|d| ("invalid count", d))?,
+            Weight::Count(ci) => parse_count(record.get(ci)).map_err(|d| ("invalid count", d))?,
             Weight::Percent { percent, base } => {
-                let p = Percent::parse(&String::from_utf8_lossy(record.field(percent)))
+                let p = Percent::parse(&String::from_utf8_lossy(record.get(percent)))
                     .map_err(|d| ("invalid percentage", d))?;
-                let b = parse_count(record.field(base))
+                let b = parse_count(record.get(base))
                     .map_err(|d| d.replace("count", "base"))
                     .and_then(|b| {
                         if b == 0 {
@@ -240,7 +366,13 @@ impl<'a> TableBuilder<'a> {
                 read_weights(record, w, weight).map_err(|d| ("invalid weight", d))?;
         }
         if let Some(ii) = self.id_index {
-            if let Some(first) = self.ids.insert(record.field(ii), line) {
+            if let Some(d) = &mut self.deferred {
+                let id = record.get(ii);
+                d.number = super::ids::dense_number(id).unwrap_or(Candidate::BYTES);
+                if d.number == Candidate::BYTES {
+                    d.ids.extend_from_slice(id);
+                }
+            } else if let Some(first) = self.ids.insert(record.get(ii), line) {
                 return Err((
                     "duplicate respondent id",
                     format!("the id was first seen on line {first}"),
@@ -252,14 +384,17 @@ impl<'a> TableBuilder<'a> {
 
     /// The record's tuple of codes, into `self.codes`; fails on the first needed value that
     /// is not text.
-    fn encode(&mut self, record: &RawRecord) -> Result<(), Refusal> {
+    fn encode<R: Fields + ?Sized>(&mut self, record: &R) -> Result<(), Refusal> {
         self.codes.clear();
         let columns = self.extract.iter().zip(self.columns);
         for ((ex, name), interner) in columns.zip(&mut self.interners) {
-            let code = ex
-                .value(record, self.missing)
-                .and_then(|v| interner.code(v))
-                .map_err(|e| e.describe(name))?;
+            let code = match ex {
+                Extract::Cell(i) => interner.cell(record.get(*i), self.missing),
+                _ => ex
+                    .value(record, self.missing)
+                    .and_then(|v| interner.code(v)),
+            }
+            .map_err(|e| e.describe(name))?;
             self.codes.push(code);
         }
         Ok(())
@@ -267,7 +402,7 @@ impl<'a> TableBuilder<'a> {
 
     /// The caller's value checks, in order; the first that fails gives the reason. A value
     /// that is not text fails as in [`Self::encode`], named by the check's column.
-    fn check_values(&self, record: &RawRecord) -> Result<(), Refusal> {
+    fn check_values<R: Fields + ?Sized>(&self, record: &R) -> Result<(), Refusal> {
         let failed = self.checks.iter().find_map(|(ex, check)| {
             let value = ex
                 .value(record, self.missing)
@@ -282,7 +417,6 @@ impl<'a> TableBuilder<'a> {
 
     /// Adds a record that passed, with its weight, to its tuple's count.
     fn count(&mut self, line: u64, weight: u64) -> Result<(), IngestError> {
-        let tuples = self.counts.len();
         self.respondents =
             self.respondents
                 .checked_add(weight)
@@ -292,30 +426,35 @@ impl<'a> TableBuilder<'a> {
                 })?;
         let weighted = self.weights.is_some();
         let [w, w2] = self.record_sums;
-        match self.tuples.get(self.codes.as_slice()) {
+        let tuple = match self.tuples.get(&self.codes) {
             // Cannot overflow: a tuple's count is at most `respondents`.
-            Some(&at) => {
+            Some(at) => {
                 self.counts[at] += weight;
                 if weighted {
                     self.sums[at][0] += w;
                     self.sums[at][1] += w2;
                 }
+                at
             }
             None => {
-                self.tuples
-                    .insert(self.codes.as_slice().into(), self.counts.len());
+                self.tuples.insert(&self.codes, self.counts.len());
                 self.counts.push(weight);
                 if weighted {
                     self.sums.push([w, w2]);
                 }
+                self.counts.len() - 1
             }
+        };
+        if let Some(d) = &mut self.deferred {
+            d.records.push(Candidate {
+                line,
+                number: d.number,
+                tuple: tuple as u32,
+                start: self.at,
+                id_end: d.ids.len() as u32,
+            });
         }
         if let Some((percent, base)) = self.figure.take() {
-            let tuple = self
-                .tuples
-                .get(self.codes.as_slice())
-                .copied()
-                .unwrap_or(tuples);
             self.figures.push((line, tuple, percent, base, weight));
         }
         Ok(())
@@ -323,14 +462,18 @@ impl<'a> TableBuilder<'a> {
 
     /// A rejected record as `rejected.csv` shows it: fields re-joined with the delimiter,
     /// free text and identifiers withheld.
-    fn reject(&self, record: &RawRecord, reason: &'static str, detail: String) -> Rejected {
+    pub(super) fn reject<R: Fields + ?Sized>(
+        &self,
+        record: &R,
+        reason: &'static str,
+        detail: String,
+    ) -> Rejected {
         Rejected {
-            line: record.line,
+            line: record.start_line(),
             reason: Cow::Borrowed(reason),
             detail,
-            record: record
-                .fields()
-                .enumerate()
+            record: (0..record.width())
+                .map(|i| (i, record.get(i)))
                 .map(|(i, f)| match self.withheld.get(i).copied().flatten() {
                     Some(p) => format!("[withheld: {}]", p.describe()),
                     None => String::from_utf8_lossy(f).into_owned(),
@@ -342,8 +485,13 @@ impl<'a> TableBuilder<'a> {
 
     /// Back from codes to values, in order of first appearance.
     pub(super) fn finish(self) -> Tally {
-        let mut order: Vec<(&[u32], usize)> =
-            self.tuples.iter().map(|(k, &v)| (k.as_ref(), v)).collect();
+        self.finish_block().0
+    }
+
+    /// [`Self::finish`], and the ids a block's builder deferred (`rows[i]` is tuple `i`).
+    pub(super) fn finish_block(mut self) -> (Tally, Option<Deferred>) {
+        let deferred = self.deferred.take();
+        let mut order = self.tuples.entries(self.columns.len());
         order.sort_unstable_by_key(|&(_, at)| at);
         let rows = order
             .into_iter()
@@ -368,7 +516,7 @@ impl<'a> TableBuilder<'a> {
                 total: false,
             })
             .collect();
-        Tally {
+        let tally = Tally {
             rows,
             records_read: self.records_read,
             respondents: self.respondents,
@@ -376,15 +524,20 @@ impl<'a> TableBuilder<'a> {
             warnings: self.warnings,
             figures,
             sums: self.sums,
-        }
+        };
+        (tally, deferred)
     }
 }
 
 /// A record's Σw and Σw²: a respondent's weight `w` (then `w²`), or a counts row's two
 /// columns, checked to be sums that `count` weights can have.
-fn read_weights(record: &RawRecord, at: Weights, count: u64) -> Result<[f64; 2], String> {
+fn read_weights<R: Fields + ?Sized>(
+    record: &R,
+    at: Weights,
+    count: u64,
+) -> Result<[f64; 2], String> {
     let number = |i: usize, what: &str| -> Result<f64, String> {
-        let s = String::from_utf8_lossy(record.field(i));
+        let s = String::from_utf8_lossy(record.get(i));
         let t = s.trim();
         if t.is_empty() {
             return Err(format!("the {what} is missing"));

@@ -90,6 +90,36 @@ fn field_run(rest: &[u8], delimiter: u8) -> usize {
     }
 }
 
+/// What the table builder reads of a record: its fields and the line it starts on. A
+/// [`RawRecord`] (the fields copied out) is one; the block reader of
+/// [`super::parallel`] has another, a view of a line in its block that splits only the
+/// fields it needs.
+pub(super) trait Fields {
+    /// The number of fields.
+    fn width(&self) -> usize;
+    /// Field `i` (`i < width()`).
+    fn get(&self, i: usize) -> &[u8];
+    /// The line the record starts on.
+    fn start_line(&self) -> u64;
+    /// A quoted field was still open at the end of the input.
+    fn open_quote(&self) -> bool;
+}
+
+impl Fields for RawRecord {
+    fn width(&self) -> usize {
+        self.len()
+    }
+    fn get(&self, i: usize) -> &[u8] {
+        self.field(i)
+    }
+    fn start_line(&self) -> u64 {
+        self.line
+    }
+    fn open_quote(&self) -> bool {
+        self.unterminated_quote
+    }
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum State {
     FieldStart,
@@ -120,8 +150,22 @@ impl<R: BufRead> CsvReader<R> {
         }
     }
 
+    /// A reader whose first byte is at the start of line `line` (no CR before it to pair).
+    pub(super) fn at_line(inner: R, delimiter: u8, line: u64) -> CsvReader<R> {
+        CsvReader {
+            line,
+            ..CsvReader::new(inner, delimiter)
+        }
+    }
+
     pub fn into_inner(self) -> R {
         self.inner
+    }
+
+    /// Where the reader is: the line of the next byte, whether a LF there still belongs to
+    /// the CR before it, and the blank lines skipped so far.
+    pub(super) fn position(&self) -> (u64, bool, u64) {
+        (self.line, self.skip_lf, self.blank_lines)
     }
 
     /// Reads the next record into `rec`; `false` at the end of the input.

@@ -22,6 +22,28 @@ impl Default for IdSet {
 }
 
 impl IdSet {
+    /// [`IdSet::insert`] of the id written as the plain decimal `n` (one that
+    /// [`dense_number`] reads as `n`), without the bytes while the set is a table.
+    pub(super) fn insert_number(&mut self, n: u64, line: u64) -> Option<u64> {
+        if let IdSet::Dense(lines) = self {
+            if n < (lines.len() as u64).max(1 << 20).saturating_mul(4) && line < u64::from(u32::MAX)
+            {
+                let n = n as usize;
+                if n >= lines.len() {
+                    lines.resize((n + 1).max(lines.len() * 2), 0);
+                }
+                return match lines[n] {
+                    0 => {
+                        lines[n] = line as u32;
+                        None
+                    }
+                    first => Some(u64::from(first)),
+                };
+            }
+        }
+        self.insert(n.to_string().as_bytes(), line)
+    }
+
     /// Adds an id first used on `line`; if it was seen before, the line of its first use.
     pub(super) fn insert(&mut self, id: &[u8], line: u64) -> Option<u64> {
         if let IdSet::Dense(lines) = self {
@@ -68,7 +90,7 @@ impl IdSet {
 }
 
 /// The number an id is, if it is written as a plain decimal (`0`, `17`; not `017`, `+1`, ` 1`).
-fn dense_number(id: &[u8]) -> Option<u64> {
+pub(super) fn dense_number(id: &[u8]) -> Option<u64> {
     if id.is_empty() || id.len() > 18 || (id.len() > 1 && id[0] == b'0') {
         return None;
     }
@@ -102,5 +124,13 @@ mod tests {
             "far beyond the dense range"
         );
         assert_eq!(big.insert(b"99999999999", 3), Some(2));
+        // By number: the same answers as by bytes, before and after the move to the map.
+        let mut by_number = IdSet::default();
+        assert_eq!(by_number.insert_number(7, 2), None);
+        assert_eq!(by_number.insert_number(7, 3), Some(2));
+        assert_eq!(by_number.insert_number(99999999999, 4), None);
+        assert!(matches!(by_number, IdSet::Sparse(_)));
+        assert_eq!(by_number.insert(b"7", 5), Some(2));
+        assert_eq!(by_number.insert_number(99999999999, 6), Some(4));
     }
 }

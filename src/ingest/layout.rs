@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use super::csvread::RawRecord;
+use super::csvread::Fields;
 use super::formats::{self, Format, Protected, SourceColumn};
 use crate::plan::{InputPlan, MultiSelect};
 use crate::suggest::did_you_mean;
@@ -67,9 +67,9 @@ impl Extract {
     /// The raw value of this column in `record` (`None` = missing), borrowed from the
     /// record. A plain cell is not checked here: the caller checks a value the first time it
     /// sees it ([`text`]), so the row loop does not validate UTF-8 again for every row.
-    pub fn value<'r>(
+    pub(super) fn value<'r, R: Fields + ?Sized>(
         &self,
-        record: &'r RawRecord,
+        record: &'r R,
         missing: &[String],
     ) -> Result<Option<&'r [u8]>, ValueError> {
         let is_missing = |s: &[u8]| missing.iter().any(|m| m.as_bytes() == s);
@@ -78,17 +78,17 @@ impl Extract {
         let tick = |b: bool| Some(if b { &b"1"[..] } else { &b"0"[..] });
         match self {
             Extract::Cell(i) => {
-                let s = record.field(*i);
+                let s = record.get(*i);
                 Ok((!is_missing(s)).then_some(s))
             }
             Extract::Spread { members, this } => {
                 let mut any = false;
                 for &m in members.iter() {
                     // Lossy: a free-text member is only looked at for being non-empty.
-                    any |= answered(&String::from_utf8_lossy(record.field(m)));
+                    any |= answered(&String::from_utf8_lossy(record.get(m)));
                 }
                 Ok(if any {
-                    tick(answered(text(record.field(*this))?))
+                    tick(answered(text(record.get(*this))?))
                 } else {
                     None
                 })
@@ -99,7 +99,7 @@ impl Extract {
                 choices,
                 separator,
             } => {
-                let s = text(record.field(*column))?;
+                let s = text(record.get(*column))?;
                 if is_missing(s.as_bytes()) || s.trim().is_empty() {
                     return Ok(None);
                 }

@@ -16,7 +16,10 @@
 //!   names them (survey-tool exports, multi-select indicators, free text fenced off);
 //! - `reader`: the reading thread, which sends the records over in batches;
 //! - `builder`: each record checked (`ids`: duplicate respondent ids), its values coded
-//!   (`intern`), and counted into its tuple or rejected.
+//!   (`intern`), and counted into its tuple or rejected;
+//! - `parallel`: for a large UTF-8 file of respondents, the same in blocks on every core,
+//!   merged in file order into exactly the serial path's table (`TALLY_INGEST_BLOCK`
+//!   overrides when: `serial`, or a block size in bytes).
 //!
 //! The caller gives the checks that are the pipeline's, not the file's: whether the header
 //! has the columns needed, and the value checks of the `[validate]` rules ([`ValueCheck`],
@@ -39,6 +42,7 @@ mod ids;
 mod intern;
 mod layout;
 mod open;
+mod parallel;
 mod reader;
 pub mod sniff;
 #[cfg(test)]
@@ -155,7 +159,7 @@ pub struct ValueCheck<'a> {
 }
 
 /// The function of a [`ValueCheck`].
-pub type CheckFn<'a> = dyn Fn(Option<&str>) -> Option<Refusal> + 'a;
+pub type CheckFn<'a> = dyn Fn(Option<&str>) -> Option<Refusal> + Sync + 'a;
 
 /// Why a record is rejected: the counted reason (a short category) and the detail (see
 /// [`Rejected`]).
@@ -206,8 +210,25 @@ pub fn read(
         path: display(&input.path, &path_s),
         source: e,
     })?;
+    let parallel = file
+        .metadata()
+        .ok()
+        .and_then(|m| parallel::Plan::for_file(m.len()));
     let mut hashing = digest::HashingReader::new(file, on_bytes);
-    let mut table = read_from(&mut hashing, input, columns, checks, check_header)?;
+    let read = ingest(&mut hashing, input, columns, checks, check_header, parallel)?;
+    let mut table = match read {
+        Some(table) => table,
+        // A block's cut fell inside a quoted field: the file again, serially.
+        None => {
+            let file = open_regular(&input.path).map_err(|e| IngestError::Open {
+                path: display(&input.path, &path_s),
+                source: e,
+            })?;
+            hashing = digest::HashingReader::new(file, on_bytes);
+            ingest(&mut hashing, input, columns, checks, check_header, None)?
+                .ok_or_else(|| serial_gave_up(&path_s))?
+        }
+    };
     // Drain anything the CSV reader did not consume so that the hash covers the whole file.
     io::copy(&mut hashing, &mut io::sink()).map_err(|e| IngestError::Read {
         path: path_s.clone(),
@@ -282,6 +303,29 @@ pub fn read_from<'r, R: Read + Send + 'r>(
     checks: &[ValueCheck<'_>],
     check_header: &dyn Fn(&[String]) -> Result<(), String>,
 ) -> Result<Table, IngestError> {
+    ingest(reader, input, columns, checks, check_header, None)?
+        .ok_or_else(|| serial_gave_up(&input.written))
+}
+
+/// The serial path never asks to be read again; should it, an error rather than a panic.
+fn serial_gave_up(path: &str) -> IngestError {
+    IngestError::Read {
+        path: path.to_string(),
+        source: io::Error::other("the serial reader asked for a second read (a bug)"),
+    }
+}
+
+/// [`read_from`], on the data-parallel path of [`parallel`] when `parallel` is given and
+/// the input allows it (UTF-8 text, one respondent a record, no weights); `None` when that
+/// path found a cut inside a quoted field and the input must be read again serially.
+fn ingest<'r, R: Read + Send + 'r>(
+    reader: R,
+    input: &InputPlan,
+    columns: &[String],
+    checks: &[ValueCheck<'_>],
+    check_header: &dyn Fn(&[String]) -> Result<(), String>,
+    parallel: Option<parallel::Plan>,
+) -> Result<Option<Table>, IngestError> {
     let path = input.written.clone();
     let mut opened = open::open(reader, input)?;
     let layout = &opened.layout;
@@ -303,12 +347,29 @@ pub fn read_from<'r, R: Read + Send + 'r>(
         path: path.clone(),
         source: e,
     };
-    let blank_lines = reader::for_each_record(opened.rdr, read_error, |r| builder.add(r))?;
-    let tally = builder.finish();
+    let parallel =
+        parallel.filter(|_| opened.encoding == decode::TextEncoding::Utf8 && builder.mergeable());
+    let (tally, blank_lines) = match parallel {
+        Some(plan) => {
+            let (line, skip_lf, blank) = opened.rdr.position();
+            let rest = opened.rdr.into_inner();
+            match parallel::run(rest, line, skip_lf, opened.delimiter, &mut builder, plan)? {
+                parallel::Outcome::Again => return Ok(None),
+                parallel::Outcome::Done(merged) => {
+                    let blank_lines = blank + merged.blank_lines;
+                    (builder.finish().append(merged), blank_lines)
+                }
+            }
+        }
+        None => {
+            let blank_lines = reader::for_each_record(opened.rdr, read_error, |r| builder.add(r))?;
+            (builder.finish(), blank_lines)
+        }
+    };
     if tally.records_read == 0 {
         return Err(IngestError::NoRows { path });
     }
-    Ok(Table {
+    Ok(Some(Table {
         source: Source {
             written: path,
             sha256: String::new(),
@@ -330,5 +391,5 @@ pub fn read_from<'r, R: Read + Send + 'r>(
         warnings: tally.warnings,
         figures: tally.figures,
         sums: tally.sums,
-    })
+    }))
 }

@@ -288,3 +288,195 @@ fn layout_problems_are_all_given_with_their_keys() {
          key `input.multi_select.Q6`: no question of the file is called `Q6` (questions with options in columns: Q4)"
     );
 }
+
+/// The data-parallel path ([`parallel`]) gives exactly the serial path's table.
+mod parallel_matches_serial {
+    use super::*;
+
+    /// A fixed 64-bit LCG (Knuth's MMIX constants), so that every run makes the same files.
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 33) % n
+        }
+        fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+            xs[self.below(xs.len() as u64) as usize]
+        }
+    }
+
+    /// A respondents file with every kind of record the reader treats apart: quoted fields
+    /// with delimiters, doubled quotes and line ends inside, stray quotes, blank lines, LF,
+    /// CRLF and lone-CR line ends, too few and too many fields, missing values, invalid
+    /// UTF-8, NUL bytes, duplicate and non-numeric ids, and sometimes a quote left open at
+    /// the end.
+    fn random_csv(rng: &mut Lcg, rows: usize, quotes: bool) -> Vec<u8> {
+        let ends: &[&str] = if rng.below(3) == 0 {
+            &["\n"]
+        } else {
+            &["\n", "\r\n", "\n", "\r"]
+        };
+        let end = rng.pick(ends);
+        let mut out = format!("id,o,g,age{end}").into_bytes();
+        for _ in 0..rows {
+            let end = rng.pick(ends);
+            if rng.below(12) == 0 {
+                out.extend_from_slice(end.as_bytes());
+                continue;
+            }
+            let id = match rng.below(10) {
+                0 => format!("R_{}", rng.below(50)),
+                1 => format!("0{}", rng.below(9)),
+                _ => rng.below(400).to_string(),
+            };
+            let mut o = rng.pick(&["a", "b", "c", "NA", "", "b b"]).to_string();
+            if quotes {
+                o = match rng.below(12) {
+                    0 => format!("\"{o},x\""),
+                    1 => format!("\"multi{}line\"", rng.pick(&["\n", "\r\n", "\r", "\n\n"])),
+                    2 => "\"say \"\"hi\"\"\"".to_string(),
+                    3 => "ab\"c".to_string(),
+                    4 => "\"q\"tail".to_string(),
+                    _ => o,
+                };
+            }
+            let g = rng.pick(&["x", "y", "z", "NA"]);
+            let age = rng.pick(&["30", "15", "abc", "44", ""]);
+            let mut rec = format!("{id},{o},{g},{age}").into_bytes();
+            match rng.below(30) {
+                0 => rec = format!("{id},{o}").into_bytes(),
+                1 => rec.extend_from_slice(b",extra"),
+                2 => rec.extend_from_slice(b"\xff"),
+                3 => rec = format!("{id},a\0b,{g},{age}").into_bytes(),
+                _ => {}
+            }
+            out.extend_from_slice(&rec);
+            out.extend_from_slice(end.as_bytes());
+        }
+        if quotes && rng.below(8) == 0 {
+            out.extend_from_slice(b"9,\"open to the end,x,30\n1,a,x,30\n");
+        }
+        out
+    }
+
+    fn adult() -> ValueCheck<'static> {
+        ValueCheck {
+            column: "age",
+            check: Box::new(|v: Option<&str>| match v.map(str::parse::<u32>) {
+                Some(Ok(age)) if age < 16 => Some(("outside range", "too young".into())),
+                Some(Err(_)) => Some(("not a number", "not an age".into())),
+                _ => None,
+            }),
+        }
+    }
+
+    /// The table as the later stages see it (every field), for comparing.
+    fn shown(t: &Table) -> String {
+        format!("{t:?}")
+    }
+
+    /// Both paths on `data`; `true` when the parallel one kept to its path (did not ask for
+    /// a serial read).
+    fn same(data: &[u8], plan: &InputPlan, block: usize) -> bool {
+        let cols = vec!["o".to_string(), "g".to_string()];
+        let checks = [adult()];
+        let serial = read_from(data, plan, &cols, &checks, &ok);
+        let par = parallel::Plan { block, workers: 3 };
+        let parallel = ingest(data, plan, &cols, &checks, &ok, Some(par));
+        match (serial, parallel) {
+            (Ok(s), Ok(Some(p))) => {
+                assert_eq!(
+                    shown(&s),
+                    shown(&p),
+                    "block {block}:\n{}",
+                    String::from_utf8_lossy(data)
+                );
+                true
+            }
+            (Ok(_), Ok(None)) => false,
+            (Err(s), Err(p)) => {
+                assert_eq!(s.to_string(), p.to_string());
+                true
+            }
+            (s, p) => panic!("serial {s:?}, parallel {:?}", p.map(|t| t.is_some())),
+        }
+    }
+
+    #[test]
+    fn on_random_files_cut_into_many_blocks() {
+        let mut rng = Lcg(20261202);
+        let (mut kept, mut again) = (0, 0);
+        for case in 0..400 {
+            let quotes = case % 4 != 0;
+            let rows = 1 + rng.below(120) as usize;
+            let data = random_csv(&mut rng, rows, quotes);
+            let mut plan = input(InputKind::Respondents);
+            if case % 5 == 0 {
+                plan.id_column = None;
+            }
+            for block in [1, 7, 64, 301, 1 << 20] {
+                if same(&data, &plan, block) {
+                    kept += 1;
+                } else {
+                    again += 1;
+                }
+            }
+        }
+        // Most cuts are good; the others fell back (and were compared above as serial).
+        assert!(kept > 4 * again, "kept {kept}, again {again}");
+    }
+
+    #[test]
+    fn a_file_without_quotes_never_falls_back() {
+        let mut rng = Lcg(7);
+        for _ in 0..50 {
+            let rows = 1 + rng.below(300) as usize;
+            let data = random_csv(&mut rng, rows, false);
+            for block in [1, 5, 33, 256] {
+                assert!(same(&data, &input(InputKind::Respondents), block));
+            }
+        }
+    }
+
+    #[test]
+    fn duplicate_ids_across_blocks_keep_their_first_lines() {
+        // The first record of tuple (b, y) is a duplicate: its tuple first appears later.
+        let data = b"id,o,g,age\n1,a,x,30\n2,a,x,30\n1,b,y,30\n3,c,z,30\n4,b,y,30\n2,c,z,30\n";
+        for block in [1, 12, 20, 40] {
+            assert!(same(data, &input(InputKind::Respondents), block));
+        }
+        let cols = vec!["o".to_string(), "g".to_string()];
+        let par = parallel::Plan {
+            block: 1,
+            workers: 3,
+        };
+        let t = ingest(
+            &data[..],
+            &input(InputKind::Respondents),
+            &cols,
+            &[],
+            &ok,
+            Some(par),
+        )
+        .unwrap()
+        .unwrap();
+        let details: Vec<(u64, &str)> = t
+            .rejected
+            .iter()
+            .map(|r| (r.line, r.detail.as_str()))
+            .collect();
+        assert_eq!(
+            details,
+            [
+                (4, "the id was first seen on line 2"),
+                (7, "the id was first seen on line 3")
+            ]
+        );
+        assert_eq!(t.rows.len(), 3);
+        assert_eq!(t.rows[1], (vec![Some("c".into()), Some("z".into())], 1));
+    }
+}

@@ -61,7 +61,12 @@ fn corpus_dir() -> PathBuf {
 
 /// Runs one case in `dir` (a copy); returns the output and the reports root used. The
 /// reports root is `reports` unless the case's `args` name one with `--reports-dir`.
-fn run_case(dir: &Path, reports: &Path, stdout: Option<&str>) -> (Output, PathBuf) {
+fn run_case(
+    dir: &Path,
+    reports: &Path,
+    stdout: Option<&str>,
+    env: &[(&str, &str)],
+) -> (Output, PathBuf) {
     let args: Vec<String> = match std::fs::read_to_string(dir.join("args")) {
         Ok(text) => {
             let mut a: Vec<String> = text.lines().map(str::to_string).collect();
@@ -89,6 +94,7 @@ fn run_case(dir: &Path, reports: &Path, stdout: Option<&str>) -> (Output, PathBu
     let out = match stdout {
         None => support::tally(dir, &cache)
             .args(&args)
+            .envs(env.iter().copied())
             .output()
             .expect("run tally"),
         Some("full") => support::tally(dir, &cache)
@@ -146,16 +152,22 @@ pub struct CaseRun {
     expect: Expect,
     /// The scratch directory: the copy (`case/`) and the reports root (`reports/`).
     pub scratch: tempfile::TempDir,
-    work: PathBuf,
+    pub work: PathBuf,
     /// The copy before the run.
     before: Vec<(String, Vec<u8>)>,
     pub out: Output,
     /// The reports root the run used.
-    root: PathBuf,
+    pub root: PathBuf,
 }
 
 /// Copies the case in `dir`, makes its setup and runs it.
 pub fn run_corpus_case(dir: &Path) -> Result<CaseRun, String> {
+    run_corpus_case_with(dir, &[])
+}
+
+/// [`run_corpus_case`] with `env` set for the run (a case whose stdout is closed or full
+/// runs without it).
+pub fn run_corpus_case_with(dir: &Path, env: &[(&str, &str)]) -> Result<CaseRun, String> {
     let name = dir.file_name().unwrap().to_string_lossy().into_owned();
     let text =
         std::fs::read_to_string(dir.join("expect.toml")).map_err(|e| format!("{name}: {e}"))?;
@@ -176,7 +188,7 @@ pub fn run_corpus_case(dir: &Path) -> Result<CaseRun, String> {
     let reports = scratch.path().join("reports");
     std::fs::create_dir(&reports).unwrap();
     let before = tree::snapshot(&work);
-    let (out, root) = run_case(&work, &reports, expect.stdout.as_deref());
+    let (out, root) = run_case(&work, &reports, expect.stdout.as_deref(), env);
     Ok(CaseRun {
         name,
         expect,
@@ -351,7 +363,7 @@ fn run_generated(data: &[u8]) -> (i32, String, Option<PathBuf>, tempfile::TempDi
     std::fs::write(dir.path().join("data.csv"), data).unwrap();
     let reports = dir.path().join("reports");
     std::fs::create_dir(&reports).unwrap();
-    let (out, root) = run_case(dir.path(), &reports, None);
+    let (out, root) = run_case(dir.path(), &reports, None, &[]);
     let report = find_report(&root);
     let code = out.status.code().unwrap_or(-1);
     (

@@ -8,6 +8,8 @@
 //! - [`corpus`]: the bad-input corpus in `tests/corpus/`, each case with its expected outcome.
 //! - [`safety`]: never destroy what tally did not write; no panic, no hang; same bytes.
 //! - [`disclosure`]: an outsider's attacks on published reports.
+//! - [`parallel_ingest`]: the data-parallel ingest, forced onto small files in tiny blocks,
+//!   writes the serial path's bytes (examples, survey exports, the corpus).
 //! - [`surveys`]: survey-tool exports (`tests/fixtures/surveys/`) against their generator's
 //!   figures.
 //! - [`browser`]: the example report in headless Chromium, and `--pdf`.
@@ -26,6 +28,7 @@ mod browser;
 mod cli;
 mod corpus;
 mod disclosure;
+mod parallel_ingest;
 mod references;
 mod safety;
 mod snapshots;

@@ -104,7 +104,7 @@ fn messages(o: &Output, paths: &[(&Path, &str)]) -> String {
 
 /// `manifest.json` with the run date and the stage timings redacted, its bytes otherwise
 /// as written.
-fn redacted_manifest(text: &str) -> String {
+pub fn redacted_manifest(text: &str) -> String {
     let mut out = String::new();
     let mut in_timings = false;
     for line in text.split_inclusive('\n') {
