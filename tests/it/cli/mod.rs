@@ -4,6 +4,7 @@
 mod bad_input;
 mod batch;
 mod calculators;
+mod columnar;
 mod examples;
 mod findings;
 mod identifying;
