@@ -17,10 +17,10 @@
 //!    as text (below); a date, list, struct, binary or decimal column is refused naming the
 //!    column and its type;
 //! 4. the scan, projected to the columns the pipeline reads (the analysed, id, count,
-//!    weight, design and `[validate]` columns: no other column is decoded), run by the
-//!    streaming engine in batches of [`BATCH`] rows, each turned into records and counted,
-//!    so that memory stays at a few batches whatever the file's size; the rows seen are
-//!    checked against the row count of the file's metadata.
+//!    weight, design and `[validate]` columns: no other column is decoded), collected one slice of [`BATCH`] rows at a time (the scan skips the row
+//!    groups before a slice), each turned into records and counted, so that memory stays at
+//!    one slice whatever the file's size; the rows seen are checked against the row count
+//!    of the file's metadata.
 //!
 //! A value becomes the raw text a CSV cell would hold: integers as digits, floats in their
 //! shortest round-trip form with no trailing `.0` (`2.0` is `2`, `0.1` is `0.1`, from an
@@ -46,13 +46,11 @@ use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::num::NonZeroUsize;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
 
 use polars::prelude::{
-    self as pl, ArrowDataType, Column, DataType, Engine, IpcScanOptions, LazyFrame,
-    ScanArgsParquet, ScanSources, SerReader, UnifiedScanArgs,
+    self as pl, ArrowDataType, Column, DataType, IpcScanOptions, LazyFrame, ScanArgsParquet,
+    ScanSources, SerReader, UnifiedScanArgs,
 };
 
 use super::csvread::RawRecord;
@@ -62,7 +60,7 @@ use crate::files::open_regular;
 use crate::plan::{Format, InputPlan, WeightSource};
 
 /// Rows per batch of the streaming scan.
-pub const BATCH: usize = 1 << 16;
+pub const BATCH: usize = 1 << 18;
 
 /// A columnar file's columns: names in file order, each with its Arrow type.
 struct FileSchema {
@@ -124,7 +122,14 @@ pub(super) fn read(
     let mut builder =
         builder::TableBuilder::new(&sub_input, &sub_layout, columns, checks, b',', warnings)?;
     let rows = guarded(input, || {
-        scan_into(&file, input.format, &projected, &path, &mut builder)
+        scan_into(
+            &file,
+            &input.path,
+            input.format,
+            &projected,
+            &path,
+            &mut builder,
+        )
     })?;
     let mut tally = builder.finish();
     if rows == 0 {
@@ -600,14 +605,18 @@ fn type_name(dtype: &ArrowDataType) -> String {
 /// Scans the projected columns in batches into `builder`; returns the rows read.
 fn scan_into(
     file: &File,
+    at: &std::path::Path,
     format: Format,
     projected: &[String],
     path: &str,
     builder: &mut builder::TableBuilder<'_>,
 ) -> Result<u64, Failure> {
-    let sources = ScanSources::Files(Arc::from([file
-        .try_clone()
-        .map_err(pl::PolarsError::from)?]));
+    // By its absolute path (a relative one could read as a URL or a glob); `file` is the
+    // handle hashed and checked above.
+    let _ = file;
+    let absolute = std::fs::canonicalize(at).map_err(pl::PolarsError::from)?;
+    let sources =
+        ScanSources::Paths(std::iter::once(pl::PlRefPath::try_from_path(&absolute)?).collect());
     let scan = match format {
         Format::Arrow => LazyFrame::scan_ipc_sources(
             sources,
@@ -630,12 +639,19 @@ fn scan_into(
     let expected = row_count(scan.clone())?;
     let lf =
         scan.select([pl::by_name(projected.iter().map(String::as_str), true, false).as_expr()]);
-    let batches = lf.collect_batches(Engine::Streaming, true, NonZeroUsize::new(BATCH), false)?;
     let mut record = RawRecord::default();
     let mut row: u64 = 0;
     let mut texts: Vec<TextColumn> = projected.iter().map(|_| TextColumn::default()).collect();
-    for batch in batches {
-        let df = batch?;
+    while row < expected {
+        // One slice of rows at a time: the scan skips the row groups (record batches)
+        // before it, so memory stays at one slice whatever the file's size.
+        let df = lf
+            .clone()
+            .slice(row as i64, BATCH as pl::IdxSize)
+            .collect()?;
+        if df.height() == 0 {
+            break;
+        }
         for (name, text) in projected.iter().zip(texts.iter_mut()) {
             text.fill(df.column(name)?)?;
         }
@@ -708,32 +724,32 @@ impl TextColumn {
         let s = column.as_materialized_series();
         match s.dtype() {
             DataType::String => {
-                for v in s.str()?.into_iter() {
+                for v in s.str()?.iter() {
                     self.push(v.map(str::as_bytes));
                 }
             }
             DataType::Boolean => {
-                for v in s.bool()?.into_iter() {
+                for v in s.bool()?.iter() {
                     self.push(v.map(|b| if b { &b"true"[..] } else { &b"false"[..] }));
                 }
             }
             DataType::Float64 => {
-                for v in s.f64()?.into_iter() {
+                for v in s.f64()?.iter() {
                     self.push_display(v);
                 }
             }
             DataType::Float32 => {
-                for v in s.f32()?.into_iter() {
+                for v in s.f32()?.iter() {
                     self.push_display(v);
                 }
             }
             DataType::Int64 => {
-                for v in s.i64()?.into_iter() {
+                for v in s.i64()?.iter() {
                     self.push_display(v);
                 }
             }
             DataType::UInt64 => {
-                for v in s.u64()?.into_iter() {
+                for v in s.u64()?.iter() {
                     self.push_display(v);
                 }
             }
@@ -749,14 +765,14 @@ impl TextColumn {
             | DataType::UInt16
             | DataType::UInt32 => {
                 let wide = s.cast(&DataType::Int64)?;
-                for v in wide.i64()?.into_iter() {
+                for v in wide.i64()?.iter() {
                     self.push_display(v);
                 }
             }
             _ => {
                 // Categoricals (dictionary-encoded strings): their text.
                 let text = s.cast(&DataType::String)?;
-                for v in text.str()?.into_iter() {
+                for v in text.str()?.iter() {
                     self.push(v.map(str::as_bytes));
                 }
             }
