@@ -96,11 +96,15 @@ fn run(s: &Scratch, name: &str, pipeline: &str) -> std::path::PathBuf {
 /// the file) and its input path changed to `data`, with `extra` keys added to `[input]`.
 fn example(example: &str, csv: &str, data: &str, extra: &str) -> String {
     let text = std::fs::read_to_string(root().join(format!("pipelines/{example}.toml"))).unwrap();
-    let text: String = text
+    // The top-level `name` (before the first table), not the analyses' names.
+    let first_table = text.find("\n[").unwrap();
+    let (top, rest) = text.split_at(first_table);
+    let top: String = top
         .lines()
         .filter(|l| !l.starts_with("name = "))
         .map(|l| format!("{l}\n"))
         .collect();
+    let text = format!("{top}{rest}");
     let from = format!("path = \"../data/{csv}\"");
     assert!(text.contains(&from), "{example} reads {csv}");
     text.replacen(&from, &format!("path = \"../data/{data}\"{extra}"), 1)
@@ -199,7 +203,7 @@ fn integral_floats_read_as_the_integers_of_the_csv() {
 /// row (1-based) where the CSV names its line.
 #[test]
 fn rejected_rows_are_the_csvs_named_by_row() {
-    let csv = "g,o,count\na,x,3\na,y,two\nb,x,1\nb,y,-1\nb,x,2\n";
+    let csv = "g,o,count\na,x,3\na,y,two\nb,x,1\nb,y,-1\nb,x,2\nb,y,4\na,y,1\n";
     let pipeline = |data: &str| {
         format!("[input]\npath = \"../data/{data}\"\nkind = \"counts\"\n[disclosure]\nprotect = false\n[[analysis]]\nname = \"a\"\noutcome = \"o\"\nlevels = [\"x\", \"y\"]\nby = [\"g\"]\n")
     };
@@ -220,15 +224,18 @@ fn rejected_rows_are_the_csvs_named_by_row() {
     let p = s.path().join("reports/p");
     let from_csv = std::fs::read_to_string(c.join("rejected.csv")).unwrap();
     let from_parquet = std::fs::read_to_string(p.join("rejected.csv")).unwrap();
-    assert!(from_csv.starts_with("line,reason,detail"), "{from_csv}");
     assert!(
-        from_parquet.starts_with("row,reason,detail"),
+        from_csv.starts_with("internal_run,line,reason,detail"),
+        "{from_csv}"
+    );
+    assert!(
+        from_parquet.starts_with("internal_run,row,reason,detail"),
         "{from_parquet}"
     );
     // Line 3 of the CSV is its data row 2 (the header is line 1).
-    assert!(from_csv.contains("\n3,invalid count,count `two` is not a number"));
-    assert!(from_parquet.contains("\n2,invalid count,count `two` is not a number"));
-    assert!(from_parquet.contains("\n4,invalid count,count `-1` is negative"));
+    assert!(from_csv.contains(",3,invalid count,count `two` is not a number"));
+    assert!(from_parquet.contains(",2,invalid count,count `two` is not a number"));
+    assert!(from_parquet.contains(",4,invalid count,count `-1` is negative"));
     assert_eq!(
         std::fs::read(c.join("estimates.csv")).unwrap(),
         std::fs::read(p.join("estimates.csv")).unwrap()
@@ -241,6 +248,7 @@ fn a_duplicate_id_names_its_first_row() {
     let csv = "id,g,o\n1,a,x\n2,a,y\n1,b,x\n3,b,y\n";
     let s = Scratch::new();
     let mut df = frame(csv, &[]);
+    std::fs::create_dir_all(s.path().join("data")).unwrap();
     write_parquet(&mut df, &s.path().join("data/d.parquet"));
     let p = run(
         &s,
@@ -423,6 +431,6 @@ fn csv_keys_on_a_columnar_input_are_problems() {
     write_parquet(&mut df, &s.path().join("data/d.parquet"));
     s.write("pipelines/p.toml", "[input]\npath = \"../data/d.parquet\"\ndelimiter = \";\"\n[[analysis]]\nname = \"a\"\noutcome = \"o\"\nlevels = [\"x\", \"y\"]\nby = [\"g\"]\n");
     let o = s.run(&["run", "pipelines/p.toml"]);
-    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
     assert!(stderr(&o).contains("input.delimiter"), "{}", stderr(&o));
 }
