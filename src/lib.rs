@@ -58,7 +58,9 @@
 //!    (the reading thread), `csvread` (the record splitter), `builder` (record checks,
 //!    tuples, counts, rejections; `intern`, `ids`), `digest` (SHA-256), `decode` (the one
 //!    home of encoding_rs), `sniff` (delimiters), `formats` and `layout` (survey-tool
-//!    exports, multi-select indicators, free text fenced off)); [`validate`] (recoding and
+//!    exports, multi-select indicators, free text fenced off), `columnar` (Parquet and
+//!    Arrow IPC through polars' lazy scan, the one home of polars, into the same builder));
+//!    [`validate`] (recoding and
 //!    row accounting; `rules`, the `[validate]` checks ingest applies; `identifying`, the
 //!    content check; `occurs`, levels, filter values, groups and recode targets that occur
 //!    in no row; `percentages`, a published-percentages table checked and completed;
@@ -82,12 +84,20 @@
 //!
 //! ## Dependencies
 //!
-//! Each has one home, named above. polars is not in the build: the one job it had, a
-//! group-by per margin over an analysis's cells, is a fold over at most a few thousand
-//! distinct tuples (ingest has already counted the rows), faster without a DataFrame and
-//! without twenty minutes of compiling. It earns its place again with columnar inputs
-//! (Parquet and Arrow IPC read through its lazy scan, projected to the needed columns),
-//! where it would be the only code that reads them.
+//! Each has one home, named above. polars (0.55, no default features; `lazy`, `parquet`,
+//! `ipc`) reads columnar inputs and nothing else: `ingest::columnar` scans a Parquet or
+//! Arrow IPC file lazily, projected to the columns the pipeline reads, with the streaming
+//! engine in batches, and hands each row to the CSV path's builder as text. It is the only
+//! code that can read those formats; CSV never goes through it (the grouping it once did is
+//! a fold over at most a few thousand distinct tuples, faster without a DataFrame). What it
+//! costs is the build: polars and what its lazy and streaming engines bring (tokio, and,
+//! through `polars-io`'s cloud layer, which the streaming engine always enables, reqwest,
+//! hyper and rustls without a crypto provider: tally never opens a URL) are most of a cold
+//! `cargo build --release`: its 263 crates took 84 minutes here on 2 shared cores at a
+//! load of 6 to 12 (not measured on an idle machine), against 18.5 minutes for the old
+//! `lazy` + `csv` build; and the binary grows from 49 MB to 594 MB, most of it line tables. The features
+//! are the least that scan both formats: no `dtype-*` (a date, decimal or struct column is
+//! refused by name, not read), no `csv`, `temporal`, `fmt` or `docs`.
 //!
 //! ## Invariants
 //!

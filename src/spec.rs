@@ -180,7 +180,8 @@ pub struct InputSpec {
     /// What a stratum with one PSU does: `fail` (default), `certainty`, `remove`,
     /// `adjust` or `average` (R survey's `survey.lonely.psu`).
     pub lonely_psu: Option<String>,
-    /// `csv` (default), `qualtrics`, `surveymonkey`, `google-forms` or `limesurvey`.
+    /// `csv` (default), `qualtrics`, `surveymonkey`, `google-forms` or `limesurvey`; or
+    /// `parquet` / `arrow` (the default for a path ending `.parquet`, `.arrow`, ...).
     pub format: Option<String>,
     /// `auto` (default), `utf-8`, `utf-16` or `windows-1252`.
     pub encoding: Option<String>,

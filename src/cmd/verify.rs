@@ -564,7 +564,7 @@ fn key_columns(file: &str, header: &[String]) -> Vec<usize> {
             "comparisons.csv",
             &["analysis", "by", "outcome", "group1", "group2", "measure"],
         ),
-        ("rejected.csv", &["line"]),
+        ("rejected.csv", &["line", "row"]),
         ("suppression.csv", &["analysis", "group", "cell"]),
         ("unmapped.csv", &["column", "value"]),
     ];

@@ -107,7 +107,7 @@ pub fn layout(format: Format, rows: &[Vec<String>]) -> Vec<SourceColumn> {
             .map_or(String::new(), |s| s.trim().to_string())
     };
     let mut cols: Vec<SourceColumn> = match format {
-        Format::Csv => first.iter().map(|n| plain(n)).collect(),
+        Format::Csv | Format::Parquet | Format::Arrow => first.iter().map(|n| plain(n)).collect(),
         Format::GoogleForms => first
             .iter()
             .map(|n| SourceColumn {
@@ -136,7 +136,7 @@ pub fn layout(format: Format, rows: &[Vec<String>]) -> Vec<SourceColumn> {
         }
     };
     // Repeated question texts (SurveyMonkey, Google Forms) get a suffix: `Who? (2)`.
-    if format != Format::Csv {
+    if !matches!(format, Format::Csv | Format::Parquet | Format::Arrow) {
         let mut seen: std::collections::HashMap<String, usize> = Default::default();
         for c in &mut cols {
             let k = seen.entry(c.name.clone()).or_insert(0);

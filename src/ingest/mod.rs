@@ -34,6 +34,7 @@ use std::path::Path;
 use indexmap::IndexMap;
 
 mod builder;
+mod columnar;
 mod csvread;
 pub mod decode;
 mod digest;
@@ -193,6 +194,9 @@ pub enum IngestError {
     Columns { path: String, message: String },
     #[error("cannot read {path}: {source}")]
     Read { path: String, source: io::Error },
+    /// A Parquet or Arrow IPC file that cannot be read (`columnar`).
+    #[error("{path}: {message}")]
+    Columnar { path: String, message: String },
 }
 
 /// Reads an input file. `columns` are the needed columns; `checks` are run on their values
@@ -205,6 +209,9 @@ pub fn read(
     check_header: &dyn Fn(&[String]) -> Result<(), String>,
     on_bytes: &(dyn Fn(u64) + Sync),
 ) -> Result<Table, IngestError> {
+    if input.format.is_columnar() {
+        return columnar::read(input, columns, checks, check_header, on_bytes);
+    }
     let path_s = input.written.clone();
     let file = open_regular(&input.path).map_err(|e| IngestError::Open {
         path: display(&input.path, &path_s),
@@ -255,6 +262,9 @@ fn display(path: &Path, written: &str) -> String {
 /// `tally check`). A column read (see [`InputPlan::columns_read`]) that is free text or an
 /// identifier is an error, as in [`read_from`].
 pub fn read_header(input: &InputPlan, columns: &[String]) -> Result<Vec<String>, IngestError> {
+    if input.format.is_columnar() {
+        return columnar::read_header(input, columns);
+    }
     let file = open_regular(&input.path).map_err(|e| IngestError::Open {
         path: display(&input.path, &input.written),
         source: e,
@@ -280,6 +290,9 @@ pub type Fenced = (String, &'static str);
 /// (free text and direct identifiers of a survey-tool export, never read), each with what
 /// it is (for `tally init`, which names them without reading them).
 pub fn read_columns(input: &InputPlan) -> Result<(Vec<String>, Vec<Fenced>), IngestError> {
+    if input.format.is_columnar() {
+        return columnar::read_columns(input);
+    }
     let file = open_regular(&input.path).map_err(|e| IngestError::Open {
         path: display(&input.path, &input.written),
         source: e,

@@ -153,7 +153,8 @@ pub struct PercentagesPlan {
     pub total: Option<String>,
 }
 
-/// A survey-tool export format (`input.format`); its entry says what reading it needs.
+/// A survey-tool export format (`input.format`), or a columnar file (Parquet, Arrow IPC,
+/// read by `ingest::columnar`); its entry says what reading it needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Csv,
@@ -161,6 +162,8 @@ pub enum Format {
     SurveyMonkey,
     GoogleForms,
     LimeSurvey,
+    Parquet,
+    Arrow,
 }
 
 /// A format's registry entry. (How each tool marks free text, identifiers and incomplete
@@ -173,6 +176,12 @@ pub struct FormatInfo {
     pub extra_header_rows: usize,
     /// The default separator of a joined multi-select cell.
     pub joined_separator: &'static str,
+    /// A columnar file (typed columns, rows without lines), not CSV text.
+    pub columnar: bool,
+    /// Other spellings accepted.
+    pub aliases: &'static [&'static str],
+    /// File extensions (lower case) that mean this format when `input.format` is not given.
+    pub extensions: &'static [&'static str],
 }
 
 /// The survey-tool formats.
@@ -182,30 +191,63 @@ pub static FORMATS: &[FormatInfo] = &[
         name: "csv",
         extra_header_rows: 0,
         joined_separator: ", ",
+        columnar: false,
+        aliases: &[],
+        extensions: &[],
     },
     FormatInfo {
         format: Format::Qualtrics,
         name: "qualtrics",
         extra_header_rows: 1,
         joined_separator: ",",
+        columnar: false,
+        aliases: &[],
+        extensions: &[],
     },
     FormatInfo {
         format: Format::SurveyMonkey,
         name: "surveymonkey",
         extra_header_rows: 1,
         joined_separator: ", ",
+        columnar: false,
+        aliases: &[],
+        extensions: &[],
     },
     FormatInfo {
         format: Format::GoogleForms,
         name: "google-forms",
         extra_header_rows: 0,
         joined_separator: ", ",
+        columnar: false,
+        aliases: &[],
+        extensions: &[],
     },
     FormatInfo {
         format: Format::LimeSurvey,
         name: "limesurvey",
         extra_header_rows: 0,
         joined_separator: "|",
+        columnar: false,
+        aliases: &[],
+        extensions: &[],
+    },
+    FormatInfo {
+        format: Format::Parquet,
+        name: "parquet",
+        extra_header_rows: 0,
+        joined_separator: ", ",
+        columnar: true,
+        aliases: &[],
+        extensions: &["parquet", "pq"],
+    },
+    FormatInfo {
+        format: Format::Arrow,
+        name: "arrow",
+        extra_header_rows: 0,
+        joined_separator: ", ",
+        columnar: true,
+        aliases: &["ipc", "feather"],
+        extensions: &["arrow", "ipc", "feather"],
     },
 ];
 
@@ -238,9 +280,29 @@ impl Format {
         self.info().joined_separator
     }
 
-    /// The format of this name (exact).
+    /// A columnar file (Parquet, Arrow IPC): typed columns, rows numbered without lines.
+    pub fn is_columnar(self) -> bool {
+        self.info().columnar
+    }
+
+    /// The format of this name or alias (exact).
     pub fn parse(s: &str) -> Option<Format> {
-        registry::lookup(FORMATS, "format", s).ok()
+        registry::lookup(FORMATS, "format", s).ok().or_else(|| {
+            FORMATS
+                .iter()
+                .find(|f| f.aliases.contains(&s))
+                .map(|f| f.format)
+        })
+    }
+
+    /// The columnar format a file's extension names (`survey.parquet`), for a pipeline
+    /// that does not give `input.format`; `None` for any other file (read as CSV).
+    pub fn by_extension(path: &str) -> Option<Format> {
+        let ext = Path::new(path).extension()?.to_str()?.to_ascii_lowercase();
+        FORMATS
+            .iter()
+            .find(|f| f.columnar && f.extensions.contains(&ext.as_str()))
+            .map(|f| f.format)
     }
 }
 
@@ -378,12 +440,12 @@ pub(super) struct Reading {
 
 /// Plans the layout, delimiter, format, encoding and multi-select questions.
 pub(super) fn plan_reading(input: &InputSpec, problems: &mut Problems) -> Reading {
-    Reading {
+    let reading = Reading {
         kind: plan_kind(input.kind.as_deref(), problems),
         delimiter: plan_delimiter(input.delimiter.as_deref(), problems),
         format: choose(
             input.format.as_deref(),
-            Format::Csv,
+            Format::by_extension(&input.path).unwrap_or(Format::Csv),
             Format::parse,
             &registry::names(FORMATS),
             ("input.format", "format"),
@@ -398,6 +460,33 @@ pub(super) fn plan_reading(input: &InputSpec, problems: &mut Problems) -> Readin
             problems,
         ),
         multi_select: plan_multi_select(input, problems),
+    };
+    if reading.format.is_columnar() {
+        plan_columnar(input, &reading, problems);
+    }
+    reading
+}
+
+/// The keys a columnar file (Parquet, Arrow IPC) cannot use: it has no text encoding or
+/// delimiter, and published percentages (whose checks name lines) are read from CSV.
+fn plan_columnar(input: &InputSpec, reading: &Reading, problems: &mut Problems) {
+    let name = reading.format.name();
+    for (key, given) in [
+        ("encoding", input.encoding.is_some()),
+        ("delimiter", input.delimiter.is_some()),
+    ] {
+        if given {
+            problems.add(
+                &format!("input.{key}"),
+                format!("{key} applies to CSV text; a {name} file has typed columns\nhint: remove `{key}`, or set `input.format = \"csv\"` if the file is CSV"),
+            );
+        }
+    }
+    if reading.kind == InputKind::Percentages {
+        problems.add(
+            "input.kind",
+            format!("a {name} file is read as respondents or counts; published percentages are read from CSV\nhint: write the table as CSV, or give the counts (kind = \"counts\")"),
+        );
     }
 }
 

@@ -451,21 +451,28 @@ fn data(input: &ReportInput) -> Data {
             );
         }
     }
-    let read_as = format!(
-        "Read as {}, {}-separated ({}){}.",
-        t.encoding,
-        crate::ingest::sniff::name(t.delimiter),
-        if t.delimiter_sniffed {
-            "detected"
-        } else {
-            "as the pipeline says"
-        },
-        if plan.input.format == crate::plan::Format::Csv {
-            String::new()
-        } else {
-            format!("; a {} export", plan.input.format.name())
-        }
-    );
+    let read_as = if plan.input.format.is_columnar() {
+        format!(
+            "Read as a {} file: the columns the pipeline uses; rows are numbered from 1 (the file has no lines).",
+            if plan.input.format == crate::plan::Format::Arrow { "Arrow IPC" } else { "Parquet" }
+        )
+    } else {
+        format!(
+            "Read as {}, {}-separated ({}){}.",
+            t.encoding,
+            crate::ingest::sniff::name(t.delimiter),
+            if t.delimiter_sniffed {
+                "detected"
+            } else {
+                "as the pipeline says"
+            },
+            if plan.input.format == crate::plan::Format::Csv {
+                String::new()
+            } else {
+                format!("; a {} export", plan.input.format.name())
+            }
+        )
+    };
     Data {
         input: t.source.written.clone(),
         kind: plan.input.kind.name(),

@@ -522,8 +522,12 @@ fn published_figures(table: &Table) -> Vec<JsonFigure<'_>> {
 /// A published report (disclosure control on) gives the line, reason and detail only: a
 /// respondent's record is personal data, and the line finds it in the input. An internal run
 /// adds the record itself, with free-text and identifier fields withheld.
+///
+/// A columnar input (Parquet, Arrow IPC) has no lines: its first column is `row`, the
+/// 1-based data row (`ingest::columnar`).
 pub fn rejected_csv(table: &Table, protect: bool) -> Rows {
-    let mut header = vec!["line", "reason", "detail"];
+    let columnar = crate::plan::Format::parse(&table.format).is_some_and(|f| f.is_columnar());
+    let mut header = vec![if columnar { "row" } else { "line" }, "reason", "detail"];
     if !protect {
         header.push("record");
     }

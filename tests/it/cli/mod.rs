@@ -5,6 +5,7 @@ mod bad_input;
 mod batch;
 mod calculators;
 mod calibrated;
+mod columnar;
 mod examples;
 mod findings;
 mod identifying;
