@@ -402,7 +402,7 @@ fn sources_read(
     let weights: Vec<&String> = match design.map(|d| &d.weight) {
         Some(WeightSource::Column(w)) => vec![w],
         Some(WeightSource::Sums { sum_w, sum_w2 }) => vec![sum_w, sum_w2],
-        None => Vec::new(),
+        Some(WeightSource::Unit) | None => Vec::new(),
     };
     for c in input
         .count_column
@@ -482,7 +482,7 @@ fn check_type(
         || match input.design.as_ref().map(|d| &d.weight) {
             Some(WeightSource::Column(w)) => w == name,
             Some(WeightSource::Sums { sum_w, sum_w2 }) => sum_w == name || sum_w2 == name,
-            None => false,
+            Some(WeightSource::Unit) | None => false,
         };
     if numeric_role && readable(dtype) == Some(Kind::Text) {
         warnings.push(format!(
