@@ -321,6 +321,22 @@ impl<R: BufRead> CsvReader<R> {
     }
 }
 
+/// A record built field by field rather than split from text: the columnar reader's
+/// (`super::columnar`), which gives the builder the same records a CSV file would.
+impl RawRecord {
+    /// Empties the record for the row numbered `line` (a columnar file's 1-based row).
+    pub(super) fn start(&mut self, line: u64) {
+        self.clear();
+        self.line = line;
+    }
+
+    /// Appends one field, written by `write` into the record's buffer.
+    pub(super) fn push_field_with(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+        write(&mut self.buf);
+        self.end_field();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,21 +397,5 @@ mod tests {
         let mut rec = RawRecord::default();
         assert!(r.read_record(&mut rec).unwrap());
         assert_eq!(rec.field(0), b"\xef\xbbx");
-    }
-}
-
-/// A record built field by field rather than split from text: the columnar reader's
-/// (`super::columnar`), which gives the builder the same records a CSV file would.
-impl RawRecord {
-    /// Empties the record for the row numbered `line` (a columnar file's 1-based row).
-    pub(super) fn start(&mut self, line: u64) {
-        self.clear();
-        self.line = line;
-    }
-
-    /// Appends one field, written by `write` into the record's buffer.
-    pub(super) fn push_field_with(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
-        write(&mut self.buf);
-        self.end_field();
     }
 }
