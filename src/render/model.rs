@@ -843,10 +843,16 @@ pub fn weighting_view(
 ) -> Option<(crate::estimate::weighted::WeightingSummary, Vec<bool>)> {
     let s = crate::estimate::weighted::summary(input.plan, input.table)?;
     let d = &input.disclosure;
+    // A sample share times the respondents is a count the disclosure audit does not see:
+    // a protected report shows the shares only when it hides nothing that such a count,
+    // beside the rest, could help narrow down (the rule of `listed_figures`).
     let shown = s
         .margins
         .iter()
-        .map(|m| !d.protect || m.levels.iter().all(|l| l.count >= d.min_cell))
+        .map(|m| {
+            !d.protect
+                || (input.suppression.is_empty() && m.levels.iter().all(|l| l.count >= d.min_cell))
+        })
         .collect();
     Some((s, shown))
 }
@@ -889,9 +895,13 @@ fn weighting(input: &ReportInput, plots: &[PlotFile]) -> Option<Weighting> {
         .collect();
     let withheld = (!hidden.is_empty()).then(|| {
         format!(
-            "The sample's shares of {} are not shown: a level has fewer than {} respondents, and its share of the {} respondents would give their number.",
+            "The sample's shares of {} are not shown: {}, and a share of the {} respondents would give a number of them.",
             hidden.join(", "),
-            input.disclosure.min_cell,
+            if input.suppression.is_empty() {
+                format!("a level has fewer than {} respondents", input.disclosure.min_cell)
+            } else {
+                "the report hides other numbers".to_string()
+            },
             thousands(s.respondents)
         )
     });
