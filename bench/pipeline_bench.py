@@ -135,7 +135,8 @@ def big_table(recs, tool_order):
     # run <size> <rows> <bytes> <tool> <rep> <wall> <rss_kb> <cpu_s> <rc> <busy%>
     # skip <size> <rows> <bytes> <tool> <reason>
     # agree <size> <text>
-    sizes, info, runs, skips, agreement = [], {}, {}, {}, {}
+    # agreepq <size> <text>
+    sizes, info, runs, skips, agreement, agreement_pq = [], {}, {}, {}, {}, {}
     for r in recs:
         if r[0] in ("run", "skip") and r[1] not in info:
             sizes.append(r[1])
@@ -146,6 +147,8 @@ def big_table(recs, tool_order):
             skips[(r[1], r[4])] = r[5]
         elif r[0] == "agree":
             agreement[r[1]] = r[2]
+        elif r[0] == "agreepq":
+            agreement_pq[r[1]] = r[2]
     if not sizes:
         return []
     out = ["| rows | tool | median wall s | rows/s | MB/s | peak RSS MiB | CPU s (user+sys) "
@@ -161,7 +164,6 @@ def big_table(recs, tool_order):
                 med[tool] = (median([float(r[6]) for r in ok]),
                              median([int(r[7]) / 1024 for r in ok]),
                              median([float(r[8]) for r in ok]))
-        t_wall, t_rss = (med["tally"][0], med["tally"][1]) if "tally" in med else (None, None)
         for tool in tool_order:
             rs = runs.get((size, tool), [])
             if not rs:
@@ -172,6 +174,10 @@ def big_table(recs, tool_order):
             notes = sorted({status_of(r[9]) for r in rs} - {"ok"})
             if tool == "tally" and size in agreement:
                 notes.append("vs duckdb: " + agreement[size])
+            if tool == "tally-parquet" and size in agreement_pq:
+                notes.append(agreement_pq[size])
+            base = "tally-parquet" if tool.endswith("-parquet") else "tally"
+            t_wall, t_rss = (med[base][0], med[base][1]) if base in med else (None, None)
             if tool == "tally-rerun":
                 notes.append("NOT a full run: warm rerun, same cache, no --force (report up to date)")
             walls = ", ".join(r[6] if r[9] == "0" else status_of(r[9]) for r in rs)
@@ -183,8 +189,8 @@ def big_table(recs, tool_order):
             wall, rss, cpu = med[tool]
             rps = rows / wall if wall > 0 else None
             mbs = nbytes / 1e6 / wall if wall > 0 else None
-            rw = "1 (base)" if tool == "tally" else fnum(ratio(wall, t_wall), ".2f")
-            rr = "1 (base)" if tool == "tally" else fnum(ratio(rss, t_rss), ".2f")
+            rw = "1 (base)" if tool == base else fnum(ratio(wall, t_wall), ".2f")
+            rr = "1 (base)" if tool == base else fnum(ratio(rss, t_rss), ".2f")
             out.append(f"| {rows:,} | {tool} | {wall:.3f} | {fsig(rps)} | {fnum(mbs, '.0f')} "
                        f"| {rss:.0f} | {cpu:.2f} | {rw} | {rr} | {walls} | {busy} "
                        f"| {'; '.join(notes)} |")
@@ -272,7 +278,8 @@ def main():
     p = sub.add_parser("table")
     p.add_argument("raw")
     p.add_argument("--section", choices=["big", "startup", "batch"], default="big")
-    p.add_argument("--tools", default="tally tally-rerun tally-noid duckdb polars pandas cat")
+    p.add_argument("--tools", default="tally tally-rerun tally-noid duckdb polars pandas cat "
+                   "tally-parquet duckdb-parquet polars-parquet")
     p.add_argument("--batch", type=int, default=50, help="pipelines per batch run")
     p.set_defaults(fn=table)
     a = ap.parse_args()

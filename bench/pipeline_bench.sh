@@ -29,6 +29,13 @@
 #           with POLARS_VERBOSE; Wilson from scipy)
 #   pandas  peer_pandas.py   (pandas + statsmodels; skipped above PANDAS_MAX rows)
 #   cat     `cat FILE > /dev/null`, the I/O floor
+# and on the same data as a Parquet file (written once per size from the CSV by DuckDB's
+# `COPY ... (FORMAT parquet)`, default row groups, cached beside the CSV):
+#   tally-parquet   the tally pipeline with the Parquet file as its input (`format` from the
+#           extension); its estimates.csv is checked byte-identical to the CSV run's
+#   duckdb-parquet, polars-parquet   bench/peer_parquet.py: the shared peers with their CSV
+#           read swapped for `read_parquet` / `scan_parquet`, nothing else changed
+# The ratio columns of a Parquet row are against tally-parquet.
 # The peers do less work than the tally pipeline: they count treatment x provider x outcome
 # and compute 27 Wilson intervals. tally's counts are checked against DuckDB's once per size.
 # Then:
@@ -51,7 +58,8 @@
 #                 first run there took more than SLOW seconds)
 #   BIG_ROWS (1e7), SLOW (60), LIMIT (seconds per run before `timeout` kills it; 600)
 #   PANDAS_MAX    largest size the pandas peer runs at (default 1e7)
-#   TOOLS         subset/order of "tally tally-rerun tally-noid duckdb polars pandas cat"
+#   TOOLS         subset/order of "tally tally-rerun tally-noid duckdb polars pandas cat
+#                 tally-parquet duckdb-parquet polars-parquet"
 #   RERUN_MIN     smallest size the tally-rerun row is timed at (default 1e6)
 #   BUSY_SAMPLE   seconds of /proc/stat sampled before each run for "busy before %" (1; 0 = off)
 #   STARTUP_RUNS (20), STARTUP_TOOLS ("tally duckdb polars pandas"; tally-noid also works), SKIP_STARTUP=1
@@ -72,7 +80,8 @@ BIG_ROWS="${BIG_ROWS:-1e7}"
 SLOW="${SLOW:-60}"
 LIMIT="${LIMIT:-600}"
 PANDAS_MAX="${PANDAS_MAX:-1e7}"
-read -r -a TOOLS <<< "${TOOLS:-tally tally-rerun tally-noid duckdb polars pandas cat}"
+ALL_TOOLS="tally tally-rerun tally-noid duckdb polars pandas cat tally-parquet duckdb-parquet polars-parquet"
+read -r -a TOOLS <<< "${TOOLS:-$ALL_TOOLS}"
 RERUN_MIN="${RERUN_MIN:-1e6}"
 BUSY_SAMPLE="${BUSY_SAMPLE:-1}"
 STARTUP_RUNS="${STARTUP_RUNS:-20}"
@@ -135,6 +144,17 @@ gen_csv() {  # gen_csv ROWS -> path of the cached survey_<ROWS>.csv
   if [[ ! -s "$f" ]]; then
     log "generating $f with gen_survey.py ..."
     "$PY" "$SHARED_BENCH/gen_survey.py" "$1" --out "$f.tmp" && mv "$f.tmp" "$f"
+  fi
+  printf '%s\n' "$f"
+}
+gen_parquet() {  # gen_parquet CSV -> path of the cached .parquet beside it (DuckDB COPY)
+  local f="${1%.csv}.parquet"
+  if [[ ! -s "$f" || "$f" -ot "$1" ]]; then
+    log "writing $f from $1 with DuckDB ..."
+    "$PY" -c 'import sys, duckdb
+src, dst = sys.argv[1], sys.argv[2]
+duckdb.connect().execute("COPY (SELECT * FROM read_csv(?, header = true)) TO \x27" + dst.replace("\x27", "\x27\x27") + "\x27 (FORMAT parquet)", [src])' "$1" "$f.tmp"
+    mv "$f.tmp" "$f"
   fi
   printf '%s\n' "$f"
 }
@@ -210,7 +230,10 @@ tool_cmd() {  # tool_cmd TOOL CSV PIPELINE -> fills CMD array
     polars) CMD=(env POLARS_ENGINE_AFFINITY=streaming "$PY" "$SHARED_BENCH/peer_polars.py" "$2" "$work/polars.csv") ;;
     pandas) CMD=("$PY" "$SHARED_BENCH/peer_pandas.py" "$2" "$work/pandas.csv") ;;
     cat)    CMD=(cat "$2") ;;
-    *) die "unknown tool: $1 (TOOLS: tally tally-rerun tally-noid duckdb polars pandas cat)" ;;
+    tally-parquet) CMD=("$BIN" run "${3%.toml}-parquet.toml" --reports-dir "$work/reports.tally-parquet" --force) ;;
+    duckdb-parquet) CMD=("$PY" "$here/peer_parquet.py" "$SHARED_BENCH" duckdb "$PQ" "$work/duckdb-parquet.csv") ;;
+    polars-parquet) CMD=(env POLARS_ENGINE_AFFINITY=streaming "$PY" "$here/peer_parquet.py" "$SHARED_BENCH" polars "$PQ" "$work/polars-parquet.csv") ;;
+    *) die "unknown tool: $1 (TOOLS: $ALL_TOOLS)" ;;
   esac
 }
 
@@ -286,6 +309,15 @@ for label in "${SIZES[@]}"; do
   make_pipe "$pipe" "$csv" "bench-$rows"
   make_pipe "${pipe%.toml}-noid.toml" "$csv" "bench-$rows-noid" "" --drop-id
   check_pipe "$pipe"; check_pipe "${pipe%.toml}-noid.toml"
+  PQ=""
+  for t in "${TOOLS[@]}"; do [[ $t == *-parquet ]] && PQ=1; done
+  if [[ -n "$PQ" ]]; then
+    PQ="$(gen_parquet "$csv")"
+    make_pipe "${pipe%.toml}-parquet.toml" "$PQ" "bench-$rows"
+    check_pipe "${pipe%.toml}-parquet.toml"
+    cat "$PQ" > /dev/null
+    notes+=("$rows rows as Parquet: $(( $(stat -c %s "$PQ") / 1000000 )) MB")
+  fi
   log "== $rows rows: $csv ($(( nbytes / 1000000 )) MB); warming the page cache"
   cat "$csv" > /dev/null
   notes+=("load before $rows rows: $(uptime | sed 's/.*load average: //')")
@@ -323,6 +355,13 @@ for label in "${SIZES[@]}"; do
     done
     if [[ $rep == 1 ]] && in_list duckdb "${tools[@]}" && in_list tally "${tools[@]}"; then
       rec agree "$rows" "$("$PY" "$here/pipeline_bench.py" agree "$work/reports.tally/bench-$rows" "$work/duckdb.csv")"
+    fi
+    if [[ $rep == 1 ]] && in_list tally-parquet "${tools[@]}" && in_list tally "${tools[@]}"; then
+      if cmp -s "$work/reports.tally/bench-$rows/estimates.csv" "$work/reports.tally-parquet/bench-$rows/estimates.csv"; then
+        rec agreepq "$rows" "estimates.csv byte-identical to the CSV run's"
+      else
+        rec agreepq "$rows" "estimates.csv DIFFERS from the CSV run's"
+      fi
     fi
   done
 done
@@ -460,8 +499,9 @@ mkdir -p "$(dirname "$RESULTS")"
   echo "## Big files"
   echo
   echo "Median over the runs listed; rows/s and MB/s (10^6 bytes) from the file's data rows and"
-  echo "bytes. wall / tally > 1 means tally is faster; RSS / tally > 1 means tally uses less"
-  echo "memory. Peak RSS from \`/usr/bin/time %M\`, in MiB; wall time includes the few ms of"
+  echo "bytes (the CSV's, for the Parquet rows too). wall / tally > 1 means tally is faster;"
+  echo "RSS / tally > 1 means tally uses less memory; a Parquet row (*-parquet) is against"
+  echo "tally-parquet, the same pipeline reading the Parquet file. Peak RSS from \`/usr/bin/time %M\`, in MiB; wall time includes the few ms of"
   echo "starting \`/usr/bin/time\` and \`timeout\`. \"busy before %\" is the most the $(nproc) cores"
   echo "were busy (any process) in the ${BUSY_SAMPLE}s before one of the runs (? = not sampled):"
   echo "well above 0 means another process competed and the wall times are inflated."

@@ -475,6 +475,14 @@ fn estimate_stage(
                 None
             }
         })
+        .collect::<Vec<_>>();
+    // Self-selection is assessed from the published numbers only, so after disclosure.
+    let results = results
+        .into_iter()
+        .map(|mut r| {
+            r.selection = estimate::sensitivity::assess(&r);
+            r
+        })
         .collect();
     Ok(Published {
         results,

@@ -102,6 +102,7 @@ pub fn estimate_analysis(a: &AnalysisPlan, data: AnalysisData) -> AnalysisResult
         weighted_contrasts: Vec::new(),
         weighted_rao_scott: None,
         design_independence: None,
+        selection: None,
     };
     derive(&mut r);
     r

@@ -117,6 +117,10 @@ pub struct AnalysisResult {
     /// The published Rao-Scott test (`None` when there is none, or when the table has a
     /// suppressed cell).
     pub design_independence: Option<crate::stats::survey::rao_scott::RaoScott>,
+    /// How far self-selection could move the published figures and contrasts
+    /// ([`super::sensitivity::assess`]), assessed once after disclosure control from what is
+    /// published; `None` before that, or when the analysis asks for none.
+    pub selection: Option<super::sensitivity::Sensitivity>,
 }
 
 impl AnalysisResult {

@@ -56,8 +56,8 @@ pub fn render_plots(input: &ReportInput) -> Result<Vec<PlotFile>, RenderError> {
         .results
         .iter()
         .filter_map(|r| {
-            let s = crate::estimate::sensitivity::assess(r)?;
-            super::selection::plot(r, &s).map(|p| (r.plan.name.clone(), p))
+            let s = r.selection.as_ref()?;
+            super::selection::plot(r, s).map(|p| (r.plan.name.clone(), p))
         })
         .collect();
     let drawn: Vec<PlotFile> = selection

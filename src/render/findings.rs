@@ -35,9 +35,8 @@ pub fn key_findings(results: &[AnalysisResult]) -> Vec<(String, String)> {
     let mut stated: Vec<Stated> = Vec::new();
     let mut out = Vec::new();
     for r in results {
-        let selection = crate::estimate::sensitivity::assess(r);
         for level in &r.plan.headline {
-            if let Some(f) = level_finding(r, level, selection.as_ref(), &mut stated) {
+            if let Some(f) = level_finding(r, level, r.selection.as_ref(), &mut stated) {
                 out.push((r.plan.name.clone(), f));
             }
         }
@@ -345,7 +344,9 @@ mod tests {
             cells,
             group_orders: if by { vec![orders] } else { vec![] },
         };
-        estimate_analysis(a, data)
+        let mut r = estimate_analysis(a, data);
+        r.selection = crate::estimate::sensitivity::assess(&r);
+        r
     }
 
     fn texts(r: &AnalysisResult) -> Vec<String> {

@@ -569,8 +569,10 @@ fn analysis(r: &AnalysisResult, plots: &[PlotFile]) -> Analysis {
         level: level_pct(p.level),
         method: p.ci_title(),
         methods: methods_paragraph(r),
-        selection: crate::estimate::sensitivity::assess(r)
-            .and_then(|s| super::selection::section(r, &s)),
+        selection: r
+            .selection
+            .as_ref()
+            .and_then(|s| super::selection::section(r, s)),
         selection_plot: plots
             .iter()
             .find(|f| f.analysis == p.name && f.selection)

@@ -274,13 +274,13 @@ struct JsonSelection<'a> {
     /// `invited`, or when a count of missing answers is suppressed).
     unknown_answers: Option<u64>,
     figures: Vec<JsonSelectionFigure<'a>>,
-    contrasts: Vec<JsonSelectionContrast>,
+    contrasts: Vec<JsonSelectionContrast<'a>>,
 }
 
 #[derive(Serialize)]
 struct JsonSelectionFigure<'a> {
-    group: indexmap::IndexMap<&'a str, Option<String>>,
-    outcome: String,
+    group: indexmap::IndexMap<&'a str, &'a Option<String>>,
+    outcome: &'a str,
     proportion: f64,
     /// The confidence limit on the threshold's side.
     limit: f64,
@@ -294,10 +294,10 @@ struct JsonSelectionFigure<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonSelectionContrast {
-    outcome: String,
-    group1: String,
-    group2: String,
+struct JsonSelectionContrast<'a> {
+    outcome: &'a str,
+    group1: &'a str,
+    group2: &'a str,
     /// The differential selection ratio that explains the difference away.
     odds_ratio: f64,
     ratio_for_limit: Option<f64>,
@@ -305,17 +305,17 @@ struct JsonSelectionContrast {
 }
 
 fn json_selection(r: &AnalysisResult) -> Option<JsonSelection<'_>> {
-    let s = crate::estimate::sensitivity::assess(r)?;
+    let s = r.selection.as_ref()?;
     Some(JsonSelection {
         threshold: s.threshold,
         invited: s.invited,
         unknown_answers: s.unknown,
         figures: s
             .figures
-            .into_iter()
+            .iter()
             .map(|f| JsonSelectionFigure {
-                group: r.plan.by.iter().map(String::as_str).zip(f.group).collect(),
-                outcome: f.level,
+                group: r.plan.by.iter().map(String::as_str).zip(&f.group).collect(),
+                outcome: &f.level,
                 proportion: f.estimate,
                 limit: f.limit,
                 ratio_to_threshold: f.gamma,
@@ -327,11 +327,11 @@ fn json_selection(r: &AnalysisResult) -> Option<JsonSelection<'_>> {
             .collect(),
         contrasts: s
             .contrasts
-            .into_iter()
+            .iter()
             .map(|c| JsonSelectionContrast {
-                outcome: c.level,
-                group1: c.group1,
-                group2: c.group2,
+                outcome: &c.level,
+                group1: &c.group1,
+                group2: &c.group2,
                 odds_ratio: c.odds_ratio,
                 ratio_for_limit: c.gamma_limit,
                 significant: c.significant,
