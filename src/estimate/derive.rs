@@ -30,11 +30,21 @@ pub fn derive(r: &mut AnalysisResult) {
             ));
         }
         let counts: Vec<u64> = at.iter().map(|&i| r.rows[i].count).collect();
-        let sim = if any_hidden {
+        // Weighted: each level's design-based interval (`weighted::apply` computed it from the
+        // level's domain estimate); unweighted: from the group's counts.
+        let sim: Option<Vec<Option<(f64, f64)>>> = if any_hidden {
             sim_withheld += usize::from(a.simultaneous.is_some());
             None
+        } else if a.survey_method.is_some() {
+            a.simultaneous.map(|_| {
+                at.iter()
+                    .map(|&i| r.rows[i].weighted.and_then(|w| w.simultaneous))
+                    .collect()
+            })
         } else {
-            a.simultaneous.and_then(|m| m.intervals(&counts, a.level))
+            a.simultaneous
+                .and_then(|m| m.intervals(&counts, a.method, a.level))
+                .map(|v| v.into_iter().map(Some).collect())
         };
         for (li, &i) in at.iter().enumerate() {
             let row = &mut r.rows[i];
@@ -61,7 +71,7 @@ pub fn derive(r: &mut AnalysisResult) {
                 row.interval = a.method.interval(row.count, n, a.level);
                 row.flag = (n > 0).then(|| reliability::assess(row.count, n, &a.reliability));
             }
-            row.simultaneous = sim.as_ref().map(|v| v[li]);
+            row.simultaneous = sim.as_ref().and_then(|v| v[li]);
         }
     }
     if sim_withheld > 0 {

@@ -56,6 +56,9 @@ pub struct Weighted {
     pub interval: Option<(f64, f64)>,
     /// The 95% Korn-Graubard interval (the reliability rule's).
     pub korn_graubard: Option<(f64, f64)>,
+    /// The design-based simultaneous interval of the analysis's `simultaneous`, over the
+    /// levels of the row's group ([`crate::stats::simultaneous`]).
+    pub simultaneous: Option<(f64, f64)>,
 }
 
 /// The design-based contrast of one level between two groups of the compared column (the
@@ -307,14 +310,12 @@ pub fn apply(plan: &Plan, table: &Table, results: &mut [AnalysisResult]) -> Resu
     };
     let frame = Frame::new(plan, d, table)?;
     for r in results.iter_mut() {
-        let method = r.plan.survey_method.unwrap_or(SurveyCi::KornGraubard);
-        let level = r.plan.level;
         let Some(t) = survey_table(&frame, r)? else {
             continue;
         };
         let (keys, table) = t;
         for row in &mut r.rows {
-            row.weighted = weighted_row(&frame, &keys, &table, row, &r.plan.levels, method, level);
+            row.weighted = weighted_row(&frame, &keys, &table, row, &r.plan);
         }
         r.weighted_contrasts = contrasts(&frame, &keys, &table, r);
         r.weighted_rao_scott = rao_scott_of(&frame, r)?;
@@ -495,10 +496,10 @@ fn weighted_row(
     keys: &[Vec<String>],
     table: &survey::Table,
     row: &EstimateRow,
-    levels: &[String],
-    method: SurveyCi,
-    level: f64,
+    plan: &crate::plan::AnalysisPlan,
 ) -> Option<Weighted> {
+    let (levels, level) = (&plan.levels, plan.level);
+    let method = plan.survey_method.unwrap_or(SurveyCi::KornGraubard);
     let col = levels.iter().position(|l| l == &row.outcome)?;
     let rows: Vec<usize> = keys
         .iter()
@@ -524,6 +525,9 @@ fn weighted_row(
         sum_w: e.sum_w,
         interval: method.interval(&e, level),
         korn_graubard: SurveyCi::KornGraubard.interval(&e, 0.95),
+        simultaneous: plan
+            .simultaneous
+            .and_then(|m| m.design_interval(&e, method, levels.len(), level)),
     })
 }
 

@@ -122,6 +122,28 @@ impl AnalysisPlan {
         self.survey_method
             .map_or(self.method.citation(), SurveyCi::citation)
     }
+
+    /// The simultaneous-interval method in a report's words, e.g. "Goodman" or
+    /// "Bonferroni: Korn-Graubard at 98.3% for each of 3 levels"; `None` without one.
+    pub fn simultaneous_title(&self) -> Option<String> {
+        use crate::stats::simultaneous::bonferroni_level;
+        let m = self.simultaneous?;
+        let info = m.info();
+        let title = match self.survey_method {
+            Some(_) => info.design_title.unwrap_or(info.title),
+            None => info.title,
+        };
+        Some(if m == Simultaneous::Bonferroni {
+            format!(
+                "{title}: {} at {} for each of {} levels",
+                self.ci_title(),
+                crate::text::level_pct(bonferroni_level(self.levels.len(), self.level)),
+                self.levels.len()
+            )
+        } else {
+            title.to_string()
+        })
+    }
 }
 
 /// What every analysis starts from: `[ci]` and `[reliability]`.
@@ -264,12 +286,6 @@ fn plan_analysis(
     let (negative, neutral, positive) = plan_diverging(a, &levels, key, problems);
     let filter = plan_filter(a, key, problems);
     let headline = plan_headline(a.headline.as_deref(), &levels, key, problems);
-    if defaults.weighted && a.simultaneous.is_some() {
-        problems.add(
-            &key.of("simultaneous"),
-            "`simultaneous` is not available for a weighted survey in this version: its intervals would be those of unweighted counts\nhint: remove it; the weighted estimates carry design-based intervals",
-        );
-    }
     let compare = a
         .compare
         .as_ref()
@@ -282,6 +298,16 @@ fn plan_analysis(
         .simultaneous
         .as_deref()
         .and_then(|m| problems.take(&key.of("simultaneous"), Simultaneous::from_name(m)));
+    if let Some(m) = simultaneous.filter(|m| defaults.weighted && m.info().design.is_none()) {
+        problems.add(
+            &key.of("simultaneous"),
+            format!(
+                "`simultaneous = \"{}\"` has no design-based form: it needs the integer multinomial counts of a group, which the weighted totals of a survey are not\nhint: use `{}` (a weighted survey's simultaneous intervals are design-based: Bonferroni over the levels, each on the design df)",
+                m.name(),
+                Simultaneous::design_names().join("` or `")
+            ),
+        );
+    }
     AnalysisPlan {
         name: a.name.clone(),
         title: a.title.clone().unwrap_or_else(|| a.name.clone()),

@@ -224,7 +224,7 @@ pub struct Suppressed {
 #[derive(Debug, Serialize)]
 pub struct SimultaneousTable {
     pub level: String,
-    pub method: &'static str,
+    pub method: String,
     pub levels: Vec<String>,
     pub rows: Vec<SimultaneousRow>,
 }
@@ -676,10 +676,10 @@ fn cell(e: &crate::estimate::EstimateRow) -> Cell {
 /// The simultaneous intervals, when the analysis asks for them.
 fn simultaneous_table(r: &AnalysisResult) -> Option<SimultaneousTable> {
     let p = &r.plan;
-    let m = p.simultaneous?;
+    let method = p.simultaneous_title()?;
     Some(SimultaneousTable {
         level: level_pct(p.level),
-        method: m.title(),
+        method,
         levels: p.levels.iter().map(|l| p.labels.show(l).into()).collect(),
         rows: r
             .groups()

@@ -126,6 +126,36 @@ pub fn exclusion_sentence(r: &AnalysisResult) -> String {
     )
 }
 
+/// The methods paragraph's sentence on the simultaneous intervals (with a leading space;
+/// empty without them).
+fn simultaneous_sentence(p: &crate::plan::AnalysisPlan) -> String {
+    use crate::stats::simultaneous::{bonferroni_level, Simultaneous};
+    let Some(m) = p.simultaneous else {
+        return String::new();
+    };
+    let k = p.levels.len();
+    let each = level_pct(bonferroni_level(k, p.level));
+    let how = match (m, p.survey_method.is_some()) {
+        (Simultaneous::Goodman, false) => "by Goodman's method (Goodman 1965)".to_string(),
+        (Simultaneous::SisonGlaz, _) => "by the method of Sison and Glaz (1995)".to_string(),
+        (Simultaneous::Bonferroni, false) => format!(
+            "Bonferroni intervals: each level's {} interval at {each} (Miller 1981)",
+            p.ci_title()
+        ),
+        (Simultaneous::Goodman, true) => format!(
+            "Goodman's (Goodman 1965) on Korn and Graubard's effective n: each level's Wilson interval at {each} on its effective n, with the design degrees of freedom of its group (Korn and Graubard 1998)"
+        ),
+        (Simultaneous::Bonferroni, true) => format!(
+            "Bonferroni intervals: each level's {} interval at {each}, on the design degrees of freedom of its group (Korn and Graubard 1999)",
+            p.ci_title()
+        ),
+    };
+    format!(
+        " Simultaneous {} intervals, which cover all {k} levels of a group together, are {how}.",
+        level_pct(p.level)
+    )
+}
+
 /// The auto-written methods paragraph of an analysis.
 pub fn methods_paragraph(r: &AnalysisResult) -> String {
     let p = &r.plan;
@@ -147,7 +177,7 @@ pub fn methods_paragraph(r: &AnalysisResult) -> String {
     };
     if let Some(design) = &p.design_words {
         return format!(
-            "Each percentage is weighted: the sum of the weights of the respondents giving that answer divided by the sum of the weights of the denominator ({}), with {design}. The counts beside it are unweighted: {} respondents in all. {} {}{} Standard errors are by Taylor linearisation, as R's survey package computes them (Binder 1983; Lumley 2010), each subgroup a domain of the full design (as svyby and subset do), with the design degrees of freedom of each domain (its PSUs minus its strata); estimates.csv gives the SE, the design effect, Kish's effective n and the df of every estimate. Intervals are two-sided {} confidence intervals by the {} method ({}); reliability is judged on Korn and Graubard's effective n and the design degrees of freedom (NCHS standard for complex surveys).",
+            "Each percentage is weighted: the sum of the weights of the respondents giving that answer divided by the sum of the weights of the denominator ({}), with {design}. The counts beside it are unweighted: {} respondents in all. {} {}{} Standard errors are by Taylor linearisation, as R's survey package computes them (Binder 1983; Lumley 2010), each subgroup a domain of the full design (as svyby and subset do), with the design degrees of freedom of each domain (its PSUs minus its strata); estimates.csv gives the SE, the design effect, Kish's effective n and the df of every estimate. Intervals are two-sided {} confidence intervals by the {} method ({}); reliability is judged on Korn and Graubard's effective n and the design degrees of freedom (NCHS standard for complex surveys).{}",
             p.denominator,
             included_text(r),
             exclusion_sentence(r),
@@ -155,7 +185,8 @@ pub fn methods_paragraph(r: &AnalysisResult) -> String {
             by,
             level_pct(p.level),
             p.ci_title(),
-            p.ci_citation()
+            p.ci_citation(),
+            simultaneous_sentence(p)
         );
     }
     let derived = if p.derived {
@@ -164,7 +195,7 @@ pub fn methods_paragraph(r: &AnalysisResult) -> String {
         ""
     };
     format!(
-        "Each percentage is the number of respondents giving that answer divided by the denominator: {}, {} respondents in all. {} {}{} Intervals are two-sided {} confidence intervals by the {} method ({}).{derived}",
+        "Each percentage is the number of respondents giving that answer divided by the denominator: {}, {} respondents in all. {} {}{} Intervals are two-sided {} confidence intervals by the {} method ({}).{}{derived}",
         p.denominator,
         included_text(r),
         exclusion_sentence(r),
@@ -172,6 +203,7 @@ pub fn methods_paragraph(r: &AnalysisResult) -> String {
         by,
         level_pct(p.level),
         p.ci_title(),
-        p.ci_citation()
+        p.ci_citation(),
+        simultaneous_sentence(p)
     )
 }

@@ -151,6 +151,11 @@ fn analysis_sheet(ws: &mut Worksheet, r: &AnalysisResult, st: &Styles) -> Result
             "sum of weights",
         ]);
     }
+    // Simultaneous intervals, when the analysis asks for them (design-based when weighted).
+    let sim_col = (p.by.len() + 8 + if weighted { 6 } else { 0 }) as u16;
+    if p.simultaneous.is_some() {
+        header.extend(["simultaneous lower", "simultaneous upper"]);
+    }
     let top = 3u32;
     for (c, h) in header.iter().enumerate() {
         ws.write_string_with_format(top, c as u16, *h, &st.bold)?;
@@ -204,6 +209,10 @@ fn analysis_sheet(ws: &mut Worksheet, r: &AnalysisResult, st: &Styles) -> Result
                     ws.write_number(row, c + 8 + k as u16, v)?;
                 }
             }
+        }
+        if let Some((lo, hi)) = e.simultaneous {
+            ws.write_number_with_format(row, sim_col, lo, &st.pct)?;
+            ws.write_number_with_format(row, sim_col + 1, hi, &st.pct)?;
         }
     }
     Ok(())

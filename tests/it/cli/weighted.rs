@@ -295,7 +295,7 @@ fn designs_tally_cannot_estimate_say_why_and_what_to_do() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
 
     // A counts table with Σw but no Σw²; a weight column on a counts table; a design
-    // without weights; simultaneous intervals on a weighted survey (not design-based yet).
+    // without weights; Sison-Glaz intervals on a weighted survey (no design-based form).
     let counts = "[input]\npath = \"../data/w.csv\"\nkind = \"counts\"\nsum_w_column = \"sw\"\n[[analysis]]\nname = \"a\"\noutcome = \"o\"\nlevels = [\"x\"]\n";
     for (pipeline, key) in [
         (counts.to_string(), "key `input.sum_w2_column`"),
@@ -312,8 +312,8 @@ fn designs_tally_cannot_estimate_say_why_and_what_to_do() {
             "key `disclosure.round`: rounding is not available for a weighted survey",
         ),
         (
-            format!("{WEIGHTED}simultaneous = \"goodman\"\n"),
-            "key `analysis[0].simultaneous`: `simultaneous` is not available for a weighted survey",
+            format!("{WEIGHTED}simultaneous = \"sison-glaz\"\n"),
+            "key `analysis[0].simultaneous`: `simultaneous = \"sison-glaz\"` has no design-based form",
         ),
     ] {
         s.write("pipelines/w.toml", &pipeline);
@@ -534,5 +534,147 @@ fn the_weighted_spreadsheet_has_the_design_based_columns() {
         "sum of weights",
     ] {
         assert!(strings.contains(&format!(">{h}<")), "{h}");
+    }
+}
+
+/// R's design-based simultaneous intervals (`simultaneous_survey_reference.csv`, made by
+/// `gen_simultaneous_survey_reference.R`) for (design, domain, outcome, level, quantity).
+fn simultaneous_reference() -> HashMap<(String, String, String, String, String), f64> {
+    let text =
+        std::fs::read_to_string(root().join("tests/reference/simultaneous_survey_reference.csv"))
+            .unwrap();
+    csv_rows(&text)
+        .into_iter()
+        .map(|r| {
+            let v = match r["value"].as_str() {
+                "NaN" | "NA" => f64::NAN,
+                v => v.parse().unwrap(),
+            };
+            (
+                (
+                    r["design"].clone(),
+                    r["domain"].clone(),
+                    r["outcome"].clone(),
+                    r["level"].clone(),
+                    r["quantity"].clone(),
+                ),
+                v,
+            )
+        })
+        .collect()
+}
+
+/// `simultaneous` on a weighted survey is design-based: `goodman` on Korn and Graubard's
+/// effective n, `bonferroni` the analysis's `svyciprop` method at 1 − α/k, each held against
+/// R to 1e-9 on the stratified cluster design with fpc; a group with a hidden cell has
+/// none; the report, its methods paragraph and the spreadsheet name the method.
+#[test]
+fn weighted_simultaneous_intervals_are_design_based_and_match_r() {
+    let text = std::fs::read_to_string(root().join("tests/reference/survey_designs.csv")).unwrap();
+    let mut csv = String::from("stratum,psu,fpc,weight,domain,outcome\n");
+    for r in csv_rows(&text)
+        .iter()
+        .filter(|r| r["design"] == "stratclus")
+    {
+        csv.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            r["stratum"], r["psu"], r["fpc"], r["weight"], r["domain"], r["outcome"]
+        ));
+    }
+    // (analysis, simultaneous, ci method, R's quantity prefix, level)
+    let cases = [
+        ("goodman", "goodman", "korn-graubard", "goodman", "0.95"),
+        ("goodman90", "goodman", "logit", "goodman", "0.9"),
+        ("bonf_kg", "bonferroni", "korn-graubard", "beta", "0.95"),
+        ("bonf_logit", "bonferroni", "logit", "logit", "0.95"),
+        ("bonf_wald", "bonferroni", "wald", "mean", "0.9"),
+    ];
+    let analyses: String = cases
+        .iter()
+        .map(|(name, sim, ci, _, level)| {
+            format!("[[analysis]]\nname = \"{name}\"\noutcome = \"outcome\"\nlevels = [\"maybe\", \"no\", \"yes\"]\nby = [\"domain\"]\nsimultaneous = \"{sim}\"\nci = {{ method = \"{ci}\", level = {level} }}\n")
+        })
+        .collect();
+    let head = "[input]\npath = \"../data/d.csv\"\nweight = \"weight\"\nstrata = \"stratum\"\ncluster = \"psu\"\nfpc = \"fpc\"\nmissing = []\n";
+    let refs = simultaneous_reference();
+    for protect in [false, true] {
+        let s = Scratch::new();
+        s.write("data/d.csv", &csv);
+        s.write(
+            "pipelines/w.toml",
+            format!("{head}[disclosure]\nprotect = {protect}\n{analyses}"),
+        );
+        let o = s.run(&["run", "pipelines/w.toml"]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let rows = csv_file_rows(&s.path().join("reports/w/estimates.csv"));
+        let (mut checked, mut withheld) = (0, 0);
+        for (name, sim, _, prefix, level) in cases {
+            let of: Vec<_> = rows.iter().filter(|r| r["analysis"] == name).collect();
+            assert_eq!(of.len(), 5 * 3, "{name}: (all), a, b, edge, tiny");
+            for row in &of {
+                assert_eq!(row["simultaneous_method"], sim);
+                let group_hidden = of
+                    .iter()
+                    .any(|x| x["domain"] == row["domain"] && x["count"].parse::<u64>().is_err());
+                if group_hidden {
+                    assert!(protect);
+                    assert_eq!(row["simultaneous_lower"], "", "{name} {row:?}");
+                    assert_eq!(row["simultaneous_upper"], "", "{name} {row:?}");
+                    withheld += 1;
+                    continue;
+                }
+                for side in ["lower", "upper"] {
+                    let key = (
+                        "stratclus".to_string(),
+                        row["domain"].clone(),
+                        row["outcome"].clone(),
+                        level.to_string(),
+                        format!("{prefix}_{side}"),
+                    );
+                    let want = refs[&key];
+                    let got = &row[&format!("simultaneous_{side}")];
+                    if want.is_nan() {
+                        // p = 0 or 1 on a Wald-type scale, or a domain in one PSU.
+                        assert_eq!(got, "", "{key:?}");
+                    } else {
+                        let g: f64 = got.parse().unwrap_or_else(|_| panic!("{key:?}: {got:?}"));
+                        assert!((g - want).abs() <= 1e-9, "{key:?}: tally {g}, R {want}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        let md = s.read("reports/w/report.md");
+        if protect {
+            // The tiny and edge domains (3 and 6 respondents) have hidden cells.
+            assert!(withheld >= 2 * 3 * cases.len(), "{withheld}");
+            assert!(md.contains("simultaneous intervals: withheld for"), "{md}");
+        } else {
+            assert_eq!(withheld, 0);
+            // 5 analyses x 5 groups x 3 levels x 2 bounds, less the domain in one PSU (30) and
+            // the p = 0 and 1 levels of the edge domain on a Wald-type scale (12).
+            assert_eq!(checked, 108);
+            assert!(
+                md.contains(
+                    "Simultaneous 95% intervals (Goodman on Korn and Graubard's effective n)"
+                ),
+                "{md}"
+            );
+            assert!(
+                md.contains("Simultaneous 95% intervals (Bonferroni: Korn-Graubard at 98.3333% for each of 3 levels)"),
+                "{md}"
+            );
+            assert!(md.contains("Simultaneous 95% intervals, which cover all 3 levels of a group together, are Goodman's (Goodman 1965) on Korn and Graubard's effective n: each level's Wilson interval at 98.3333% on its effective n"), "{md}");
+            assert!(md.contains("Simultaneous 90% intervals, which cover all 3 levels of a group together, are Bonferroni intervals: each level's design-based Wald interval at 96.6667%, on the design degrees of freedom of its group"), "{md}");
+            let file = std::fs::File::open(s.path().join("reports/w/tables.xlsx")).unwrap();
+            let mut z = zip::ZipArchive::new(file).unwrap();
+            let mut strings = String::new();
+            std::io::Read::read_to_string(
+                &mut z.by_name("xl/sharedStrings.xml").unwrap(),
+                &mut strings,
+            )
+            .unwrap();
+            assert!(strings.contains(">simultaneous lower<"), "{strings}");
+        }
     }
 }

@@ -1,5 +1,5 @@
 //! The statistics against another implementation: every interval method, comparison, test,
-//! simultaneous interval, p-value adjustment and quantile against reference values from
+//! simultaneous interval (design-based too), p-value adjustment and quantile against reference values from
 //! scipy/statsmodels, R and 40-digit mpmath, stored in `tests/reference/` with the scripts,
 //! versions, cross-checks and tolerances that made them (`tests/reference/README.md`). The
 //! suite itself needs neither R nor Python. These call the library directly, not the binary.
@@ -9,4 +9,5 @@ mod compare;
 mod dist;
 mod meta;
 mod selection;
+mod simultaneous_survey;
 mod survey;

@@ -26,17 +26,17 @@ use crate::support::csv_rows as rows;
 
 /// One respondent.
 #[derive(Clone)]
-struct Resp {
+pub(super) struct Resp {
     stratum: u32,
     psu: u32,
     fpc: Option<f64>,
     weight: f64,
-    domain: String,
+    pub(super) domain: String,
     group: String,
     outcome: String,
 }
 
-fn respondents(design: &str) -> Vec<Resp> {
+pub(super) fn respondents(design: &str) -> Vec<Resp> {
     if let Some(kind) = design.strip_prefix("s4000_") {
         return rows(include_str!("../../reference/survey_4000.csv"))
             .iter()
@@ -77,7 +77,7 @@ fn respondents(design: &str) -> Vec<Resp> {
 }
 
 /// The design as R's svydesign call in the generator declares it.
-fn units_of(design: &str) -> Units {
+pub(super) fn units_of(design: &str) -> Units {
     match design {
         "clustered" | "stratclus" => Units::Clusters,
         d if d.starts_with("lonely_") => Units::Clusters,
@@ -91,7 +91,11 @@ fn lonely_of(design: &str) -> LonelyPsu {
         .map_or(LonelyPsu::Fail, |l| LonelyPsu::from_name(l).unwrap())
 }
 
-fn build_design(resp: &[Resp], units: Units, lonely: LonelyPsu) -> Result<Design, DesignError> {
+pub(super) fn build_design(
+    resp: &[Resp],
+    units: Units,
+    lonely: LonelyPsu,
+) -> Result<Design, DesignError> {
     let mut psus: BTreeMap<u32, (BTreeSet<u32>, Option<f64>)> = BTreeMap::new();
     for r in resp {
         let e = psus.entry(r.stratum).or_default();
@@ -116,7 +120,7 @@ fn build_design(resp: &[Resp], units: Units, lonely: LonelyPsu) -> Result<Design
 
 /// The table of `key(respondent)` x outcome, totals aggregated per (stratum, PSU, cell) or
 /// per (stratum, cell).
-fn build_table(
+pub(super) fn build_table(
     design: &Design,
     resp: &[Resp],
     units: Units,
@@ -160,7 +164,7 @@ fn build_table(
     (table, row_names, col_names)
 }
 
-fn domain_rows(names: &[String], domain: &str) -> Domain {
+pub(super) fn domain_rows(names: &[String], domain: &str) -> Domain {
     let rows: Vec<usize> = names
         .iter()
         .enumerate()
