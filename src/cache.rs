@@ -96,6 +96,14 @@ impl Keys {
         };
         let reading = format!("{input:?}|{:?}", plan.columns_needed());
         let mut reporting = pipeline_sha256.to_string();
+        // The population margins read from a file shape the weights, so the report.
+        if let Some(f) = plan
+            .weighting
+            .as_ref()
+            .and_then(|w| w.margins_file.as_ref())
+        {
+            reporting.push_str(&format!("|margins_file={}", f.sha256));
+        }
         for (name, on) in flags {
             reporting.push_str(&format!("|{name}={on}"));
         }

@@ -1,7 +1,7 @@
 //! `manifest.json`: what a report was made from and how, for reviewers and for the stage
-//! cache. The tool and version, the pipeline file and the input with their SHA-256, the
-//! row accounting, the disclosure settings, the cache key, and the SHA-256 of every other
-//! artifact. The only artifact with time in it: when the run started and how long each
+//! cache. The tool and version, the pipeline file and the inputs (the data, and any
+//! `[weighting] margins_file`) with their SHA-256, the row accounting, the disclosure
+//! settings, the cache key, and the SHA-256 of every other artifact. The only artifact with time in it: when the run started and how long each
 //! stage took (every other file is the same bytes for the same inputs). [`read`] reads a
 //! report's manifest back, for `tally verify`.
 
@@ -37,15 +37,26 @@ struct FileEntry<'a> {
 }
 
 #[derive(Serialize)]
-struct InputEntry<'a> {
-    path: &'a str,
-    sha256: &'a str,
-    bytes: u64,
-    format: &'a str,
-    encoding: &'a str,
-    delimiter: String,
-    delimiter_detected: bool,
-    warnings: &'a [String],
+#[serde(untagged)]
+enum InputEntry<'a> {
+    /// The survey data.
+    Data {
+        path: &'a str,
+        sha256: &'a str,
+        bytes: u64,
+        format: &'a str,
+        encoding: &'a str,
+        delimiter: String,
+        delimiter_detected: bool,
+        warnings: &'a [String],
+    },
+    /// `[weighting] margins_file`: the population the weights were calibrated to.
+    Margins {
+        path: &'a str,
+        sha256: &'a str,
+        bytes: u64,
+        role: &'static str,
+    },
 }
 
 #[derive(Serialize)]
@@ -91,7 +102,7 @@ pub fn build<'a>(
             sha256: &input.pipeline_sha256,
             bytes: None,
         },
-        inputs: vec![InputEntry {
+        inputs: std::iter::once(InputEntry::Data {
             path: &table.source.written,
             sha256: &table.source.sha256,
             bytes: table.source.bytes,
@@ -100,7 +111,21 @@ pub fn build<'a>(
             delimiter: (table.delimiter as char).to_string(),
             delimiter_detected: table.delimiter_sniffed,
             warnings: &table.warnings,
-        }],
+        })
+        .chain(
+            input
+                .plan
+                .weighting
+                .as_ref()
+                .and_then(|w| w.margins_file.as_ref())
+                .map(|f| InputEntry::Margins {
+                    path: &f.written,
+                    sha256: &f.sha256,
+                    bytes: f.bytes,
+                    role: "population margins ([weighting] margins_file)",
+                }),
+        )
+        .collect(),
         disclosure: DisclosureEntry {
             protect: disclosure.protect,
             min_cell: disclosure.min_cell,

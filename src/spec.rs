@@ -84,6 +84,10 @@ pub struct WeightingSpec {
     /// Per margin column: level (after `[recode]`) -> population share or count.
     #[serde(default)]
     pub margins: IndexMap<String, IndexMap<String, f64>>,
+    /// A CSV of the margins (`column,level,share` or `column,level,count`) or of the
+    /// post-stratification cells (each cell column, then `share` or `count`), in place of
+    /// `[weighting.margins]` / `[[weighting.cell]]`; relative to the pipeline file.
+    pub margins_file: Option<String>,
     /// `[[weighting.cell]]`: the full cross-classification for `poststratify`, each cell its
     /// columns' levels and a `share` or `count`.
     #[serde(default, rename = "cell")]
@@ -461,6 +465,7 @@ fn known_keys(parent: &[String]) -> &'static [&'static str] {
         ["validate", _] => fields_of::<RuleSpec>(),
         ["disclosure"] => fields_of::<DisclosureSpec>(),
         ["selection"] | ["analysis", _, "selection"] => fields_of::<SelectionSpec>(),
+        ["weighting"] => fields_of::<WeightingSpec>(),
         ["input", "multi_select", _] => fields_of::<MultiSelectSpec>(),
         _ => &[],
     }

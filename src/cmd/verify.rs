@@ -228,6 +228,7 @@ fn verify(
     let input = match &plan {
         Ok(p) => {
             check_input(p, recorded, findings);
+            check_margins_file(p, recorded, findings);
             p.input.written.clone()
         }
         Err(_) => recorded
@@ -337,6 +338,44 @@ fn check_input(plan: &Plan, recorded: &Recorded, findings: &mut Findings) {
                 short(&sha),
                 rec.bytes.map_or_else(|| "?".into(), |b| b.to_string()),
                 short(&rec.sha256)
+            ),
+        ),
+    }
+}
+
+/// Check 2b: the population margins file (`[weighting] margins_file`) is the one the report
+/// was calibrated to.
+fn check_margins_file(plan: &Plan, recorded: &Recorded, findings: &mut Findings) {
+    let Some(f) = plan
+        .weighting
+        .as_ref()
+        .and_then(|w| w.margins_file.as_ref())
+    else {
+        return;
+    };
+    match recorded.inputs.iter().skip(1).find(|r| r.path == f.written) {
+        Some(r) if r.sha256 == f.sha256 => findings.push(
+            Kind::Ok,
+            format!(
+                "margins file {}: the SHA-256 the report recorded ({})",
+                f.written,
+                short(&f.sha256)
+            ),
+        ),
+        Some(r) => findings.push(
+            Kind::Changed,
+            format!(
+                "the margins file changed: {} has SHA-256 {}...; the report was calibrated to {}...",
+                f.written,
+                short(&f.sha256),
+                short(&r.sha256)
+            ),
+        ),
+        None => findings.push(
+            Kind::Changed,
+            format!(
+                "the pipeline now calibrates to the margins in {}; the report recorded no such file",
+                f.written
             ),
         ),
     }

@@ -396,10 +396,6 @@ fn rao_scott_of(
     let table = totals(frame, r, groups.len(), |c| {
         groups.iter().position(|g| g == &c.group[cp.by])
     })?;
-    if frame.calibration.is_some() {
-        // Not yet held against R's svychisq on a calibrated design: not published.
-        return Ok(None);
-    }
     Ok(survey::rao_scott::rao_scott(&frame.design, &table))
 }
 

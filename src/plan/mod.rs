@@ -21,6 +21,7 @@ mod compare;
 mod identifying;
 mod input;
 mod labels;
+mod margins_file;
 mod problems;
 mod report;
 mod selection;
@@ -36,6 +37,7 @@ pub use input::{
     InputPlan, MultiSelect, PercentagesPlan, WeightSource, ENCODINGS, FORMATS, INPUT_KINDS,
 };
 pub use labels::{unknown_in_data, Labels};
+pub use margins_file::MarginsFile;
 use problems::{is_machine_name, AnalysisKey, Problems};
 pub use problems::{list_some, Problem};
 pub use report::{is_safe_relative, DisclosurePlan, PlotKind, ReportPlan};
@@ -197,13 +199,20 @@ pub fn load(path: &Path) -> Result<Plan, Vec<Problem>> {
             };
             vec![problem("", format!("cannot read pipeline file: {e}{hint}"))]
         })?;
-    let spec = spec::parse(&text).map_err(|ps| {
+    let mut spec = spec::parse(&text).map_err(|ps| {
         ps.into_iter()
             .map(|p| problem(&p.key, p.message))
             .collect::<Vec<_>>()
     })?;
+    let margins_file = match spec.weighting.as_mut() {
+        Some(w) => margins_file::load(w, path)?,
+        None => None,
+    };
     let mut plan = from_spec(spec, path)?;
     plan.source = text.into_bytes();
+    if let Some(w) = plan.weighting.as_mut() {
+        w.margins_file = margins_file;
+    }
     Ok(plan)
 }
 

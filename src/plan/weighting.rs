@@ -10,6 +10,7 @@
 
 use indexmap::IndexMap;
 
+use super::margins_file::MarginsFile;
 use super::problems::Problems;
 use crate::spec::WeightingSpec;
 use crate::stats::survey::calibrate::{CalFun, Trim};
@@ -84,6 +85,8 @@ pub struct WeightingPlan {
     pub epsilon: f64,
     pub bounds: Option<(f64, f64)>,
     pub trim: Option<Trim>,
+    /// `margins_file`: the CSV the margins or cells were read from (set by [`super::load`]).
+    pub margins_file: Option<MarginsFile>,
 }
 
 impl WeightingPlan {
@@ -118,6 +121,23 @@ impl WeightingPlan {
         }
         s.push_str("; standard errors account for the calibration (the residuals of the calibration model, as svyrecvar computes them)");
         s
+    }
+}
+
+/// The key and message prefix of a problem with a margin (`column`) or one of its levels:
+/// the TOML table, or `margins_file` when the figures were read from a file.
+fn margin_key(spec: &WeightingSpec, column: &str, level: Option<&str>) -> (String, String) {
+    match (&spec.margins_file, level) {
+        (Some(f), Some(l)) => (
+            "weighting.margins_file".into(),
+            format!("in {f}, `{column}` level `{l}`: "),
+        ),
+        (Some(f), None) => (
+            "weighting.margins_file".into(),
+            format!("in {f}, margin `{column}`: "),
+        ),
+        (None, Some(l)) => (format!("weighting.margins.{column}.{l}"), String::new()),
+        (None, None) => (format!("weighting.margins.{column}"), String::new()),
     }
 }
 
@@ -156,26 +176,30 @@ pub(super) fn plan_weighting(
     }
     let mut margins: Vec<MarginPlan> = Vec::new();
     for (column, levels) in &spec.margins {
-        let key = format!("weighting.margins.{column}");
+        let (key, at) = margin_key(spec, column, None);
         if levels.is_empty() {
             problems.add(&key, "a margin needs its levels, each with a population share or count\nhint: e.g. mild = 0.40, moderate = 0.35, severe = 0.25");
             continue;
         }
         if let Some((l, v)) = levels.iter().find(|(_, v)| !(v.is_finite() && **v >= 0.0)) {
+            let (key, at) = margin_key(spec, column, Some(l));
             problems.add(
-                &format!("{key}.{l}"),
-                format!("a population share or count must be a number of at least 0, not {v}"),
+                &key,
+                format!("{at}a population share or count must be a number of at least 0, not {v}"),
             );
             continue;
         }
         let values: Vec<f64> = levels.values().copied().collect();
         let sum: f64 = values.iter().sum();
-        let scale = if values.iter().all(|v| *v <= 1.0) && sum <= 1.0 + 1e-6 {
+        // Figures that are all at most 1 are shares (a population count of at most 1 in
+        // every level is no population); shares that do not sum to 1 (1.02 from rounded
+        // percentages, say) are refused, never taken for counts.
+        let scale = if values.iter().all(|v| *v <= 1.0) {
             if (sum - 1.0).abs() > 1e-6 {
                 problems.add(
                     &key,
                     format!(
-                        "the shares of `{column}` sum to {}, not 1\nhint: give every level of the population (a level nobody in the population has: 0), or give counts that sum to the population size",
+                        "{at}the shares of `{column}` sum to {}, not 1\nhint: give every level of the population (a level nobody in the population has: 0), or give counts that sum to the population size",
                         round6(sum)
                     ),
                 );
@@ -191,7 +215,7 @@ pub(super) fn plan_weighting(
             scale,
         });
     }
-    check_counts(&margins, spec.population, problems);
+    check_counts(spec, &margins, problems);
     let cells = plan_cells(spec, method, &mut margins, problems);
     if margins.is_empty() {
         problems.add(
@@ -271,6 +295,7 @@ pub(super) fn plan_weighting(
         epsilon: spec.epsilon.unwrap_or(default_eps),
         bounds,
         trim,
+        margins_file: None,
     })
 }
 
@@ -279,16 +304,17 @@ fn round6(v: f64) -> f64 {
 }
 
 /// Margins given as counts must all sum to the same N (and to `population`, if given).
-fn check_counts(margins: &[MarginPlan], population: Option<f64>, problems: &mut Problems) {
-    let mut first: Option<(&str, f64)> = population.map(|n| ("population", n));
+fn check_counts(spec: &WeightingSpec, margins: &[MarginPlan], problems: &mut Problems) {
+    let mut first: Option<(&str, f64)> = spec.population.map(|n| ("population", n));
     for m in margins.iter().filter(|m| m.scale == Scale::Counts) {
         let sum: f64 = m.values.iter().sum();
         match first {
             None => first = Some((&m.column, sum)),
             Some((other, n)) if (sum - n).abs() > 1e-9 * n.abs().max(1.0) => problems.add(
-                &format!("weighting.margins.{}", m.column),
+                &margin_key(spec, &m.column, None).0,
                 format!(
-                    "the counts of `{}` sum to {sum}, but {} {n}: every margin must add up to the same population\nhint: correct the counts, or give shares (summing to 1) and the population size once, as population = N",
+                    "{}the counts of `{}` sum to {sum}, but {} {n}: every margin must add up to the same population\nhint: correct the counts, or give shares (summing to 1) and the population size once, as population = N",
+                    margin_key(spec, &m.column, None).1,
                     m.column,
                     if other == "population" { "`population` is".to_string() } else { format!("those of `{other}` sum to") }
                 ),
@@ -308,18 +334,30 @@ fn plan_cells(
 ) -> Option<Cells> {
     if spec.cells.is_empty() {
         if method == MethodPlan::PostStratify && margins.len() > 1 {
+            let (key, hint) = if spec.margins_file.is_some() {
+                ("weighting.margins_file", "give the file one column per margin column and a `share` or `count` column, a row per cell (e.g. sex,severity,share then female,mild,0.19)")
+            } else {
+                ("weighting.margins", "list them as [[weighting.cell]] tables (e.g. sex = \"female\", severity = \"mild\", share = 0.19)")
+            };
             problems.add(
-                "weighting.margins",
-                "post-stratification on several columns needs the population of every combination of their levels, not only the margins\nhint: list them as [[weighting.cell]] tables (e.g. sex = \"female\", severity = \"mild\", share = 0.19), or use method = \"rake\" to calibrate to the margins",
+                key,
+                format!("post-stratification on several columns needs the population of every combination of their levels, not only the margins\nhint: {hint}, or use method = \"rake\" to calibrate to the margins"),
             );
         }
         return None;
     }
     if method != MethodPlan::PostStratify {
-        problems.add(
-            "weighting.cell",
-            "[[weighting.cell]] is the cross-classification of method = \"poststratify\"; the other methods calibrate to [weighting.margins]",
-        );
+        if spec.margins_file.is_some() {
+            problems.add(
+                "weighting.margins_file",
+                "the file gives cells (its header names the cell columns, then `share` or `count`): the cross-classification of method = \"poststratify\"; the other methods calibrate to margins\nhint: for raking or calibration, give the file the header column,level,share (or count), a row per level of each margin",
+            );
+        } else {
+            problems.add(
+                "weighting.cell",
+                "[[weighting.cell]] is the cross-classification of method = \"poststratify\"; the other methods calibrate to [weighting.margins]",
+            );
+        }
         return None;
     }
     if !margins.is_empty() {
@@ -333,7 +371,11 @@ fn plan_cells(
     let mut cells = Vec::new();
     let mut scale = None;
     for (i, cell) in spec.cells.iter().enumerate() {
-        let key = format!("weighting.cell[{i}]");
+        let key = match &spec.margins_file {
+            // The file's rows are its lines 2, 3, ... (blank rows aside).
+            Some(f) => format!("weighting.margins_file ({f}, cell {})", i + 1),
+            None => format!("weighting.cell[{i}]"),
+        };
         let mut levels = Vec::new();
         let mut value = None;
         let mut cols = Vec::new();
@@ -378,7 +420,11 @@ fn plan_cells(
     let sum: f64 = cells.iter().map(|c| c.1).sum();
     if scale == Scale::Shares && (sum - 1.0).abs() > 1e-6 {
         problems.add(
-            "weighting.cell",
+            if spec.margins_file.is_some() {
+                "weighting.margins_file"
+            } else {
+                "weighting.cell"
+            },
             format!("the cells' shares sum to {}, not 1\nhint: list every cell of the population (an empty one with share = 0)", round6(sum)),
         );
     }

@@ -328,7 +328,14 @@ pub struct Provenance {
     pub input_sha256: String,
     pub pipeline: String,
     pub pipeline_sha256: String,
+    /// `[weighting] margins_file`: the population's file and its SHA-256.
+    pub margins_file: Option<(String, String)>,
     pub tool: String,
+}
+
+/// The population margins file the weights were calibrated to, if any.
+pub fn margins_file<'a>(input: &ReportInput<'a>) -> Option<&'a crate::plan::MarginsFile> {
+    input.plan.weighting.as_ref()?.margins_file.as_ref()
 }
 
 /// Builds the model.
@@ -360,6 +367,7 @@ pub fn build(input: &ReportInput, plots: &[PlotFile]) -> Report {
             input_sha256: input.table.source.sha256.clone(),
             pipeline: input.pipeline_written.clone(),
             pipeline_sha256: input.pipeline_sha256.clone(),
+            margins_file: margins_file(input).map(|f| (f.written.clone(), f.sha256.clone())),
             tool: format!("tally {}", env!("CARGO_PKG_VERSION")),
         },
     }

@@ -199,6 +199,9 @@ struct JsonReport<'a> {
     withheld: Vec<JsonWithheld<'a>>,
     input: &'a str,
     input_sha256: &'a str,
+    /// `[weighting] margins_file`: the population the weights were calibrated to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    margins_file: Option<JsonFile<'a>>,
     /// The survey's respondent total as declared (`input.respondents`).
     #[serde(skip_serializing_if = "Option::is_none")]
     respondents_declared: Option<u64>,
@@ -229,6 +232,13 @@ struct JsonFigure<'a> {
     /// The derived counts give the published figure back at its precision (always true in
     /// a report: a table where they do not is refused).
     reproduced: bool,
+}
+
+/// A file a report was made from, and its SHA-256.
+#[derive(Serialize)]
+struct JsonFile<'a> {
+    path: &'a str,
+    sha256: &'a str,
 }
 
 #[derive(Serialize)]
@@ -264,6 +274,24 @@ struct JsonAnalysis<'a> {
     /// How far self-selection could move its figures (`[selection]`).
     #[serde(skip_serializing_if = "Option::is_none")]
     selection: Option<JsonSelection<'a>>,
+    /// A weighted survey's Rao-Scott test of the outcome by the compared column
+    /// (`svychisq`), when it is published.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    design_test: Option<JsonDesignTest<'a>>,
+}
+
+/// The Rao-Scott corrected tests (`svychisq`'s `"F"` and `"Chisq"`).
+#[derive(Serialize)]
+struct JsonDesignTest<'a> {
+    by: &'a str,
+    f: f64,
+    f_ndf: f64,
+    f_ddf: f64,
+    f_p: f64,
+    /// The first-order corrected X² (`X² m / tr Δ`), its df and p-value.
+    chisq: f64,
+    chisq_df: f64,
+    chisq_p: f64,
 }
 
 #[derive(Serialize)]
@@ -456,6 +484,19 @@ pub fn estimates_json(input: &ReportInput) -> Result<Vec<u8>, serde_json::Error>
                 .collect(),
             notes: &r.notes,
             selection: json_selection(r),
+            design_test: r
+                .design_independence
+                .zip(r.plan.compare.as_ref())
+                .map(|(t, cp)| JsonDesignTest {
+                    by: &r.plan.by[cp.by],
+                    f: t.f,
+                    f_ndf: t.f_ndf,
+                    f_ddf: t.f_ddf,
+                    f_p: t.f_p,
+                    chisq: t.chisq,
+                    chisq_df: t.chisq_df,
+                    chisq_p: t.chisq_p,
+                }),
         })
         .collect();
     let internal = !input.disclosure.protect;
@@ -470,6 +511,10 @@ pub fn estimates_json(input: &ReportInput) -> Result<Vec<u8>, serde_json::Error>
             .collect(),
         input: &input.table.source.written,
         input_sha256: &input.table.source.sha256,
+        margins_file: super::model::margins_file(input).map(|f| JsonFile {
+            path: &f.written,
+            sha256: &f.sha256,
+        }),
         respondents_declared: input.plan.input.respondents,
         tables: table_bases(input),
         published_figures: if super::model::listed_figures(input) {

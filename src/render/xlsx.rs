@@ -84,11 +84,17 @@ fn read_me(ws: &mut Worksheet, input: &ReportInput, st: &Styles) -> Result<(), X
     let t = input.table;
     let d = &input.disclosure;
     ws.write_string_with_format(0, 0, &input.plan.report.title, &st.bold)?;
-    let rows: Vec<(String, String)> = vec![
+    let mut rows: Vec<(String, String)> = vec![
         ("Input".into(), t.source.written.clone()),
         ("Input SHA-256".into(), t.source.sha256.clone()),
         ("Pipeline".into(), input.pipeline_written.clone()),
         ("Pipeline SHA-256".into(), input.pipeline_sha256.clone()),
+    ];
+    if let Some(f) = super::model::margins_file(input) {
+        rows.push(("Population margins file".into(), f.written.clone()));
+        rows.push(("Population margins SHA-256".into(), f.sha256.clone()));
+    }
+    rows.extend([
         ("Tool".into(), format!("tally {}", env!("CARGO_PKG_VERSION"))),
         ("Rows read".into(), t.records_read.to_string()),
         ("Rows used".into(), t.records_kept.to_string()),
@@ -105,7 +111,7 @@ fn read_me(ws: &mut Worksheet, input: &ReportInput, st: &Styles) -> Result<(), X
             "Sheets".into(),
             "one per analysis: each row is a subgroup (\"(all)\" = every group) and answer, with its count, denominator n, proportion and confidence interval".into(),
         ),
-    ];
+    ]);
     for (i, (k, v)) in rows.iter().enumerate() {
         let row = i as u32 + 2;
         ws.write_string_with_format(row, 0, k, &st.bold)?;

@@ -111,9 +111,10 @@ for (dname in names(designs)) {
       sd <- cd[in_domain(cd, dn), ]
       for (k in levels_all) {
         sd$variables$y <- as.numeric(sd$variables$outcome == k)
-        m <- svymean(~y, sd)
+        m <- svymean(~y, sd, deff = "replace")
         put(dname, mname, dn, k, "p", coef(m)[[1]])
         put(dname, mname, dn, k, "se", sqrt(vcov(m)[[1]]))
+        put(dname, mname, dn, k, "deff", deff(m)[[1]])
         put(dname, mname, dn, k, "df", degf(sd))
         put(dname, mname, dn, k, "sum_w", sum(weights(sd)))
         r <- tryCatch(suppressWarnings(attr(svyciprop(~y, sd, method = "beta"), "ci")),
@@ -121,6 +122,24 @@ for (dname in names(designs)) {
         put(dname, mname, dn, k, "beta_lower", r[[1]])
         put(dname, mname, dn, k, "beta_upper", r[[2]])
       }
+    }
+    # The Rao-Scott test of provider by outcome within each treatment (the blank outcome a
+    # level of its own), svychisq on the subset of the calibrated design. On a calibrated
+    # design subset() keeps every row (zero weight outside the domain), so svychisq's
+    # nu = #PSUs - #strata is the whole design's, not the domain's.
+    for (t in sort(unique(s4$treatment))) {
+      sd <- cd[cd$variables$treatment == t, ]
+      f <- svychisq(~provider + outcome, sd, statistic = "F")
+      ch <- svychisq(~provider + outcome, sd, statistic = "Chisq")
+      put(dname, mname, t, "", "rs_f", f$statistic)
+      put(dname, mname, t, "", "rs_f_ndf", f$parameter[["ndf"]])
+      put(dname, mname, t, "", "rs_f_ddf", f$parameter[["ddf"]])
+      put(dname, mname, t, "", "rs_f_p", f$p.value)
+      # "Chisq" reports Pearson's X^2 of the weighted table as its statistic; its p-value is
+      # that of X^2 / mean(delta) on (r-1)(c-1) df.
+      put(dname, mname, t, "", "rs_pearson", ch$statistic)
+      put(dname, mname, t, "", "rs_chisq_df", ch$parameter[["df"]])
+      put(dname, mname, t, "", "rs_chisq_p", ch$p.value)
     }
     # The difference specialist - non_specialist within each treatment, as tally's
     # design-based comparisons give it (svyby(covmat = TRUE) + svycontrast). survey 4.1.1's

@@ -11,7 +11,7 @@
 //! | `logit` | `"logit"` | `expit(logit p ± t se/(p(1−p)))`: R fits `svyglm(y ~ 1, quasibinomial)`, whose sandwich SE of the intercept is the delta-method one |
 //! | `xlogit` | `"xlogit"` | the same through `svycontrast(log(p/(1−p)))`, identical in exact arithmetic |
 //! | `likelihood` | `"likelihood"` | `{μ : 2 n_L KL(p ‖ μ) ≤ t²}`, `n_L = p(1−p)(n−1)/(n v)`, `KL(p‖μ) = p ln(p/μ) + (1−p) ln((1−p)/(1−μ))`; see below |
-//! | `arcsine` | `"asin"` | `sin²(asin √p ± t se/(2√(p(1−p))))`, the angle kept in [0, π/2] (R lets a bound past 0 or π/2 fold back inside, e.g. a lower bound above 0 where it should be 0; no reference case reaches that) |
+//! | `arcsine` | `"asin"` | `sin²(asin √p ± t se/(2√(p(1−p))))`, the angle kept in [0, π/2] (R lets a bound past 0 or π/2 fold back inside, e.g. a lower bound above 0 where it should be 0: one Bonferroni case of `simultaneous_survey_reference.csv` reaches that, R 3.1e-5 where tally gives 0, and the test checks the angle and R's sin²) |
 //! | `korn-graubard` | `"beta"` | `[B⁻¹(α/2; x*, n*(1−p)+1), B⁻¹(1−α/2; x*+1, n*(1−p))]` (Korn & Graubard 1998) |
 //! | `wald` | `"mean"` | `p ± t se`, not clipped (as R) |
 //! | `clopper-pearson` | `"beta"` | Clopper-Pearson on `(x*, n*)`: the same interval as `korn-graubard` |

@@ -4,8 +4,9 @@
 //! # Formulas (Rao & Scott 1981, 1984; Lumley 2010 §6.2; `svychisq.survey.design`)
 //!
 //! With `p̂_k` the weighted cell shares (`svymean` of the r·c cell indicators) and `V` their
-//! linearised covariance matrix, `N` the respondents in the table and `ν` the design df
-//! (PSUs minus strata):
+//! linearised covariance matrix (on a calibrated design, of the calibration's residuals, as
+//! `svyrecvar` takes it), `N` the respondents in the table and `ν` the design df (PSUs minus
+//! strata: of the table's domain, or of the whole design when it is calibrated, see below):
 //!
 //! - Pearson's `X² = N Σ (p̂_ij − p̂_i. p̂_.j)² / (p̂_i. p̂_.j)` (R: `chisq.test` of the weighted
 //!   table rescaled to total N).
@@ -18,6 +19,11 @@
 //! - `"Chisq"` (first-order correction): `X² m / tr Δ` on `χ²_m`.
 //! - `"F"` (second-order, Satterthwaite): `F = X² / tr Δ` on `F(d, d ν)` with
 //!   `d = (tr Δ)² / tr(Δ²)`.
+//!
+//! `N` cancels from both corrected statistics (`X²` and `tr Δ` are each proportional to it).
+//! R's `N` is `nrow()` of the design it is given, which for a subset of a calibrated design is
+//! the whole sample: only the uncorrected `X²` that `"Chisq"` prints depends on that, and
+//! tally reports the corrected statistics.
 //!
 //! References: Rao JNK, Scott AJ (1981) JASA 76:221-230; (1984) Ann Stat 12:46-60.
 //! Lumley T (2010) Complex Surveys, §6.2.
@@ -104,9 +110,15 @@ pub fn rao_scott(design: &Design, table: &Table) -> Option<RaoScott> {
         .map(|(i, j)| delta[i * m + j] * delta[j * m + i])
         .sum();
     let d0 = trace * trace / trace_sq;
-    // The design df of the table's domain (`degf` of the subset design, as `svychisq` on
-    // `subset()` uses it): for a table of the whole design, the design's df.
-    let nu = super::linearize::support_df(table, &vec![true; table.rows() * table.cols()]) as f64;
+    // `svychisq`'s ν is the PSUs minus the strata of the design it is given. A subset of an
+    // uncalibrated design keeps only the domain's rows: the df of the table's domain (for a
+    // table of the whole design, the design's df). A subset of a calibrated design keeps
+    // every row, with zero weight outside the domain: the whole design's df.
+    let nu = if table.calibration().is_some() {
+        design.df()
+    } else {
+        super::linearize::support_df(table, &vec![true; table.rows() * table.cols()])
+    } as f64;
     let f = pearson / trace;
     let chisq = pearson * m as f64 / trace;
     Some(RaoScott {

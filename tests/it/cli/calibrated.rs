@@ -5,7 +5,8 @@
 //! margins; versions and tolerances in `calibration_reference.versions.txt`): postStratify,
 //! rake, calibrate (linear, linear with bounds, raking, logit with bounds) and trimWeights, on
 //! an element design, a self-selected sample (unit weights) and a stratified cluster design:
-//! the weighted proportion, its SE, design df, Σw and the Korn-Graubard interval, to 1e-9.
+//! the weighted proportion, its SE, design effect, design df, Σw and the Korn-Graubard
+//! interval, the design-based differences and the Rao-Scott tests, to 1e-9.
 //! And the margins and calibrations tally refuses.
 
 use std::collections::HashMap;
@@ -110,8 +111,9 @@ fn design_keys(design: &str) -> (&'static str, Option<f64>) {
 
 type Rows = Vec<HashMap<String, String>>;
 
-/// Runs one calibration of one design; returns its estimates.csv and comparisons.csv rows.
-fn run(design: &str, method: &str) -> (Rows, Rows) {
+/// Runs one calibration of one design; returns its estimates.csv and comparisons.csv rows
+/// and its estimates.json.
+fn run(design: &str, method: &str) -> (Rows, Rows, serde_json::Value) {
     let data =
         std::fs::read_to_string(root().join("tests/reference/calibration_4000.csv")).unwrap();
     let (keys, population) = design_keys(design);
@@ -128,7 +130,59 @@ fn run(design: &str, method: &str) -> (Rows, Rows) {
     (
         csv_file_rows(&s.path().join("reports/c/estimates.csv")),
         csv_file_rows(&s.path().join("reports/c/comparisons.csv")),
+        serde_json::from_str(&s.read("reports/c/estimates.json")).unwrap(),
     )
+}
+
+/// Holds each treatment's Rao-Scott test of provider by outcome (estimates.json's
+/// `design_test`) against R's `svychisq` on the subset of the calibrated design.
+fn check_rao_scott(
+    design: &str,
+    method: &str,
+    json: &serde_json::Value,
+    refs: &HashMap<Key, f64>,
+    worst: &mut HashMap<&'static str, f64>,
+) -> usize {
+    let mut checked = 0;
+    for t in ["CBT", "GET", "pacing"] {
+        let a = json["analyses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == format!("t_{t}"))
+            .unwrap();
+        let test = &a["design_test"];
+        assert_eq!(test["by"], "provider", "{design} {method} {t}: {a}");
+        for (field, q) in [
+            ("f", "rs_f"),
+            ("f_ndf", "rs_f_ndf"),
+            ("f_ddf", "rs_f_ddf"),
+            ("f_p", "rs_f_p"),
+            ("chisq_df", "rs_chisq_df"),
+            ("chisq_p", "rs_chisq_p"),
+        ] {
+            let k = (
+                design.to_string(),
+                method.to_string(),
+                t.to_string(),
+                String::new(),
+                q.to_string(),
+            );
+            let want = refs[&k];
+            let got = test[field].as_f64().unwrap();
+            // The denominator df is d0 ν, ν in the thousands on an element design: relative.
+            let tol = if q == "rs_f_ddf" {
+                1e-9 * want.abs().max(1.0)
+            } else {
+                1e-9
+            };
+            assert!((got - want).abs() <= tol, "{k:?}: tally {got}, R {want}");
+            let e = worst.entry(q).or_insert(0.0);
+            *e = e.max((got - want).abs() / if q == "rs_f_ddf" { want.abs() } else { 1.0 });
+            checked += 1;
+        }
+    }
+    checked
 }
 
 /// Holds every design-based difference (non-specialist − specialist, the reference
@@ -200,6 +254,7 @@ fn check(
         for (column, q) in [
             ("proportion", "p"),
             ("se", "se"),
+            ("deff", "deff"),
             ("df", "df"),
             ("sum_w", "sum_w"),
             ("ci_lower", "beta_lower"),
@@ -252,8 +307,9 @@ fn held_against_r(design: &str, methods: &[&str]) {
     let mut worst = HashMap::new();
     let mut checked = 0;
     for method in methods {
-        let (rows, diffs) = run(design, method);
+        let (rows, diffs, json) = run(design, method);
         checked += check(design, method, &rows, &refs, &mut worst);
+        checked += check_rao_scott(design, method, &json, &refs, &mut worst);
         checked += check_differences(design, method, &diffs, &refs, &mut worst);
     }
     if let Ok(path) = std::env::var("TALLY_CALIBRATION_MAXDIFF") {
@@ -320,6 +376,17 @@ fn margins_that_do_not_add_up_are_refused_with_their_key() {
     assert_eq!(c, 2, "{e}");
     assert!(
         e.contains("key `weighting.margins.sex`: the shares of `sex` sum to 0.9, not 1"),
+        "{e}"
+    );
+    // Rounded percentages that overshoot are shares too, refused: never taken for counts of
+    // a population of 1.02.
+    let (c, e) = refused(
+        "[weighting]\nmethod = \"rake\"\n[weighting.margins.sex]\nfemale = 0.67\nmale = 0.35\n",
+        None,
+    );
+    assert_eq!(c, 2, "{e}");
+    assert!(
+        e.contains("key `weighting.margins.sex`: the shares of `sex` sum to 1.02, not 1"),
         "{e}"
     );
     let (c, e) = refused(

@@ -173,24 +173,62 @@ fn a_counts_table_from_parquet_or_arrow_gives_the_csv_estimates_byte_for_byte() 
     same_estimates("ame-2019-get", "ame_2019_get.csv", &[]);
 }
 
+/// The pipeline of the coded tests: `code` recoded to better / same / worse, by `grp`.
+fn coded_pipeline(data: &str) -> String {
+    format!(
+        "[input]\npath = \"../data/{data}\"\nid_column = \"id\"\nweight = \"w\"\n[recode.code]\n\"1\" = \"better\"\n\"2\" = \"same\"\n\"3\" = \"worse\"\n[disclosure]\nprotect = false\n[[analysis]]\nname = \"a\"\noutcome = \"code\"\nlevels = [\"better\", \"same\", \"worse\"]\nby = [\"grp\"]\n"
+    )
+}
+
+/// Narrow integer columns, signed and unsigned (pandas' `int8`/`uint16`, R's small codes
+/// through arrow), read as the CSV's integers: the same estimates, byte for byte.
+#[test]
+fn narrow_integer_columns_read_as_the_integers_of_the_csv() {
+    let csv = "id,grp,code,w\n1,1,1,1.5\n2,1,2,2\n3,2,3,0.5\n4,2,3,1\n5,1,2,1.25\n6,2,1,3\n7,1,3,1\n8,2,2,2\n300,2,1,1\n";
+    let s = Scratch::new();
+    s.write("data/d.csv", csv);
+    let c = run(&s, "c", &coded_pipeline("d.csv"));
+    let base = std::fs::read_to_string(c.join("estimates.csv")).unwrap();
+    assert!(base.contains("worse"), "{base}");
+    for (i, types) in [
+        [DataType::Int16, DataType::Int8, DataType::UInt8],
+        [DataType::UInt16, DataType::UInt8, DataType::Int16],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut df = frame(csv, &[]);
+        for (name, t) in ["id", "grp", "code"].into_iter().zip(&types) {
+            let narrow = df.column(name).unwrap().cast(t).unwrap();
+            df.with_column(narrow).unwrap();
+            assert_eq!(df.column(name).unwrap().dtype(), t);
+        }
+        write_parquet(&mut df, &s.path().join(format!("data/n{i}.parquet")));
+        write_arrow(&mut df, &s.path().join(format!("data/n{i}.arrow")));
+        for data in [format!("n{i}.parquet"), format!("n{i}.arrow")] {
+            let dir = run(&s, &format!("n{i}{}", data.len()), &coded_pipeline(&data));
+            assert_eq!(
+                base,
+                std::fs::read_to_string(dir.join("estimates.csv")).unwrap(),
+                "{data} ({types:?})"
+            );
+        }
+    }
+}
+
 /// Integer codes stored as floats (as pandas stores integers with missing values): `2.0`
 /// reads as the CSV's `2`, so its recodes apply, and a count stored as a float reads as
 /// the whole number it is.
 #[test]
 fn integral_floats_read_as_the_integers_of_the_csv() {
     let csv = "id,grp,code,w\n1,1,1,1.5\n2,1,2,2\n3,2,,0.5\n4,2,3,1\n5,1,2,1.25\n6,2,1,3\n7,1,3,1\n8,2,2,2\n";
-    let pipeline = |data: &str| {
-        format!(
-            "[input]\npath = \"../data/{data}\"\nid_column = \"id\"\nweight = \"w\"\n[recode.code]\n\"1\" = \"better\"\n\"2\" = \"same\"\n\"3\" = \"worse\"\n[disclosure]\nprotect = false\n[[analysis]]\nname = \"a\"\noutcome = \"code\"\nlevels = [\"better\", \"same\", \"worse\"]\nby = [\"grp\"]\n"
-        )
-    };
     let s = Scratch::new();
     s.write("data/d.csv", csv);
     let mut df = frame(csv, &["grp", "code", "id"]);
     assert_eq!(df.column("code").unwrap().dtype(), &DataType::Float64);
     write_parquet(&mut df, &s.path().join("data/d.parquet"));
-    let c = run(&s, "c", &pipeline("d.csv"));
-    let p = run(&s, "p", &pipeline("d.parquet"));
+    let c = run(&s, "c", &coded_pipeline("d.csv"));
+    let p = run(&s, "p", &coded_pipeline("d.parquet"));
     let base = std::fs::read_to_string(c.join("estimates.csv")).unwrap();
     assert!(base.contains("better"), "{base}");
     assert_eq!(

@@ -11,6 +11,7 @@ mod findings;
 mod identifying;
 mod init;
 mod labels;
+mod margins_file;
 mod pipeline_problems;
 mod published;
 mod renderers;
