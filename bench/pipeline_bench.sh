@@ -147,13 +147,15 @@ gen_csv() {  # gen_csv ROWS -> path of the cached survey_<ROWS>.csv
   fi
   printf '%s\n' "$f"
 }
-gen_parquet() {  # gen_parquet CSV -> path of the cached .parquet beside it (DuckDB COPY)
+gen_parquet() {  # gen_parquet CSV -> path of the cached .parquet beside it (DuckDB COPY;
+  # its output goes to stderr: on a big file DuckDB draws a progress bar on stdout, which
+  # would end up in the path)
   local f="${1%.csv}.parquet"
   if [[ ! -s "$f" || "$f" -ot "$1" ]]; then
     log "writing $f from $1 with DuckDB ..."
     "$PY" -c 'import sys, duckdb
 src, dst = sys.argv[1], sys.argv[2]
-duckdb.connect().execute("COPY (SELECT * FROM read_csv(?, header = true)) TO \x27" + dst.replace("\x27", "\x27\x27") + "\x27 (FORMAT parquet)", [src])' "$1" "$f.tmp"
+duckdb.connect(config={"enable_progress_bar": False}).execute("COPY (SELECT * FROM read_csv(?, header = true)) TO \x27" + dst.replace("\x27", "\x27\x27") + "\x27 (FORMAT parquet)", [src])' "$1" "$f.tmp" >&2
     mv "$f.tmp" "$f"
   fi
   printf '%s\n' "$f"
