@@ -512,6 +512,55 @@ fn the_rao_scott_test_is_rs_svychisq() {
     }
 }
 
+/// A published Rao-Scott test is computed from every cell of its table, so a table with a
+/// suppressed cell publishes none: not in the report, not in `estimates.json`. The same
+/// survey without the small cell publishes it in both (the check is not vacuous).
+#[test]
+fn the_rao_scott_test_of_a_table_with_a_suppressed_cell_is_withheld_everywhere() {
+    let survey = |rare: usize| {
+        let mut csv = String::from("g,o,w\n");
+        for i in 0..200 {
+            let g = if i < 100 { "a" } else { "b" };
+            let o = if i < 100 {
+                ["x", "y"][i % 2]
+            } else if i - 100 < rare {
+                "y"
+            } else {
+                "x"
+            };
+            csv.push_str(&format!("{g},{o},{}\n", 1.0 + (i % 7) as f64 * 0.5));
+        }
+        csv
+    };
+    let pipeline = "[input]\npath = \"../data/d.csv\"\nweight = \"w\"\n[[analysis]]\nname = \"a\"\noutcome = \"o\"\nlevels = [\"x\", \"y\"]\nby = [\"g\"]\ncompare = { reference = \"a\" }\n";
+    for (rare, published) in [(2, false), (40, true)] {
+        let s = Scratch::new();
+        s.write("data/d.csv", survey(rare));
+        s.write("pipelines/w.toml", pipeline);
+        let o = s.run(&["run", "pipelines/w.toml"]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let md = s.read("reports/w/report.md");
+        let json: serde_json::Value =
+            serde_json::from_str(&s.read("reports/w/estimates.json")).unwrap();
+        let test = &json["analyses"][0]["design_test"];
+        assert_eq!(
+            md.contains("Rao-Scott test of independence"),
+            published,
+            "{md}"
+        );
+        assert_eq!(test.is_object(), published, "{json}");
+        if !published {
+            assert!(
+                md.contains("the Rao-Scott test of the answer and \\`g\\` is withheld"),
+                "{md}"
+            );
+            assert!(test.is_null(), "{json}");
+        } else {
+            assert!(test["f"].as_f64().unwrap() > 0.0, "{json}");
+        }
+    }
+}
+
 /// The spreadsheet of a weighted report carries the design-based figures too.
 #[test]
 fn the_weighted_spreadsheet_has_the_design_based_columns() {
