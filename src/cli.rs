@@ -68,8 +68,9 @@ pub struct RunArgs {
     /// Print nothing but errors (no progress bars, no summary).
     #[arg(long, short)]
     pub quiet: bool,
-    /// Pipelines run at once (default: the number of cores). Polars' own threads are capped
-    /// so that jobs and threads together stay within the cores.
+    /// Threads (default: the number of cores): pipelines run at once, and each job's plots
+    /// drawn in parallel on the same threads. Polars' own threads are capped so that jobs
+    /// and threads together stay within the cores.
     #[arg(long, short, value_name = "N")]
     pub jobs: Option<usize>,
     /// Rerun every stage, ignoring the cache.

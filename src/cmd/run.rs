@@ -130,9 +130,12 @@ fn run_pipelines(
         return explain(&plans, &opts, log).max(planning);
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let jobs = args.jobs.unwrap_or(cores).clamp(1, plans.len().max(1));
+    let threads = args.jobs.unwrap_or(cores).max(1);
+    // Pipelines at once: no more than there are. The pool keeps all `threads`, since a job
+    // renders its plots in parallel on it: one pipeline still draws on every core.
+    let jobs = threads.min(plans.len().max(1));
     let shows_progress = !args.quiet && args.log_format == LogFormat::Text;
-    let results = match run_all(&plans, &opts, jobs, shows_progress, log) {
+    let results = match run_all(&plans, &opts, threads, shows_progress, log) {
         Ok(r) => r,
         Err(outcome) => return outcome,
     };
@@ -231,21 +234,22 @@ fn check_clashes(plans: &[(String, Plan)], opts: &JobOptions, log: &Log) -> Resu
     Ok(())
 }
 
-/// Runs the jobs on a pool of `jobs` threads, reporting each failure as it happens. On a
+/// Runs the jobs on a pool of `threads` threads (the jobs, and the plots within each job),
+/// reporting each failure as it happens. On a
 /// terminal (`progress`), a batch shows a bar of pipelines done, and a single pipeline a
 /// bar of bytes read when its input is big.
 fn run_all(
     plans: &[(String, Plan)],
     opts: &JobOptions,
-    jobs: usize,
+    threads: usize,
     progress: bool,
     log: &Log,
 ) -> Result<Vec<Result<JobSummary, JobError>>, Outcome> {
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.max(1))
+        .num_threads(threads.max(1))
         .build()
         .map_err(|e| {
-            log.error(&format!("cannot start {jobs} worker threads: {e}"), None);
+            log.error(&format!("cannot start {threads} worker threads: {e}"), None);
             Outcome::Failed
         })?;
     let batch_bar = (plans.len() > 1 && progress).then(|| {

@@ -22,64 +22,64 @@ pub struct PlotFile {
 
 /// Renders every plot, in parallel (rayon's pool; the order of the result is the order of
 /// the jobs, so the report is the same whatever the scheduling). For each analysis: the
-/// kinds the report chose, in its order, then every comparison kind that applies.
+/// kinds the report chose, in its order, then every comparison kind that applies; then each
+/// analysis's figures against the selection ratio; then the weighting margins. The plots of
+/// every analysis are one batch, so that no core waits between kinds.
 pub fn render_plots(input: &ReportInput) -> Result<Vec<PlotFile>, RenderError> {
     use rayon::prelude::*;
     let internal = !input.disclosure.protect;
     let views: Vec<plots::Analysis> = input.results.iter().map(analysis).collect();
-    let mut jobs: Vec<(&AnalysisResult, &plots::Analysis, PlotKind)> = Vec::new();
+    let mut jobs: Vec<Job> = Vec::new();
     for (r, a) in input.results.iter().zip(&views) {
         let chosen = input.plan.report.plots.iter().copied();
         for kind in chosen.chain(plots::comparison_kinds()) {
             if kind.applies(a) {
-                jobs.push((r, a, kind));
+                jobs.push(Job::Kind(r, a, kind));
             }
         }
     }
+    jobs.extend(input.results.iter().filter_map(|r| {
+        let s = r.selection.as_ref()?;
+        super::selection::plot(r, s).map(|p| Job::Selection(r.plan.name.clone(), p))
+    }));
     let mut files: Vec<PlotFile> = jobs
         .into_par_iter()
-        .map(|(r, a, kind)| {
-            let stem = format!("{}-{}", r.plan.name, kind.name);
-            match (kind.draw)(a, internal) {
+        .map(|job| {
+            let (analysis, stem, drawn, selection) = match job {
+                Job::Kind(r, a, kind) => (
+                    r.plan.name.clone(),
+                    format!("{}-{}", r.plan.name, kind.name),
+                    (kind.draw)(a, internal),
+                    false,
+                ),
+                Job::Selection(name, plot) => (
+                    name.clone(),
+                    format!("{name}-selection"),
+                    plots::selection::draw(&plot, internal),
+                    true,
+                ),
+            };
+            match drawn {
                 Ok(rendered) => Ok(PlotFile {
-                    analysis: r.plan.name.clone(),
+                    analysis,
                     stem,
                     rendered,
-                    selection: false,
+                    selection,
                 }),
                 Err(message) => Err(RenderError::Plot { stem, message }),
             }
         })
         .collect::<Result<_, _>>()?;
-    // Each analysis's figures against the selection ratio, after its other plots.
-    let selection: Vec<(String, plots::selection::SelectionPlot)> = input
-        .results
-        .iter()
-        .filter_map(|r| {
-            let s = r.selection.as_ref()?;
-            super::selection::plot(r, s).map(|p| (r.plan.name.clone(), p))
-        })
-        .collect();
-    let drawn: Vec<PlotFile> = selection
-        .into_par_iter()
-        .map(|(name, plot)| {
-            let stem = format!("{name}-selection");
-            match plots::selection::draw(&plot, internal) {
-                Ok(rendered) => Ok(PlotFile {
-                    analysis: name,
-                    stem,
-                    rendered,
-                    selection: true,
-                }),
-                Err(message) => Err(RenderError::Plot { stem, message }),
-            }
-        })
-        .collect::<Result<_, _>>()?;
-    files.extend(drawn);
     if let Some(p) = weighting_plot(input, internal)? {
         files.push(p);
     }
     Ok(files)
+}
+
+/// One plot to draw: a kind of an analysis, or an analysis's selection-ratio figure.
+enum Job<'a> {
+    Kind(&'a AnalysisResult, &'a plots::Analysis, PlotKind),
+    Selection(String, plots::selection::SelectionPlot),
 }
 
 /// The margins plot of a `[weighting]` calibration ([`plots::margins`]); the sample's dots

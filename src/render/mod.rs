@@ -76,7 +76,13 @@ pub enum RenderError {
 
 /// Renders every artifact except the manifest (which needs the run's timings).
 pub fn render(input: &ReportInput) -> Result<Vec<Artifact>, RenderError> {
-    let plots = figures::render_plots(input)?;
+    // The plots (most of a small run's time) on the pool, and beside them what does not
+    // need them: the spreadsheet and the JSON.
+    let (plots, (workbook, json)) = rayon::join(
+        || figures::render_plots(input),
+        || (xlsx::workbook(input), tables::estimates_json(input)),
+    );
+    let plots = plots?;
     let model = model::build(input, &plots);
     let internal = !input.disclosure.protect;
     let mut out = vec![
@@ -86,7 +92,7 @@ pub fn render(input: &ReportInput) -> Result<Vec<Artifact>, RenderError> {
         },
         Artifact {
             path: "estimates.json".into(),
-            bytes: tables::estimates_json(input)?,
+            bytes: json?,
         },
         Artifact {
             path: "rejected.csv".into(),
@@ -117,7 +123,7 @@ pub fn render(input: &ReportInput) -> Result<Vec<Artifact>, RenderError> {
     ];
     out.push(Artifact {
         path: "tables.xlsx".into(),
-        bytes: xlsx::workbook(input)?,
+        bytes: workbook?,
     });
     out.push(Artifact {
         path: "comparisons.csv".into(),
