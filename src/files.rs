@@ -24,6 +24,13 @@ pub fn open_regular(path: &Path) -> io::Result<File> {
     File::open(path)
 }
 
+/// The whole of a regular file ([`open_regular`]'s refusals apply).
+pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    io::Read::read_to_end(&mut open_regular(path)?, &mut bytes)?;
+    Ok(bytes)
+}
+
 /// "a directory", "a named pipe (FIFO)", ... for messages.
 fn kind_of(t: &std::fs::FileType) -> &'static str {
     #[cfg(unix)]

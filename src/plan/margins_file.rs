@@ -65,12 +65,7 @@ pub fn load(
     }
     let base = pipeline.parent().unwrap_or(Path::new(""));
     let path = base.join(&written);
-    let bytes = crate::files::open_regular(&path)
-        .and_then(|mut f| {
-            let mut b = Vec::new();
-            std::io::Read::read_to_end(&mut f, &mut b).map(|_| b)
-        })
-        .map_err(|e| {
+    let bytes = crate::files::read_regular(&path).map_err(|e| {
             let hint = if e.kind() == std::io::ErrorKind::NotFound {
                 "\nhint: the path is relative to the pipeline file's folder (e.g. \"../data/population.csv\" for a pipeline in pipelines/)"
             } else {
